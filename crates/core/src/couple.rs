@@ -1,0 +1,419 @@
+//! The live couple document: one automerge document, its trusted index and a hydrated copy.
+
+use automerge::transaction::CommitOptions;
+use automerge::{Author, AutoCommit, Change, ChangeHash, ReadDoc};
+
+use crate::action::Action;
+use crate::card::VerifiedCard;
+use crate::error::{CoreError, Rejection};
+use crate::identity::{Identity, PartnerKey};
+use crate::perform::{self, Written};
+use crate::schema::{CoupleHeader, PartnerRecord, Records, Root, SCHEMA_VERSION, Space};
+use crate::signature::{ChangeSignature, DocId, SignedChange};
+use crate::time::Moment;
+use crate::verify::{self, Checker, ObjectIndex, Overlay, Verified, rules};
+
+/// A change this partner just made: signed, ready to be stored.
+#[derive(Debug, Clone)]
+pub struct Committed {
+    pub hash: ChangeHash,
+    pub change: SignedChange,
+    /// The human description stored in the change ("proposed the agreement …").
+    pub message: String,
+    /// The id of the record the action created or touched.
+    pub record: String,
+}
+
+/// Who wrote each change, for changes read in causal order.
+///
+/// automerge records the Author only in an actor's first change; later changes of the same
+/// actor inherit it.
+#[derive(Debug, Default)]
+pub struct AuthorBinding {
+    by_actor: std::collections::HashMap<automerge::ActorId, PartnerKey>,
+}
+
+impl AuthorBinding {
+    pub fn author_of(&mut self, change: &Change) -> Option<PartnerKey> {
+        if let Some(author) = change.author() {
+            let key = PartnerKey(author.as_bytes().try_into().ok()?);
+            self.by_actor.insert(change.actor_id().clone(), key);
+            return Some(key);
+        }
+        self.by_actor.get(change.actor_id()).copied()
+    }
+}
+
+/// The result of joining a couple.
+#[derive(Debug)]
+pub struct Joined {
+    pub couple: Couple,
+    /// Every accepted change, the first one included, for the store.
+    pub accepted: Vec<(ChangeHash, SignedChange)>,
+    /// Changes that wait for earlier ones this copy does not have yet.
+    pub deferred: Vec<SignedChange>,
+}
+
+/// The couple's shared document, as one partner holds it.
+pub struct Couple {
+    doc: AutoCommit,
+    identity: Identity,
+    doc_id: DocId,
+    me: PartnerKey,
+    partner: PartnerKey,
+    index: ObjectIndex,
+    root: Root,
+}
+
+impl std::fmt::Debug for Couple {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Couple")
+            .field("doc_id", &self.doc_id)
+            .field("me", &self.me)
+            .field("partner", &self.partner)
+            .finish_non_exhaustive()
+    }
+}
+
+fn record_of(card: &VerifiedCard) -> PartnerRecord {
+    PartnerRecord {
+        name: card.card.name.clone(),
+        identity: card.card.identity.clone(),
+        device: card.card.device.clone(),
+        device_certificate: card.card.device_certificate.clone(),
+        signature: card.card.signature.clone(),
+    }
+}
+
+fn author_of(key: &PartnerKey) -> Author<'static> {
+    Author::from(key.as_bytes().to_vec())
+}
+
+impl Couple {
+    /// Starts the couple's document: its first change names both partners.
+    pub fn create(
+        identity: Identity,
+        me: &VerifiedCard,
+        partner: &VerifiedCard,
+        now: Moment,
+    ) -> Result<(Self, Committed), CoreError> {
+        if me.key != identity.public() {
+            return Err(CoreError::Invalid("my card is not for my own key".into()));
+        }
+        if me.key == partner.key {
+            return Err(CoreError::Invalid(
+                "that is your own card; ask your partner for theirs".into(),
+            ));
+        }
+        let doc_id = DocId::random()?;
+        let mut partners = Records::default();
+        let mut by = Records::default();
+        for card in [me, partner] {
+            partners.insert(card.key.to_hex(), record_of(card));
+            by.insert(card.key.to_hex(), Space::default());
+        }
+        let root = Root {
+            schema: SCHEMA_VERSION,
+            couple: CoupleHeader {
+                id: doc_id.to_hex(),
+                created_at: now.at_ms,
+                created_by: me.key.to_hex(),
+                partners,
+            },
+            agreements: Records::default(),
+            by,
+        };
+        let mut doc = AutoCommit::new().with_author(Some(author_of(&me.key)));
+        autosurgeon::reconcile(&mut doc, &root)?;
+        let message = format!("started the couple of {} and {}", me.name, partner.name);
+        let hash = doc
+            .commit_with(
+                CommitOptions::default()
+                    .with_message(message.clone())
+                    .with_time(now.unix_seconds()),
+            )
+            .ok_or_else(|| CoreError::Invalid("the first change was empty".into()))?;
+        let change = doc
+            .get_change_by_hash(&hash)
+            .ok_or_else(|| CoreError::Invalid("the first change vanished".into()))?;
+        let signature = ChangeSignature::sign(&identity, &doc_id, &hash);
+        let signed = SignedChange {
+            bytes: change.raw_bytes().to_vec(),
+            signature,
+        };
+        // Hold our own first change to the same standard the partner will.
+        let facts = verify::check_genesis(&partner.key, std::slice::from_ref(&signed))?;
+        let mut couple = Self::assemble(doc, identity, facts.doc_id, facts.partners)?;
+        couple.index = ObjectIndex::build(couple.doc.document());
+        Ok((
+            couple,
+            Committed {
+                hash,
+                change: signed,
+                message,
+                record: doc_id.to_hex(),
+            },
+        ))
+    }
+
+    /// Joins a couple from changes that include its first change (a partner's bundle).
+    ///
+    /// Everything is verified exactly as for a couple already joined. The returned changes
+    /// must be stored before the couple is used.
+    pub fn join(identity: Identity, incoming: Vec<SignedChange>) -> Result<Joined, CoreError> {
+        let me = identity.public();
+        let facts = verify::check_genesis(&me, &incoming)?;
+        let mut index = ObjectIndex::default();
+        let mut overlay = Overlay::new(&index);
+        rules::check_change(&facts.change, &facts.creator, &mut overlay, true).map_err(
+            |detail| Rejection::BadGenesis(format!("its operations are not valid: {detail}")),
+        )?;
+        let additions = overlay.added;
+        index.extend(additions);
+        let mut doc = AutoCommit::new();
+        doc.apply_changes([facts.change.clone()])?;
+        doc.set_author(Some(author_of(&me)));
+        let mut couple = Self::assemble(doc, identity, facts.doc_id, facts.partners)?;
+        couple.index = index;
+        let rest = couple.verify_incoming(incoming)?;
+        let mut accepted = vec![(
+            facts.change.hash(),
+            SignedChange {
+                bytes: facts.change.raw_bytes().to_vec(),
+                signature: facts.signature,
+            },
+        )];
+        accepted.extend(rest.accepted());
+        let deferred = rest.deferred.clone();
+        couple.apply(rest)?;
+        Ok(Joined {
+            couple,
+            accepted,
+            deferred,
+        })
+    }
+
+    /// Opens a stored document: a snapshot plus the changes saved after it.
+    ///
+    /// Everything in the store was verified before it was written, so it is trusted here;
+    /// `trellis verify` re-checks it all on demand.
+    pub fn load(
+        identity: Identity,
+        snapshot: Option<&[u8]>,
+        changes: &[Vec<u8>],
+    ) -> Result<Self, CoreError> {
+        let mut doc = match snapshot {
+            Some(bytes) => AutoCommit::load(bytes)?,
+            None => AutoCommit::new(),
+        };
+        for bytes in changes {
+            doc.load_incremental(bytes)?;
+        }
+        let missing = doc.get_missing_deps(&[]);
+        if !missing.is_empty() {
+            return Err(CoreError::Invalid(format!(
+                "the stored history is missing {} earlier change(s)",
+                missing.len()
+            )));
+        }
+        let me = identity.public();
+        doc.set_author(Some(author_of(&me)));
+        let root: Root = autosurgeon::hydrate(&doc)?;
+        let doc_id = DocId::from_hex(&root.couple.id)
+            .ok_or_else(|| CoreError::Invalid("the stored document has no valid id".into()))?;
+        let keys: Vec<PartnerKey> = root
+            .couple
+            .partners
+            .ids()
+            .filter_map(|k| k.parse().ok())
+            .collect();
+        if keys.len() != 2 {
+            return Err(CoreError::Invalid(
+                "the stored document does not name two partners".into(),
+            ));
+        }
+        let mut couple = Self::assemble(doc, identity, doc_id, [keys[0], keys[1]])?;
+        couple.index = ObjectIndex::build(couple.doc.document());
+        Ok(couple)
+    }
+
+    fn assemble(
+        doc: AutoCommit,
+        identity: Identity,
+        doc_id: DocId,
+        partners: [PartnerKey; 2],
+    ) -> Result<Self, CoreError> {
+        let me = identity.public();
+        let partner = if partners[0] == me {
+            partners[1]
+        } else if partners[1] == me {
+            partners[0]
+        } else {
+            return Err(Rejection::NotForMe.into());
+        };
+        let root: Root = autosurgeon::hydrate(&doc)?;
+        Ok(Self {
+            doc,
+            identity,
+            doc_id,
+            me,
+            partner,
+            index: ObjectIndex::default(),
+            root,
+        })
+    }
+
+    pub fn doc_id(&self) -> DocId {
+        self.doc_id
+    }
+
+    pub fn me(&self) -> PartnerKey {
+        self.me
+    }
+
+    pub fn partner(&self) -> PartnerKey {
+        self.partner
+    }
+
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    /// The hydrated document.
+    pub fn root(&self) -> &Root {
+        &self.root
+    }
+
+    /// A partner's display name as recorded when the couple started.
+    pub fn name_of(&self, key: &PartnerKey) -> String {
+        self.root
+            .couple
+            .partners
+            .get(&key.to_hex())
+            .map(|p| p.name.clone())
+            .unwrap_or_else(|| key.fingerprint())
+    }
+
+    pub fn partner_record(&self, key: &PartnerKey) -> Option<&PartnerRecord> {
+        self.root.couple.partners.get(&key.to_hex())
+    }
+
+    pub fn heads(&mut self) -> Vec<ChangeHash> {
+        self.doc.get_heads()
+    }
+
+    pub fn has_change(&mut self, hash: &ChangeHash) -> bool {
+        self.doc.document().get_change_by_hash(hash).is_some()
+    }
+
+    /// Every change not in the causal past of `have`, in dependency order.
+    pub fn changes_since(&mut self, have: &[ChangeHash]) -> Vec<Change> {
+        let have: Vec<ChangeHash> = have
+            .iter()
+            .filter(|h| self.doc.document().get_change_by_hash(h).is_some())
+            .copied()
+            .collect();
+        self.doc.get_changes(&have)
+    }
+
+    /// A compact snapshot of the whole history.
+    pub fn save(&mut self) -> Vec<u8> {
+        self.doc.save()
+    }
+
+    /// The engine underneath, for read-only use (sync, history).
+    pub fn automerge(&mut self) -> &automerge::Automerge {
+        self.doc.document()
+    }
+
+    /// Performs one action as this partner: exactly one new change, signed.
+    ///
+    /// Invalid input changes nothing. The caller must store the change before telling the
+    /// person it is saved; if storing fails, reload the couple from the store.
+    pub fn act(&mut self, action: &Action, now: Moment) -> Result<Committed, CoreError> {
+        let written = perform::perform(
+            &mut self.doc,
+            &self.root,
+            &self.me,
+            &self.partner,
+            action,
+            now,
+        );
+        let Written { message, record } = match written {
+            Ok(w) => w,
+            Err(e) => {
+                self.doc.rollback();
+                return Err(e);
+            }
+        };
+        let hash = self
+            .doc
+            .commit_with(
+                CommitOptions::default()
+                    .with_message(message.clone())
+                    .with_time(now.unix_seconds()),
+            )
+            .ok_or_else(|| CoreError::Invalid("nothing changed".into()))?;
+        let change = self
+            .doc
+            .get_change_by_hash(&hash)
+            .ok_or_else(|| CoreError::Invalid("the new change vanished".into()))?;
+        let mut overlay = Overlay::new(&self.index);
+        rules::check_change(&change, &self.me, &mut overlay, false).map_err(|detail| {
+            CoreError::NotAllowed(format!(
+                "internal error: this change would break the ownership rules ({detail})"
+            ))
+        })?;
+        let additions = overlay.added;
+        self.index.extend(additions);
+        self.root = autosurgeon::hydrate(&self.doc)?;
+        let signature = ChangeSignature::sign(&self.identity, &self.doc_id, &hash);
+        Ok(Committed {
+            hash,
+            change: SignedChange {
+                bytes: change.raw_bytes().to_vec(),
+                signature,
+            },
+            message,
+            record,
+        })
+    }
+
+    /// Checks incoming changes against the current document without changing anything.
+    pub fn verify_incoming(&mut self, incoming: Vec<SignedChange>) -> Result<Verified, CoreError> {
+        let checker = Checker {
+            doc: self.doc.document(),
+            index: &self.index,
+            doc_id: &self.doc_id,
+            partners: [self.me, self.partner],
+        };
+        Ok(checker.verify(incoming)?)
+    }
+
+    /// Applies changes verified against the current state of this document.
+    pub fn apply(&mut self, verified: Verified) -> Result<(), CoreError> {
+        if verified.ready.is_empty() {
+            return Ok(());
+        }
+        if self.doc.get_heads() != verified.base_heads {
+            return Err(CoreError::Invalid(
+                "the document changed after these changes were verified; verify them again".into(),
+            ));
+        }
+        let changes: Vec<Change> = verified.ready.into_iter().map(|(c, _)| c).collect();
+        self.doc.apply_changes(changes)?;
+        self.index.extend(verified.additions);
+        self.root = autosurgeon::hydrate(&self.doc)?;
+        Ok(())
+    }
+
+    /// Number of changes in the document.
+    pub fn change_count(&mut self) -> usize {
+        self.doc.document().get_changes(&[]).len()
+    }
+
+    /// Objects the trust boundary knows about (for diagnostics and tests).
+    pub fn indexed_objects(&self) -> usize {
+        self.index.len()
+    }
+}

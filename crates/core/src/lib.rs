@@ -1,0 +1,37 @@
+//! trellis-core: the couple's signed document.
+//!
+//! The document schema, the typed actions that each become one signed change, the trust
+//! boundary that verifies every incoming change before it is applied, the framed format that
+//! bundles and the network share, and the views every screen and command derive from.
+//! Pure: no I/O, no async, no network, no UI.
+
+pub mod action;
+pub mod bundle;
+pub mod card;
+pub mod couple;
+pub mod error;
+pub mod export;
+pub mod frame;
+pub mod id;
+pub mod identity;
+mod perform;
+pub mod safety;
+pub mod schema;
+pub mod signature;
+pub mod time;
+pub mod verify;
+pub mod view;
+
+pub use action::{Action, AgreementDraft, CheckInDraft, RevisionDraft};
+pub use automerge::ChangeHash;
+pub use bundle::{Bundle, BundleError};
+pub use card::{Card, VerifiedCard};
+pub use couple::{Committed, Couple, Joined};
+pub use error::{CoreError, Rejection};
+pub use frame::{Frame, FrameError};
+pub use identity::{Identity, PartnerKey};
+pub use safety::safety_number;
+pub use signature::{ChangeSignature, DocId, SignedChange};
+pub use time::Moment;
+pub use verify::Verified;
+pub use view::{View, Who};

@@ -1,0 +1,121 @@
+//! Check-ins, repairs, commitments, appreciations and time-outs: records a partner owns.
+
+use autosurgeon::{Hydrate, Reconcile};
+
+use super::{Cadence, Need, Outcome, ResponseMode};
+
+/// A short, honest check-in.
+#[derive(Debug, Clone, Default, PartialEq, Hydrate, Reconcile)]
+pub struct CheckIn {
+    /// The author's local date (ISO).
+    pub date: String,
+    pub at: i64,
+    /// "I feel …"
+    pub feel: String,
+    /// "… when …"
+    pub when: Option<String>,
+    pub went_well: Option<String>,
+    pub was_hard: Option<String>,
+    pub need: Need,
+    pub response: ResponseMode,
+    /// Optional 1–10 scales.
+    pub safety: Option<u8>,
+    pub trust: Option<u8>,
+    pub connection: Option<u8>,
+}
+
+/// An answer to the partner's check-in ("I hear you").
+#[derive(Debug, Clone, Default, PartialEq, Hydrate, Reconcile)]
+pub struct Reply {
+    pub checkin: String,
+    pub text: String,
+    pub at: i64,
+}
+
+/// A repair, opened by the partner who was hurt, in their own words.
+#[derive(Debug, Clone, Default, PartialEq, Hydrate, Reconcile)]
+pub struct Repair {
+    pub what_happened: String,
+    pub how_it_landed: String,
+    pub date: String,
+    pub at: i64,
+}
+
+/// The other partner's acknowledgement of a repair, in their own words.
+#[derive(Debug, Clone, Default, PartialEq, Hydrate, Reconcile)]
+pub struct RepairResponse {
+    pub acknowledgement: String,
+    pub regret: String,
+    pub at: i64,
+}
+
+/// A concrete step its owner commits to.
+#[derive(Debug, Clone, Default, PartialEq, Hydrate, Reconcile)]
+pub struct Commitment {
+    pub repair: String,
+    pub wording: String,
+    pub cadence: Option<Cadence>,
+    /// A due date (ISO), for a one-off step.
+    pub due: Option<String>,
+    pub at: i64,
+}
+
+/// The owner's own follow-through note on a commitment.
+#[derive(Debug, Clone, Default, PartialEq, Hydrate, Reconcile)]
+pub struct Report {
+    pub commitment: String,
+    pub date: String,
+    pub outcome: Outcome,
+    pub note: Option<String>,
+    pub at: i64,
+}
+
+/// The partner's acknowledgement of follow-through they saw.
+#[derive(Debug, Clone, Default, PartialEq, Hydrate, Reconcile)]
+pub struct ReportAck {
+    pub note: Option<String>,
+    pub at: i64,
+}
+
+/// One partner's agreement that a repair is complete.
+#[derive(Debug, Clone, Default, PartialEq, Hydrate, Reconcile)]
+pub struct Closure {
+    pub note: Option<String>,
+    pub at: i64,
+}
+
+/// A small appreciation.
+#[derive(Debug, Clone, Default, PartialEq, Hydrate, Reconcile)]
+pub struct Appreciation {
+    pub text: String,
+    pub date: String,
+    pub at: i64,
+}
+
+/// A pre-agreed pause that carries its own return time.
+#[derive(Debug, Clone, Default, PartialEq, Hydrate, Reconcile)]
+pub struct TimeOut {
+    pub at: i64,
+    pub back_at: i64,
+    pub note: Option<String>,
+    /// Set when its owner says they are back before (or after) `back_at`.
+    pub ended_at: Option<i64>,
+}
+
+impl Default for Need {
+    fn default() -> Self {
+        Need::NothingRightNow
+    }
+}
+
+impl Default for ResponseMode {
+    fn default() -> Self {
+        ResponseMode::Listen
+    }
+}
+
+impl Default for Outcome {
+    fn default() -> Self {
+        Outcome::Kept
+    }
+}

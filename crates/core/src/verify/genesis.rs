@@ -1,0 +1,134 @@
+//! The couple's first change: the one change allowed to write the header.
+
+use automerge::{AutoCommit, Change};
+
+use crate::card::Card;
+use crate::error::Rejection;
+use crate::identity::PartnerKey;
+use crate::schema::{PartnerRecord, Root, SCHEMA_VERSION};
+use crate::signature::{ChangeSignature, DocId, SignedChange, verify_many};
+
+/// What a valid first change establishes.
+#[derive(Debug, Clone)]
+pub(crate) struct GenesisFacts {
+    pub doc_id: DocId,
+    pub creator: PartnerKey,
+    pub partners: [PartnerKey; 2],
+    pub change: Change,
+    pub signature: ChangeSignature,
+}
+
+fn bad(detail: impl Into<String>) -> Rejection {
+    Rejection::BadGenesis(detail.into())
+}
+
+pub(crate) fn record_card(record: &PartnerRecord) -> Card {
+    Card {
+        trellis_card: 1,
+        name: record.name.clone(),
+        identity: record.identity.clone(),
+        device: record.device.clone(),
+        device_certificate: record.device_certificate.clone(),
+        signature: record.signature.clone(),
+    }
+}
+
+/// Finds the first change among `incoming`, and checks it founds a couple that includes `me`.
+pub(crate) fn check_genesis(
+    me: &PartnerKey,
+    incoming: &[SignedChange],
+) -> Result<GenesisFacts, Rejection> {
+    let mut found: Option<(Change, ChangeSignature)> = None;
+    for (index, item) in incoming.iter().enumerate() {
+        let change = Change::try_from(item.bytes.as_slice()).map_err(|e| Rejection::Malformed {
+            index,
+            detail: e.to_string(),
+        })?;
+        if change.deps().is_empty() {
+            if found
+                .as_ref()
+                .is_some_and(|(c, _)| c.hash() != change.hash())
+            {
+                return Err(bad("there are two different beginnings"));
+            }
+            found = Some((change, item.signature));
+        }
+    }
+    let Some((change, signature)) = found else {
+        return Err(bad(
+            "these changes continue a couple this copy has not joined; ask your partner for a full bundle (`trellis bundle export --all`)",
+        ));
+    };
+
+    let mut scratch = AutoCommit::new();
+    scratch
+        .apply_changes([change.clone()])
+        .map_err(|e| bad(format!("it cannot be applied ({e})")))?;
+    let root: Root =
+        autosurgeon::hydrate(&scratch).map_err(|e| bad(format!("it has the wrong shape ({e})")))?;
+    if root.schema > SCHEMA_VERSION {
+        return Err(bad(format!(
+            "it was made by a newer Trellis (document version {}); update Trellis to join",
+            root.schema
+        )));
+    }
+    let doc_id =
+        DocId::from_hex(&root.couple.id).ok_or_else(|| bad("its document id is not valid"))?;
+    if root.couple.partners.len() != 2 || root.couple.partners.unreadable != 0 {
+        return Err(bad("it does not name exactly two partners"));
+    }
+    let mut partners = Vec::new();
+    for (key_hex, record) in root.couple.partners.iter() {
+        let card = record_card(record)
+            .verify()
+            .map_err(|e| bad(format!("a partner's card is not valid: {e}")))?;
+        if card.key.to_hex() != *key_hex {
+            return Err(bad("a partner's card is filed under another key"));
+        }
+        partners.push(card.key);
+    }
+    let partners: [PartnerKey; 2] = [partners[0], partners[1]];
+    if !partners.contains(me) {
+        return Err(Rejection::NotForMe);
+    }
+    let creator: PartnerKey = root
+        .couple
+        .created_by
+        .parse()
+        .map_err(|_| bad("its creator is not a valid key"))?;
+    if !partners.contains(&creator) || signature.signer != creator {
+        return Err(bad(
+            "it was not signed by the partner who created the couple",
+        ));
+    }
+    match change.author() {
+        Some(author) if author.as_bytes() == creator.as_bytes() => {}
+        _ => {
+            return Err(Rejection::AuthorMismatch {
+                hash: change.hash().to_string(),
+            });
+        }
+    }
+    verify_many(&doc_id, &[(change.hash(), signature)]).map_err(|_| Rejection::BadSignature {
+        hash: change.hash().to_string(),
+    })?;
+    if !root.agreements.is_empty() {
+        return Err(bad("it already contains agreements"));
+    }
+    let spaces_ok = root.by.len() == 2
+        && partners.iter().all(|p| {
+            root.by
+                .get(&p.to_hex())
+                .is_some_and(|s| *s == crate::schema::Space::default())
+        });
+    if !spaces_ok {
+        return Err(bad("it does not set up exactly two empty spaces"));
+    }
+    Ok(GenesisFacts {
+        doc_id,
+        creator,
+        partners,
+        change,
+        signature,
+    })
+}

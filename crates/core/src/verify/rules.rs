@@ -1,0 +1,154 @@
+//! The ownership rules, judged operation by operation on the paths they write.
+//!
+//! * `by/<K>/…` belongs to partner K: only changes authored by K may write there.
+//! * `agreements/<id>` and `agreements/<id>/revisions/<id>` are shared but immutable: a change
+//!   may create a new one (naming its author, who must be the signer) and fill in the object
+//!   it just created, never touch one that exists.
+//! * The header (`schema`, `couple`) and the top-level containers are written only by the
+//!   couple's first change.
+//! * The document holds only maps and scalars: list, text, counter and mark operations are
+//!   refused outright.
+
+use std::collections::HashMap;
+
+use automerge::legacy::{Key, ObjectId, OpId, OpType};
+use automerge::{Change, ObjType, ScalarValue};
+
+use super::index::{ObjKey, Overlay};
+use crate::identity::PartnerKey;
+use crate::schema::keys;
+
+/// Checks one change written by `author` against the rules, recording the objects it creates
+/// in `overlay`. `genesis` is true only for the couple's very first change.
+pub(crate) fn check_change(
+    change: &Change,
+    author: &PartnerKey,
+    overlay: &mut Overlay<'_>,
+    genesis: bool,
+) -> Result<(), String> {
+    let expanded = change.decode();
+    let actor = change.actor_id().clone();
+    let start = change.start_op().get();
+    let end = start + expanded.operations.len() as u64;
+    let author_hex = author.to_hex();
+    let created_here = |id: &OpId| id.1 == actor && (start..end).contains(&id.0);
+
+    if !genesis && change.deps().is_empty() {
+        return Err("it starts a second, separate history of the document".into());
+    }
+
+    // New shared records must name their author; collected here, checked after all ops.
+    let mut needs_author: Vec<ObjKey> = Vec::new();
+    let mut named_author: HashMap<ObjKey, String> = HashMap::new();
+
+    for (i, op) in expanded.operations.iter().enumerate() {
+        let op_key: ObjKey = (start + i as u64, actor.clone());
+        let Key::Map(prop) = &op.key else {
+            return Err("it edits a list, and this document has none".into());
+        };
+        if op.insert {
+            return Err("it inserts into a list, and this document has none".into());
+        }
+        match &op.action {
+            OpType::Make(ObjType::Map) | OpType::Put(_) | OpType::Delete => {}
+            OpType::Make(other) => {
+                return Err(format!(
+                    "it creates a {other:?}, and this document holds only maps"
+                ));
+            }
+            OpType::Increment(_) => return Err("it increments a counter".into()),
+            OpType::MarkBegin(_) | OpType::MarkEnd(_) => {
+                return Err("it marks text, and this document has none".into());
+            }
+        }
+        let (mut path, target) = match &op.obj {
+            ObjectId::Root => (Vec::new(), None),
+            ObjectId::Id(id) => {
+                let key: ObjKey = (id.0, id.1.clone());
+                let Some(path) = overlay.path(&key) else {
+                    return Err("it writes to an object this copy has never seen".into());
+                };
+                (path.to_vec(), Some(id))
+            }
+        };
+        path.push(prop.to_string());
+
+        if !genesis {
+            judge(&path, op, target, &created_here, overlay, &author_hex)?;
+        }
+
+        if let OpType::Make(ObjType::Map) = &op.action {
+            if is_shared_record(&path) {
+                needs_author.push(op_key.clone());
+            }
+            overlay.insert(op_key, path);
+        } else if prop.as_str() == keys::AUTHOR
+            && let (Some(id), OpType::Put(ScalarValue::Str(value))) = (target, &op.action)
+        {
+            named_author.insert((id.0, id.1.clone()), value.to_string());
+        }
+    }
+
+    for record in needs_author {
+        match named_author.get(&record) {
+            Some(name) if *name == author_hex => {}
+            Some(_) => return Err("it names someone else as the author of a new record".into()),
+            None => return Err("it adds a shared record without naming its author".into()),
+        }
+    }
+    Ok(())
+}
+
+/// `agreements/<id>` or `agreements/<id>/revisions/<id>`.
+fn is_shared_record(path: &[String]) -> bool {
+    path.first().map(String::as_str) == Some(keys::AGREEMENTS)
+        && (path.len() == 2 || (path.len() == 4 && path[2] == keys::REVISIONS))
+}
+
+fn judge(
+    path: &[String],
+    op: &automerge::legacy::Op,
+    target: Option<&OpId>,
+    created_here: &dyn Fn(&OpId) -> bool,
+    overlay: &Overlay<'_>,
+    author_hex: &str,
+) -> Result<(), String> {
+    let top = path.first().map(String::as_str).unwrap_or_default();
+    match top {
+        keys::BY => {
+            if path.len() <= 2 {
+                return Err("it replaces a partner's whole space".into());
+            }
+            if path[1] != author_hex {
+                return Err("it writes into records that belong to the other partner".into());
+            }
+            Ok(())
+        }
+        keys::AGREEMENTS => {
+            let creates_new = matches!(op.action, OpType::Make(ObjType::Map)) && op.pred.is_empty();
+            if is_shared_record(path) {
+                if !creates_new {
+                    return Err("it changes an agreement or revision that already exists".into());
+                }
+                if overlay.is_occupied(path) {
+                    return Err("it overwrites an agreement or revision that already exists".into());
+                }
+                return Ok(());
+            }
+            if path.len() < 2 {
+                return Err("it replaces the list of agreements".into());
+            }
+            // Anything deeper may only fill in an object this same change created.
+            match target {
+                Some(id) if created_here(id) => {
+                    if matches!(op.action, OpType::Delete) {
+                        return Err("it deletes part of an agreement".into());
+                    }
+                    Ok(())
+                }
+                _ => Err("it changes an agreement or revision that already exists".into()),
+            }
+        }
+        _ => Err("it changes the couple's header, which only the first change may write".into()),
+    }
+}

@@ -1,0 +1,204 @@
+//! An agreement's derived state: its current wording(s) and status.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::{Who, who};
+use crate::identity::PartnerKey;
+use crate::schema::{Agreement, Category, Root};
+use crate::time::parse_date;
+
+/// Where an agreement stands. Derived, never stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgreementStatus {
+    /// Waiting for one or both partners' yes to the current wording.
+    Proposed,
+    /// Both said yes to the current wording.
+    InForce,
+    /// Two wordings grew from the same one while apart: talk about it together.
+    NeedsConversation,
+    /// In force, and its review date has come.
+    DueForReview,
+    /// A transparency & privacy agreement both said yes to, but without a review date.
+    NeedsReviewDate,
+    /// Both asked to retire it. Every version stays readable.
+    Retired,
+}
+
+impl AgreementStatus {
+    pub fn label(&self) -> &'static str {
+        match self {
+            AgreementStatus::Proposed => "proposed",
+            AgreementStatus::InForce => "in force",
+            AgreementStatus::NeedsConversation => "needs a conversation",
+            AgreementStatus::DueForReview => "due for review",
+            AgreementStatus::NeedsReviewDate => "needs a review date",
+            AgreementStatus::Retired => "retired",
+        }
+    }
+}
+
+/// One wording of an agreement, for reading.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RevisionView {
+    pub id: String,
+    pub author: Who,
+    pub at: i64,
+    pub wording: String,
+    pub if_crossed: Option<String>,
+    pub review_on: Option<String>,
+    pub parents: Vec<String>,
+    pub current: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AgreementView {
+    pub id: String,
+    pub title: String,
+    pub category: Category,
+    pub proposed_by: Who,
+    pub at: i64,
+    pub status: AgreementStatus,
+    /// Who has not yet said yes to the current wording (only while proposed).
+    pub waiting_for: Vec<Who>,
+    /// Every revision, oldest first.
+    pub revisions: Vec<RevisionView>,
+    /// The current wording(s): one normally, two or more when they need a conversation.
+    pub current: Vec<String>,
+    pub my_consent: Option<String>,
+    pub partner_consent: Option<String>,
+    pub review_on: Option<String>,
+    pub retire_requested_by: Vec<Who>,
+}
+
+impl AgreementView {
+    pub fn revision(&self, id: &str) -> Option<&RevisionView> {
+        self.revisions.iter().find(|r| r.id == id)
+    }
+
+    /// The single current wording, when there is one.
+    pub fn current_revision(&self) -> Option<&RevisionView> {
+        match self.current.as_slice() {
+            [only] => self.revision(only),
+            _ => None,
+        }
+    }
+}
+
+/// Revisions no other revision replaces, oldest first.
+pub(crate) fn leaves(agreement: &Agreement) -> Vec<String> {
+    let mut out: Vec<(&String, i64)> = agreement
+        .revisions
+        .iter()
+        .filter(|(id, _)| {
+            !agreement
+                .revisions
+                .iter()
+                .any(|(_, r)| r.parents.contains_key(*id))
+        })
+        .map(|(id, r)| (id, r.at))
+        .collect();
+    out.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(b.0)));
+    out.into_iter().map(|(id, _)| id.clone()).collect()
+}
+
+/// Both partners asked to retire it.
+pub(crate) fn retired(root: &Root, agreement_id: &str) -> bool {
+    root.by.len() >= 2
+        && root
+            .by
+            .iter()
+            .all(|(_, space)| space.retirements.contains(agreement_id))
+}
+
+pub(crate) fn build(
+    root: &Root,
+    id: &str,
+    agreement: &Agreement,
+    me: &PartnerKey,
+    partner: &PartnerKey,
+    today: NaiveDate,
+) -> AgreementView {
+    let current = leaves(agreement);
+    let consent_of = |key: &PartnerKey| {
+        root.by
+            .get(&key.to_hex())
+            .and_then(|s| s.consents.get(id))
+            .map(|c| c.revision.clone())
+    };
+    let my_consent = consent_of(me);
+    let partner_consent = consent_of(partner);
+    let mut revisions: Vec<RevisionView> = agreement
+        .revisions
+        .iter()
+        .map(|(rid, r)| RevisionView {
+            id: rid.clone(),
+            author: who(&r.author, me),
+            at: r.at,
+            wording: r.wording.clone(),
+            if_crossed: r.if_crossed.clone(),
+            review_on: r.review_on.clone(),
+            parents: r.parents.keys().cloned().collect(),
+            current: current.contains(rid),
+        })
+        .collect();
+    revisions.sort_by(|a, b| a.at.cmp(&b.at).then(a.id.cmp(&b.id)));
+    let retire_requested_by: Vec<Who> = [(me, Who::Me), (partner, Who::Partner)]
+        .into_iter()
+        .filter(|(k, _)| {
+            root.by
+                .get(&k.to_hex())
+                .is_some_and(|s| s.retirements.contains(id))
+        })
+        .map(|(_, w)| w)
+        .collect();
+
+    let leaf = match current.as_slice() {
+        [only] => agreement.revisions.get(only).map(|r| (only, r)),
+        _ => None,
+    };
+    let review_on = leaf.and_then(|(_, r)| r.review_on.clone());
+    let mut waiting_for = Vec::new();
+    let status = if retire_requested_by.len() == 2 {
+        AgreementStatus::Retired
+    } else if current.len() > 1 {
+        AgreementStatus::NeedsConversation
+    } else if let Some((leaf_id, _)) = leaf {
+        if my_consent.as_ref() != Some(leaf_id) {
+            waiting_for.push(Who::Me);
+        }
+        if partner_consent.as_ref() != Some(leaf_id) {
+            waiting_for.push(Who::Partner);
+        }
+        let review_date = review_on.as_deref().and_then(parse_date);
+        if !waiting_for.is_empty() {
+            AgreementStatus::Proposed
+        } else if agreement.category == Category::Transparency && review_date.is_none() {
+            AgreementStatus::NeedsReviewDate
+        } else if review_date.is_some_and(|d| d <= today) {
+            AgreementStatus::DueForReview
+        } else {
+            AgreementStatus::InForce
+        }
+    } else {
+        // No readable revision at all: nothing to agree to.
+        AgreementStatus::Proposed
+    };
+
+    AgreementView {
+        id: id.to_string(),
+        title: agreement.title.clone(),
+        category: agreement.category.clone(),
+        proposed_by: who(&agreement.author, me),
+        at: agreement.at,
+        status,
+        waiting_for,
+        revisions,
+        current,
+        my_consent,
+        partner_consent,
+        review_on,
+        retire_requested_by,
+    }
+}

@@ -1,0 +1,146 @@
+//! Everything a screen or a command shows, derived from the hydrated document.
+//!
+//! A [`View`] is plain data (no automerge types), cheap to clone and to serialize.
+
+pub(crate) mod agreements;
+mod attention;
+mod history;
+mod practice;
+mod trends;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+pub use agreements::{AgreementStatus, AgreementView, RevisionView};
+pub use attention::Attention;
+pub use history::{HistoryEntry, history};
+pub use practice::{
+    AppreciationView, CheckInView, CommitmentView, RepairAckView, RepairView, ReplyView,
+    ReportView, TimeOutView,
+};
+pub use trends::{Scales, WeekTrend};
+
+use crate::identity::PartnerKey;
+use crate::schema::Root;
+use crate::time::{Moment, format_date};
+
+/// Whose words these are, from the reader's side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Who {
+    Me,
+    Partner,
+}
+
+pub(crate) fn who(key_hex: &str, me: &PartnerKey) -> Who {
+    if key_hex == me.to_hex() {
+        Who::Me
+    } else {
+        Who::Partner
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Person {
+    pub key: String,
+    pub name: String,
+}
+
+/// The whole practice as one partner sees it today.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct View {
+    pub me: Person,
+    pub partner: Person,
+    pub today: String,
+    pub agreements: Vec<AgreementView>,
+    /// Newest first.
+    pub checkins: Vec<CheckInView>,
+    /// Newest first.
+    pub repairs: Vec<RepairView>,
+    /// Newest first.
+    pub appreciations: Vec<AppreciationView>,
+    /// Newest first.
+    pub timeouts: Vec<TimeOutView>,
+    /// What needs attention today, most important first.
+    pub attention: Vec<Attention>,
+    /// Oldest week first.
+    pub weeks: Vec<WeekTrend>,
+    /// Records in the document this version could not read (written by a newer Trellis).
+    pub unreadable_records: usize,
+}
+
+impl View {
+    pub fn build(root: &Root, me: &PartnerKey, partner: &PartnerKey, now: Moment) -> View {
+        let today: NaiveDate = now.today();
+        let person = |key: &PartnerKey| Person {
+            key: key.to_hex(),
+            name: root
+                .couple
+                .partners
+                .get(&key.to_hex())
+                .map(|p| p.name.clone())
+                .unwrap_or_else(|| key.fingerprint()),
+        };
+        let mut agreements: Vec<AgreementView> = root
+            .agreements
+            .iter()
+            .map(|(id, a)| agreements::build(root, id, a, me, partner, today))
+            .collect();
+        agreements.sort_by(|a, b| a.at.cmp(&b.at).then(a.id.cmp(&b.id)));
+        let practice = practice::build(root, me, partner, now);
+        let weeks = trends::weekly(&practice);
+        let mut view = View {
+            me: person(me),
+            partner: person(partner),
+            today: format_date(today),
+            agreements,
+            checkins: practice.checkins,
+            repairs: practice.repairs,
+            appreciations: practice.appreciations,
+            timeouts: practice.timeouts,
+            attention: Vec::new(),
+            weeks,
+            unreadable_records: unreadable(root),
+        };
+        view.attention = attention::gather(&view, now);
+        view
+    }
+
+    pub fn agreement(&self, id: &str) -> Option<&AgreementView> {
+        self.agreements.iter().find(|a| a.id == id)
+    }
+
+    pub fn name(&self, who: Who) -> &str {
+        match who {
+            Who::Me => &self.me.name,
+            Who::Partner => &self.partner.name,
+        }
+    }
+}
+
+fn unreadable(root: &Root) -> usize {
+    let spaces: usize = root
+        .by
+        .iter()
+        .map(|(_, s)| {
+            s.consents.unreadable
+                + s.retirements.unreadable
+                + s.checkins.unreadable
+                + s.replies.unreadable
+                + s.repairs.unreadable
+                + s.acknowledgements.unreadable
+                + s.commitments.unreadable
+                + s.reports.unreadable
+                + s.report_acks.unreadable
+                + s.closures.unreadable
+                + s.appreciations.unreadable
+                + s.timeouts.unreadable
+        })
+        .sum();
+    let revisions: usize = root
+        .agreements
+        .iter()
+        .map(|(_, a)| a.revisions.unreadable)
+        .sum();
+    spaces + revisions + root.agreements.unreadable + root.by.unreadable
+}

@@ -1,0 +1,368 @@
+//! Check-ins, repairs with their commitments, appreciations and time-outs, for reading.
+
+use std::collections::HashSet;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::Who;
+use crate::identity::PartnerKey;
+use crate::schema::{Cadence, Need, Outcome, ResponseMode, Root, Space};
+use crate::time::{Moment, parse_date};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReplyView {
+    pub id: String,
+    pub author: Who,
+    pub text: String,
+    pub at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheckInView {
+    pub id: String,
+    pub author: Who,
+    pub date: String,
+    pub at: i64,
+    pub feel: String,
+    pub when: Option<String>,
+    pub went_well: Option<String>,
+    pub was_hard: Option<String>,
+    pub need: Need,
+    pub response: ResponseMode,
+    pub safety: Option<u8>,
+    pub trust: Option<u8>,
+    pub connection: Option<u8>,
+    pub replies: Vec<ReplyView>,
+    /// My partner's check-in for a day I have not checked in yet: shown folded, as a gentle
+    /// invitation to write my own first. It is not a secret: it is on this device already.
+    pub folded: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RepairAckView {
+    pub acknowledgement: String,
+    pub regret: String,
+    pub at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReportView {
+    pub id: String,
+    pub date: String,
+    pub outcome: Outcome,
+    pub note: Option<String>,
+    pub at: i64,
+    /// The partner's acknowledgement: (note, when).
+    pub acknowledged: Option<(Option<String>, i64)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CommitmentView {
+    pub id: String,
+    pub repair: String,
+    pub owner: Who,
+    pub wording: String,
+    pub cadence: Option<Cadence>,
+    pub due: Option<String>,
+    pub at: i64,
+    /// Oldest first.
+    pub reports: Vec<ReportView>,
+    /// A follow-through note would be timely (gently: nothing is overdue in Trellis).
+    pub due_now: bool,
+    pub open: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RepairView {
+    pub id: String,
+    pub opened_by: Who,
+    pub date: String,
+    pub at: i64,
+    pub what_happened: String,
+    pub how_it_landed: String,
+    pub acknowledgement: Option<RepairAckView>,
+    pub commitments: Vec<CommitmentView>,
+    pub closed_by: Vec<Who>,
+    pub closed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AppreciationView {
+    pub id: String,
+    pub author: Who,
+    pub text: String,
+    pub date: String,
+    pub at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TimeOutView {
+    pub id: String,
+    pub who: Who,
+    pub at: i64,
+    pub back_at: i64,
+    pub note: Option<String>,
+    pub ended_at: Option<i64>,
+    pub running: bool,
+}
+
+pub(crate) struct Practice {
+    pub checkins: Vec<CheckInView>,
+    pub repairs: Vec<RepairView>,
+    pub appreciations: Vec<AppreciationView>,
+    pub timeouts: Vec<TimeOutView>,
+}
+
+pub(crate) fn build(root: &Root, me: &PartnerKey, partner: &PartnerKey, now: Moment) -> Practice {
+    let empty = Space::default();
+    let mine = root.by.get(&me.to_hex()).unwrap_or(&empty);
+    let theirs = root.by.get(&partner.to_hex()).unwrap_or(&empty);
+    let sides = [(Who::Me, mine, theirs), (Who::Partner, theirs, mine)];
+    let today = now.today();
+
+    let my_dates: HashSet<&str> = mine.checkins.iter().map(|(_, c)| c.date.as_str()).collect();
+    let mut checkins = Vec::new();
+    for (author, space, other) in sides {
+        for (id, c) in space.checkins.iter() {
+            let mut replies: Vec<ReplyView> = other
+                .replies
+                .iter()
+                .filter(|(_, r)| r.checkin == *id)
+                .map(|(rid, r)| ReplyView {
+                    id: rid.clone(),
+                    author: flip(author),
+                    text: r.text.clone(),
+                    at: r.at,
+                })
+                .collect();
+            replies.sort_by_key(|r| r.at);
+            checkins.push(CheckInView {
+                id: id.clone(),
+                author,
+                date: c.date.clone(),
+                at: c.at,
+                feel: c.feel.clone(),
+                when: c.when.clone(),
+                went_well: c.went_well.clone(),
+                was_hard: c.was_hard.clone(),
+                need: c.need.clone(),
+                response: c.response.clone(),
+                safety: c.safety,
+                trust: c.trust,
+                connection: c.connection,
+                replies,
+                folded: author == Who::Partner && !my_dates.contains(c.date.as_str()),
+            });
+        }
+    }
+    checkins.sort_by(|a, b| {
+        b.date
+            .cmp(&a.date)
+            .then(b.at.cmp(&a.at))
+            .then(a.id.cmp(&b.id))
+    });
+
+    let mut repairs = Vec::new();
+    for (opener, space, other) in sides {
+        for (id, r) in space.repairs.iter() {
+            let closed_by: Vec<Who> = [(Who::Me, mine), (Who::Partner, theirs)]
+                .into_iter()
+                .filter(|(_, s)| s.closures.contains(id))
+                .map(|(w, _)| w)
+                .collect();
+            let closed = closed_by.len() == 2;
+            let mut commitments = Vec::new();
+            for (owner, owner_space, acker) in sides {
+                for (cid, c) in owner_space
+                    .commitments
+                    .iter()
+                    .filter(|(_, c)| c.repair == *id)
+                {
+                    let mut reports: Vec<ReportView> = owner_space
+                        .reports
+                        .iter()
+                        .filter(|(_, r)| r.commitment == *cid)
+                        .map(|(rid, r)| ReportView {
+                            id: rid.clone(),
+                            date: r.date.clone(),
+                            outcome: r.outcome.clone(),
+                            note: r.note.clone(),
+                            at: r.at,
+                            acknowledged: acker
+                                .report_acks
+                                .get(rid)
+                                .map(|a| (a.note.clone(), a.at)),
+                        })
+                        .collect();
+                    reports.sort_by(|a, b| a.date.cmp(&b.date).then(a.at.cmp(&b.at)));
+                    let created = crate::time::local_time(c.at, now.offset()).date_naive();
+                    let due_now = !closed
+                        && commitment_due(
+                            c.cadence.as_ref(),
+                            c.due.as_deref(),
+                            created,
+                            &reports,
+                            today,
+                        );
+                    commitments.push(CommitmentView {
+                        id: cid.clone(),
+                        repair: id.clone(),
+                        owner,
+                        wording: c.wording.clone(),
+                        cadence: c.cadence.clone(),
+                        due: c.due.clone(),
+                        at: c.at,
+                        reports,
+                        due_now,
+                        open: !closed,
+                    });
+                }
+            }
+            commitments.sort_by(|a, b| a.at.cmp(&b.at).then(a.id.cmp(&b.id)));
+            repairs.push(RepairView {
+                id: id.clone(),
+                opened_by: opener,
+                date: r.date.clone(),
+                at: r.at,
+                what_happened: r.what_happened.clone(),
+                how_it_landed: r.how_it_landed.clone(),
+                acknowledgement: other.acknowledgements.get(id).map(|a| RepairAckView {
+                    acknowledgement: a.acknowledgement.clone(),
+                    regret: a.regret.clone(),
+                    at: a.at,
+                }),
+                commitments,
+                closed_by,
+                closed,
+            });
+        }
+    }
+    repairs.sort_by(|a, b| b.at.cmp(&a.at).then(a.id.cmp(&b.id)));
+
+    let mut appreciations: Vec<AppreciationView> = sides
+        .iter()
+        .flat_map(|(author, space, _)| {
+            space.appreciations.iter().map(|(id, a)| AppreciationView {
+                id: id.clone(),
+                author: *author,
+                text: a.text.clone(),
+                date: a.date.clone(),
+                at: a.at,
+            })
+        })
+        .collect();
+    appreciations.sort_by(|a, b| b.at.cmp(&a.at).then(a.id.cmp(&b.id)));
+
+    let mut timeouts: Vec<TimeOutView> = sides
+        .iter()
+        .flat_map(|(author, space, _)| {
+            space.timeouts.iter().map(|(id, t)| TimeOutView {
+                id: id.clone(),
+                who: *author,
+                at: t.at,
+                back_at: t.back_at,
+                note: t.note.clone(),
+                ended_at: t.ended_at,
+                running: t.ended_at.is_none() && t.back_at > now.at_ms,
+            })
+        })
+        .collect();
+    timeouts.sort_by(|a, b| b.at.cmp(&a.at).then(a.id.cmp(&b.id)));
+
+    Practice {
+        checkins,
+        repairs,
+        appreciations,
+        timeouts,
+    }
+}
+
+fn flip(who: Who) -> Who {
+    match who {
+        Who::Me => Who::Partner,
+        Who::Partner => Who::Me,
+    }
+}
+
+/// Whether a follow-through note would be timely today.
+fn commitment_due(
+    cadence: Option<&Cadence>,
+    due: Option<&str>,
+    created: NaiveDate,
+    reports: &[ReportView],
+    today: NaiveDate,
+) -> bool {
+    let last_report = reports.iter().filter_map(|r| parse_date(&r.date)).max();
+    if let Some(due) = due.and_then(parse_date) {
+        let kept = reports.iter().any(|r| r.outcome == Outcome::Kept);
+        return !kept && due <= today;
+    }
+    let Some(days) = cadence.and_then(Cadence::days) else {
+        return false;
+    };
+    match last_report {
+        Some(last) => (today - last).num_days() >= days,
+        None => (today - created).num_days() >= days - 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(date: &str, outcome: Outcome) -> ReportView {
+        ReportView {
+            id: "r".into(),
+            date: date.into(),
+            outcome,
+            note: None,
+            at: 0,
+            acknowledged: None,
+        }
+    }
+
+    #[test]
+    fn cadences_come_round_gently() {
+        let d = |s| parse_date(s).unwrap();
+        let today = d("2026-11-22");
+        // Daily, reported today: nothing asked.
+        assert!(!commitment_due(
+            Some(&Cadence::Daily),
+            None,
+            d("2026-11-01"),
+            &[report("2026-11-22", Outcome::Kept)],
+            today
+        ));
+        // Weekly, last note 7 days ago: timely.
+        assert!(commitment_due(
+            Some(&Cadence::Weekly),
+            None,
+            d("2026-11-01"),
+            &[report("2026-11-15", Outcome::Partly)],
+            today
+        ));
+        // A one-off due date passed and not yet kept.
+        assert!(commitment_due(
+            None,
+            Some("2026-11-20"),
+            d("2026-11-01"),
+            &[],
+            today
+        ));
+        assert!(!commitment_due(
+            None,
+            Some("2026-11-20"),
+            d("2026-11-01"),
+            &[report("2026-11-21", Outcome::Kept)],
+            today
+        ));
+        assert!(!commitment_due(
+            Some(&Cadence::Ongoing),
+            None,
+            d("2026-11-01"),
+            &[],
+            today
+        ));
+    }
+}
