@@ -316,6 +316,19 @@ impl Couple {
         self.doc.get_changes(&have)
     }
 
+    /// How many of my own changes are not in the causal past of `have`.
+    pub fn authored_by_me_since(&mut self, have: &[ChangeHash]) -> usize {
+        let changes = self.changes_since(have);
+        let doc = self.doc.document();
+        changes
+            .iter()
+            .filter(|c| {
+                doc.get_author_for_actor(c.actor_id())
+                    .is_some_and(|a| a.as_bytes() == self.me.as_bytes().as_slice())
+            })
+            .count()
+    }
+
     /// A compact snapshot of the whole history.
     pub fn save(&mut self) -> Vec<u8> {
         self.doc.save()

@@ -23,7 +23,7 @@ pub mod verify;
 pub mod view;
 
 pub use action::{Action, AgreementDraft, CheckInDraft, RevisionDraft};
-pub use automerge::ChangeHash;
+pub use automerge::{Change, ChangeHash};
 pub use bundle::{Bundle, BundleError};
 pub use card::{Card, VerifiedCard};
 pub use couple::{Committed, Couple, Joined};

@@ -1,1 +1,18 @@
+//! trellis-store: the profile directory.
+//!
+//! Keys (owner-only files), the couple's document in a redb store (signed changes, their
+//! signatures, a snapshot, sync state, settings), and — in a separate file that nothing
+//! syncing or exporting can reach — the private journal.
 
+mod db;
+pub mod error;
+pub mod journal;
+mod keys;
+pub mod paths;
+pub mod profile;
+
+pub use db::DocumentDb;
+pub use error::StoreError;
+pub use journal::{Journal, JournalEntry, Trigger};
+pub use paths::{PROFILE_ENV, ProfilePaths, default_profile_dir};
+pub use profile::{CoupleStatus, ImportReport, Profile, Status, VerifyReport};

@@ -1,0 +1,259 @@
+//! The document store: one redb file holding signed changes, their signatures, a snapshot,
+//! per-partner sync state and settings. Every write is one transaction.
+
+use std::path::{Path, PathBuf};
+
+use redb::{
+    Database, DatabaseError, ReadableDatabase, ReadableTable, ReadableTableMetadata,
+    TableDefinition, WriteTransaction,
+};
+use trellis_core::{ChangeHash, ChangeSignature, SignedChange};
+
+use crate::error::StoreError;
+
+/// Small named values: who I am, the couple, what the partner has, when we last met.
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+/// Change hash → signer key and signature (96 bytes). Kept forever, across compaction.
+const SIGNATURES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("signatures");
+/// Changes saved since the last snapshot, in the order they were saved.
+const LOG: TableDefinition<u64, &[u8]> = TableDefinition::new("log");
+/// The compacted document (automerge `save()`), under the key "doc".
+const SNAPSHOT: TableDefinition<&str, &[u8]> = TableDefinition::new("snapshot");
+/// Per-partner automerge sync state.
+const SYNC_STATE: TableDefinition<&str, &[u8]> = TableDefinition::new("sync_state");
+/// Profile settings (network mode, relay, theme…).
+const SETTINGS: TableDefinition<&str, &str> = TableDefinition::new("settings");
+
+const SNAPSHOT_KEY: &str = "doc";
+
+/// What startup reads back.
+#[derive(Debug, Default)]
+pub struct Stored {
+    pub snapshot: Option<Vec<u8>>,
+    pub log: Vec<Vec<u8>>,
+}
+
+#[derive(Debug)]
+pub struct DocumentDb {
+    db: Database,
+    path: PathBuf,
+}
+
+fn open_error(path: &Path, e: DatabaseError) -> StoreError {
+    match e {
+        DatabaseError::DatabaseAlreadyOpen => StoreError::Busy(path.to_path_buf()),
+        DatabaseError::Storage(redb::StorageError::Io(io))
+            if io.kind() == std::io::ErrorKind::PermissionDenied =>
+        {
+            StoreError::read(path, io)
+        }
+        other => StoreError::corrupt(path, other),
+    }
+}
+
+impl DocumentDb {
+    /// Creates a new, empty store. Refuses to touch an existing file.
+    pub fn create(path: &Path) -> Result<Self, StoreError> {
+        if path.exists() {
+            return Err(StoreError::AlreadyInitialized(path.to_path_buf()));
+        }
+        let db = Database::create(path).map_err(|e| open_error(path, e))?;
+        set_private(path);
+        let me = Self {
+            db,
+            path: path.to_path_buf(),
+        };
+        me.write(|tx| {
+            tx.open_table(META)?;
+            tx.open_table(SIGNATURES)?;
+            tx.open_table(LOG)?;
+            tx.open_table(SNAPSHOT)?;
+            tx.open_table(SYNC_STATE)?;
+            tx.open_table(SETTINGS)?;
+            Ok(())
+        })?;
+        Ok(me)
+    }
+
+    /// Opens an existing store; never creates one over a missing or damaged file.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        if !path.exists() {
+            return Err(StoreError::corrupt(
+                path,
+                "the file is missing although the profile's keys exist",
+            ));
+        }
+        let db = Database::open(path).map_err(|e| open_error(path, e))?;
+        Ok(Self {
+            db,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn read_err(&self, e: impl ToString) -> StoreError {
+        StoreError::corrupt(&self.path, e.to_string())
+    }
+
+    /// Runs `f` in one write transaction and commits it durably.
+    pub(crate) fn write<F>(&self, f: F) -> Result<(), StoreError>
+    where
+        F: FnOnce(&WriteTransaction) -> Result<(), redb::Error>,
+    {
+        let tx = self
+            .db
+            .begin_write()
+            .map_err(|e| StoreError::write(&self.path, e))?;
+        f(&tx).map_err(|e| StoreError::write(&self.path, e))?;
+        tx.commit().map_err(|e| StoreError::write(&self.path, e))
+    }
+
+    pub fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let tx = self.db.begin_read().map_err(|e| self.read_err(e))?;
+        let table = tx.open_table(META).map_err(|e| self.read_err(e))?;
+        let value = table.get(key).map_err(|e| self.read_err(e))?;
+        Ok(value.map(|v| v.value().to_vec()))
+    }
+
+    pub fn meta_string(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .meta(key)?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    pub fn set_meta(&self, entries: &[(&str, Vec<u8>)]) -> Result<(), StoreError> {
+        self.write(|tx| {
+            let mut table = tx.open_table(META)?;
+            for (k, v) in entries {
+                table.insert(*k, v.as_slice())?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Stores changes with their signatures and meta updates, all in one transaction.
+    pub fn append(
+        &self,
+        changes: &[(ChangeHash, SignedChange)],
+        meta: &[(&str, Vec<u8>)],
+    ) -> Result<(), StoreError> {
+        self.write(|tx| {
+            let mut sigs = tx.open_table(SIGNATURES)?;
+            let mut log = tx.open_table(LOG)?;
+            let mut next = log.last()?.map(|(k, _)| k.value() + 1).unwrap_or(0);
+            for (hash, change) in changes {
+                sigs.insert(hash.0.as_slice(), change.signature.to_bytes().as_slice())?;
+                log.insert(next, change.bytes.as_slice())?;
+                next += 1;
+            }
+            let mut table = tx.open_table(META)?;
+            for (k, v) in meta {
+                table.insert(*k, v.as_slice())?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Replaces the snapshot and empties the log, atomically.
+    pub fn compact(&self, snapshot: &[u8]) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.open_table(SNAPSHOT)?.insert(SNAPSHOT_KEY, snapshot)?;
+            let mut log = tx.open_table(LOG)?;
+            log.retain(|_, _| false)?;
+            Ok(())
+        })
+    }
+
+    pub fn load(&self) -> Result<Stored, StoreError> {
+        let tx = self.db.begin_read().map_err(|e| self.read_err(e))?;
+        let snapshot = tx
+            .open_table(SNAPSHOT)
+            .map_err(|e| self.read_err(e))?
+            .get(SNAPSHOT_KEY)
+            .map_err(|e| self.read_err(e))?
+            .map(|v| v.value().to_vec());
+        let log_table = tx.open_table(LOG).map_err(|e| self.read_err(e))?;
+        let mut log = Vec::new();
+        for entry in log_table.iter().map_err(|e| self.read_err(e))? {
+            let (_, v) = entry.map_err(|e| self.read_err(e))?;
+            log.push(v.value().to_vec());
+        }
+        Ok(Stored { snapshot, log })
+    }
+
+    pub fn log_len(&self) -> Result<u64, StoreError> {
+        let tx = self.db.begin_read().map_err(|e| self.read_err(e))?;
+        let table = tx.open_table(LOG).map_err(|e| self.read_err(e))?;
+        table.len().map_err(|e| self.read_err(e))
+    }
+
+    pub fn signature(&self, hash: &ChangeHash) -> Result<Option<ChangeSignature>, StoreError> {
+        let tx = self.db.begin_read().map_err(|e| self.read_err(e))?;
+        let table = tx.open_table(SIGNATURES).map_err(|e| self.read_err(e))?;
+        let value = table.get(hash.0.as_slice()).map_err(|e| self.read_err(e))?;
+        match value {
+            None => Ok(None),
+            Some(v) => ChangeSignature::from_bytes(v.value())
+                .map(Some)
+                .ok_or_else(|| self.read_err(format!("a damaged signature record for {hash}"))),
+        }
+    }
+
+    /// Looks up many signatures in one read transaction.
+    pub fn signatures(
+        &self,
+        hashes: impl IntoIterator<Item = ChangeHash>,
+    ) -> Result<Vec<(ChangeHash, Option<ChangeSignature>)>, StoreError> {
+        let tx = self.db.begin_read().map_err(|e| self.read_err(e))?;
+        let table = tx.open_table(SIGNATURES).map_err(|e| self.read_err(e))?;
+        let mut out = Vec::new();
+        for hash in hashes {
+            let sig = table
+                .get(hash.0.as_slice())
+                .map_err(|e| self.read_err(e))?
+                .and_then(|v| ChangeSignature::from_bytes(v.value()));
+            out.push((hash, sig));
+        }
+        Ok(out)
+    }
+
+    pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let tx = self.db.begin_read().map_err(|e| self.read_err(e))?;
+        let table = tx.open_table(SETTINGS).map_err(|e| self.read_err(e))?;
+        let value = table.get(key).map_err(|e| self.read_err(e))?;
+        Ok(value.map(|v| v.value().to_string()))
+    }
+
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.open_table(SETTINGS)?.insert(key, value)?;
+            Ok(())
+        })
+    }
+
+    pub fn sync_state(&self, peer: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let tx = self.db.begin_read().map_err(|e| self.read_err(e))?;
+        let table = tx.open_table(SYNC_STATE).map_err(|e| self.read_err(e))?;
+        let value = table.get(peer).map_err(|e| self.read_err(e))?;
+        Ok(value.map(|v| v.value().to_vec()))
+    }
+
+    pub fn set_sync_state(&self, peer: &str, state: &[u8]) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.open_table(SYNC_STATE)?.insert(peer, state)?;
+            Ok(())
+        })
+    }
+}
+
+/// Owner-only permissions on a data file.
+pub(crate) fn set_private(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+    }
+}

@@ -1,0 +1,53 @@
+//! Store errors. Each names the file involved and says what to do; none loses data.
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+use trellis_core::CoreError;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("no Trellis profile at {0}: create one with `trellis init --name NAME`")]
+    NotInitialized(PathBuf),
+    #[error("a Trellis profile already exists at {0}")]
+    AlreadyInitialized(PathBuf),
+    #[error("Trellis is already running on this profile ({0}): use that window or `trellis serve`, or close it first")]
+    Busy(PathBuf),
+    #[error("{path} could not be read: {detail}. Nothing was changed or overwritten. Restore this file from a backup, or move it aside to start a new profile")]
+    Corrupt { path: PathBuf, detail: String },
+    #[error("could not save to {path}: {detail}. Nothing was saved and nothing already saved was lost; free some disk space or check permissions, then try again")]
+    Write { path: PathBuf, detail: String },
+    #[error("could not read {path}: {detail}")]
+    Read { path: PathBuf, detail: String },
+    #[error("this profile is not part of a couple yet: create one with `trellis couple create --partner CARD`, or import your partner's bundle")]
+    NoCouple,
+    #[error("this profile is already part of a couple with {0}")]
+    AlreadyPaired(String),
+    #[error("the store lacks the signature of change {0}; run `trellis verify`")]
+    MissingSignature(String),
+    #[error(transparent)]
+    Core(#[from] CoreError),
+}
+
+impl StoreError {
+    pub(crate) fn corrupt(path: &std::path::Path, detail: impl ToString) -> Self {
+        StoreError::Corrupt {
+            path: path.to_path_buf(),
+            detail: detail.to_string(),
+        }
+    }
+
+    pub(crate) fn write(path: &std::path::Path, detail: impl ToString) -> Self {
+        StoreError::Write {
+            path: path.to_path_buf(),
+            detail: detail.to_string(),
+        }
+    }
+
+    pub(crate) fn read(path: &std::path::Path, detail: impl ToString) -> Self {
+        StoreError::Read {
+            path: path.to_path_buf(),
+            detail: detail.to_string(),
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! The private journal and the list of one's own triggers.
+//!
+//! They live in their own file (`private.redb`), opened only through this type. Nothing
+//! that syncs, bundles or exports the couple's document has a way to reach it.
+
+use std::path::{Path, PathBuf};
+
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use serde::{Deserialize, Serialize};
+use trellis_core::Moment;
+use trellis_core::time::format_date;
+
+use crate::db::set_private;
+use crate::error::StoreError;
+use crate::paths::ProfilePaths;
+
+const ENTRIES: TableDefinition<&str, &str> = TableDefinition::new("journal");
+const TRIGGERS: TableDefinition<&str, &str> = TableDefinition::new("triggers");
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JournalEntry {
+    pub id: String,
+    pub text: String,
+    pub date: String,
+    pub at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trigger {
+    pub id: String,
+    pub text: String,
+    pub at: i64,
+}
+
+#[derive(Debug)]
+pub struct Journal {
+    db: Database,
+    path: PathBuf,
+}
+
+impl Journal {
+    /// Opens this profile's private store, creating it on first use.
+    pub fn open(paths: &ProfilePaths) -> Result<Self, StoreError> {
+        if !paths.identity_key().exists() {
+            return Err(StoreError::NotInitialized(paths.dir.clone()));
+        }
+        let path = paths.private_db();
+        let existed = path.exists();
+        let db = if existed {
+            Database::open(&path)
+        } else {
+            Database::create(&path)
+        }
+        .map_err(|e| match e {
+            redb::DatabaseError::DatabaseAlreadyOpen => StoreError::Busy(path.clone()),
+            other => StoreError::corrupt(&path, other),
+        })?;
+        set_private(&path);
+        Ok(Self { db, path })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn put(&self, table: TableDefinition<&str, &str>, id: &str, json: &str) -> Result<(), StoreError> {
+        let tx = self
+            .db
+            .begin_write()
+            .map_err(|e| StoreError::write(&self.path, e))?;
+        {
+            let mut t = tx
+                .open_table(table)
+                .map_err(|e| StoreError::write(&self.path, e))?;
+            t.insert(id, json)
+                .map_err(|e| StoreError::write(&self.path, e))?;
+        }
+        tx.commit().map_err(|e| StoreError::write(&self.path, e))
+    }
+
+    fn all<T: for<'de> Deserialize<'de>>(
+        &self,
+        table: TableDefinition<&str, &str>,
+    ) -> Result<Vec<T>, StoreError> {
+        let tx = self
+            .db
+            .begin_read()
+            .map_err(|e| StoreError::corrupt(&self.path, e))?;
+        let t = match tx.open_table(table) {
+            Ok(t) => t,
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(StoreError::corrupt(&self.path, e)),
+        };
+        let mut out = Vec::new();
+        for row in t.iter().map_err(|e| StoreError::corrupt(&self.path, e))? {
+            let (_, v) = row.map_err(|e| StoreError::corrupt(&self.path, e))?;
+            let item = serde_json::from_str(v.value())
+                .map_err(|e| StoreError::corrupt(&self.path, e))?;
+            out.push(item);
+        }
+        Ok(out)
+    }
+
+    pub fn add_entry(&self, text: &str, now: Moment) -> Result<JournalEntry, StoreError> {
+        let text = checked(text)?;
+        let entry = JournalEntry {
+            id: trellis_core::id::new_id()?,
+            text,
+            date: format_date(now.today()),
+            at: now.at_ms,
+        };
+        let json = serde_json::to_string(&entry).map_err(|e| StoreError::write(&self.path, e))?;
+        self.put(ENTRIES, &entry.id, &json)?;
+        Ok(entry)
+    }
+
+    /// Newest first.
+    pub fn entries(&self) -> Result<Vec<JournalEntry>, StoreError> {
+        let mut all: Vec<JournalEntry> = self.all(ENTRIES)?;
+        all.sort_by(|a, b| b.at.cmp(&a.at).then(a.id.cmp(&b.id)));
+        Ok(all)
+    }
+
+    pub fn add_trigger(&self, text: &str, now: Moment) -> Result<Trigger, StoreError> {
+        let trigger = Trigger {
+            id: trellis_core::id::new_id()?,
+            text: checked(text)?,
+            at: now.at_ms,
+        };
+        let json = serde_json::to_string(&trigger).map_err(|e| StoreError::write(&self.path, e))?;
+        self.put(TRIGGERS, &trigger.id, &json)?;
+        Ok(trigger)
+    }
+
+    /// Oldest first.
+    pub fn triggers(&self) -> Result<Vec<Trigger>, StoreError> {
+        let mut all: Vec<Trigger> = self.all(TRIGGERS)?;
+        all.sort_by(|a, b| a.at.cmp(&b.at).then(a.id.cmp(&b.id)));
+        Ok(all)
+    }
+}
+
+fn checked(text: &str) -> Result<String, StoreError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(trellis_core::CoreError::Invalid("the text cannot be empty".into()).into());
+    }
+    if text.chars().count() > trellis_core::action::MAX_TEXT_CHARS {
+        return Err(trellis_core::CoreError::Invalid("the text is too long".into()).into());
+    }
+    Ok(text.to_string())
+}

@@ -1,0 +1,45 @@
+//! Where a profile lives, and the names of its files.
+
+use std::path::{Path, PathBuf};
+
+/// Environment variable that overrides the default profile directory.
+pub const PROFILE_ENV: &str = "TRELLIS_PROFILE";
+
+/// The per-user default: e.g. `~/.local/share/trellis` on Linux.
+pub fn default_profile_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("org", "Trellis", "trellis").map(|d| d.data_dir().to_path_buf())
+}
+
+/// The files of one profile directory.
+#[derive(Debug, Clone)]
+pub struct ProfilePaths {
+    pub dir: PathBuf,
+}
+
+impl ProfilePaths {
+    pub fn new(dir: impl AsRef<Path>) -> Self {
+        Self {
+            dir: dir.as_ref().to_path_buf(),
+        }
+    }
+
+    /// The partner identity key that signs every change.
+    pub fn identity_key(&self) -> PathBuf {
+        self.dir.join("identity.key")
+    }
+
+    /// The device key (this device's network identity).
+    pub fn device_key(&self) -> PathBuf {
+        self.dir.join("device.key")
+    }
+
+    /// The shared document: changes, signatures, snapshot, sync state, settings.
+    pub fn document_db(&self) -> PathBuf {
+        self.dir.join("couple.redb")
+    }
+
+    /// The private journal and triggers. Nothing that syncs or exports opens this file.
+    pub fn private_db(&self) -> PathBuf {
+        self.dir.join("private.redb")
+    }
+}

@@ -1,0 +1,499 @@
+//! A profile: one partner's keys, their copy of the couple's document, and its durable store.
+
+use std::path::Path;
+
+use serde::Serialize;
+use trellis_core::view::{HistoryEntry, history};
+use trellis_core::{
+    Action, Bundle, Card, ChangeHash, ChangeSignature, Committed, CoreError, Couple, DocId,
+    Identity, Moment, PartnerKey, SignedChange, VerifiedCard, View, safety_number,
+};
+
+use crate::db::DocumentDb;
+use crate::error::StoreError;
+use crate::keys::{create_private_dir, read_key, write_key};
+use crate::paths::ProfilePaths;
+
+/// Compact once this many changes have been saved since the last snapshot.
+const COMPACT_AFTER: u64 = 512;
+/// The most partner heads remembered; fewer only means resending a little more.
+const MAX_PARTNER_HEADS: usize = 32;
+
+mod meta {
+    pub const NAME: &str = "name";
+    pub const PARTNER_HEADS: &str = "partner_heads";
+    pub const LAST_RECEIVED_AT: &str = "last_received_at";
+    pub const LAST_EXPORTED_AT: &str = "last_exported_at";
+    pub const LAST_SYNCED_AT: &str = "last_synced_at";
+    pub const SAFETY_CONFIRMED: &str = "safety_confirmed";
+}
+
+/// What an imported bundle did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImportReport {
+    /// This import made the profile part of the couple.
+    pub joined: bool,
+    pub new_changes: usize,
+    pub from_partner: usize,
+    /// My own changes coming back (after restoring a backup, say).
+    pub from_me: usize,
+    pub already_had: usize,
+    /// Changes that need earlier ones this copy lacks; nothing of them was applied.
+    pub waiting: usize,
+}
+
+/// The honest state of a profile, for `trellis status` and the status bar.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Status {
+    pub profile: String,
+    pub name: String,
+    pub key: String,
+    pub couple: Option<CoupleStatus>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CoupleStatus {
+    pub partner_name: String,
+    pub partner_key: String,
+    pub document: String,
+    pub safety_number: String,
+    pub safety_number_checked: bool,
+    pub changes: usize,
+    /// My changes the partner does not have yet, as far as this copy knows.
+    pub not_yet_with_partner: usize,
+    pub last_received_at: Option<i64>,
+    pub last_exported_at: Option<i64>,
+    pub last_synced_at: Option<i64>,
+}
+
+/// The result of re-verifying every stored change from the first one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VerifyReport {
+    pub changes: usize,
+    pub by_me: usize,
+    pub by_partner: usize,
+}
+
+#[derive(Debug)]
+pub struct Profile {
+    paths: ProfilePaths,
+    db: DocumentDb,
+    seed: [u8; 32],
+    device: [u8; 32],
+    name: String,
+    couple: Option<Couple>,
+}
+
+fn random_key() -> Result<[u8; 32], StoreError> {
+    Ok(Identity::generate()?.to_bytes())
+}
+
+impl Profile {
+    /// Creates a new profile: keys and an empty store. Refuses to overwrite anything.
+    pub fn init(dir: &Path, name: &str) -> Result<Self, StoreError> {
+        let paths = ProfilePaths::new(dir);
+        let name = trellis_core::card::clean_name(name)?;
+        if paths.identity_key().exists() || paths.document_db().exists() {
+            return Err(StoreError::AlreadyInitialized(paths.dir.clone()));
+        }
+        create_private_dir(&paths.dir)?;
+        let seed = random_key()?;
+        let device = random_key()?;
+        // The store first, then the keys: a profile counts as created once its identity key
+        // exists, so an interrupted init can simply be run again.
+        let db = DocumentDb::create(&paths.document_db())?;
+        db.set_meta(&[(meta::NAME, name.as_bytes().to_vec())])?;
+        write_key(&paths.device_key(), &device)?;
+        write_key(&paths.identity_key(), &seed)?;
+        Ok(Self {
+            paths,
+            db,
+            seed,
+            device,
+            name,
+            couple: None,
+        })
+    }
+
+    /// Opens an existing profile and loads its document.
+    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        let paths = ProfilePaths::new(dir);
+        if !paths.identity_key().exists() {
+            return Err(StoreError::NotInitialized(paths.dir.clone()));
+        }
+        let seed = read_key(&paths.identity_key())?;
+        let device = read_key(&paths.device_key())?;
+        let db = DocumentDb::open(&paths.document_db())?;
+        let name = db.meta_string(meta::NAME)?.unwrap_or_else(|| "me".into());
+        let mut profile = Self {
+            paths,
+            db,
+            seed,
+            device,
+            name,
+            couple: None,
+        };
+        profile.couple = profile.load_couple()?;
+        Ok(profile)
+    }
+
+    fn load_couple(&self) -> Result<Option<Couple>, StoreError> {
+        let stored = self.db.load()?;
+        if stored.snapshot.is_none() && stored.log.is_empty() {
+            return Ok(None);
+        }
+        Couple::load(self.identity(), stored.snapshot.as_deref(), &stored.log)
+            .map(Some)
+            .map_err(|e| StoreError::corrupt(self.db.path(), e))
+    }
+
+    pub fn paths(&self) -> &ProfilePaths {
+        &self.paths
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.paths.dir
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn identity(&self) -> Identity {
+        Identity::from_bytes(&self.seed)
+    }
+
+    pub fn key(&self) -> PartnerKey {
+        self.identity().public()
+    }
+
+    /// This device's secret network key (the iroh endpoint key).
+    pub fn device_secret(&self) -> [u8; 32] {
+        self.device
+    }
+
+    /// This device's public id: the ed25519 public key of the device secret.
+    pub fn device_id(&self) -> [u8; 32] {
+        Identity::from_bytes(&self.device).public().0
+    }
+
+    /// My public identity card.
+    pub fn card(&self) -> Result<Card, StoreError> {
+        Ok(Card::new(&self.identity(), &self.name, &self.device_id())?)
+    }
+
+    pub fn couple(&self) -> Option<&Couple> {
+        self.couple.as_ref()
+    }
+
+    pub fn couple_mut(&mut self) -> Result<&mut Couple, StoreError> {
+        self.couple.as_mut().ok_or(StoreError::NoCouple)
+    }
+
+    pub fn db(&self) -> &DocumentDb {
+        &self.db
+    }
+
+    /// Starts the couple's document with the partner whose card this is.
+    pub fn create_couple(&mut self, partner: &Card, now: Moment) -> Result<Committed, StoreError> {
+        if let Some(c) = &self.couple {
+            return Err(StoreError::AlreadyPaired(c.name_of(&c.partner())));
+        }
+        let partner: VerifiedCard = partner.verify()?;
+        let me = self.card()?.verify()?;
+        let (couple, first) = Couple::create(self.identity(), &me, &partner, now)?;
+        self.db.append(&[(first.hash, first.change.clone())], &[])?;
+        self.couple = Some(couple);
+        Ok(first)
+    }
+
+    /// Performs one action; it is acknowledged only once its transaction has committed.
+    pub fn act(&mut self, action: &Action, now: Moment) -> Result<Committed, StoreError> {
+        let couple = self.couple.as_mut().ok_or(StoreError::NoCouple)?;
+        let committed = match couple.act(action, now) {
+            Ok(c) => c,
+            Err(e @ (CoreError::Invalid(_) | CoreError::UnknownId { .. } | CoreError::AmbiguousId { .. } | CoreError::NotAllowed(_))) => {
+                return Err(e.into());
+            }
+            Err(e) => {
+                // The document may hold an unsaved change: go back to what is on disk.
+                self.couple = self.load_couple()?;
+                return Err(e.into());
+            }
+        };
+        if let Err(e) = self
+            .db
+            .append(&[(committed.hash, committed.change.clone())], &[])
+        {
+            self.couple = self.load_couple()?;
+            return Err(e);
+        }
+        self.maybe_compact()?;
+        Ok(committed)
+    }
+
+    /// Writes a snapshot when enough changes have piled up since the last one.
+    pub fn maybe_compact(&mut self) -> Result<bool, StoreError> {
+        if self.db.log_len()? < COMPACT_AFTER {
+            return Ok(false);
+        }
+        self.compact()?;
+        Ok(true)
+    }
+
+    pub fn compact(&mut self) -> Result<(), StoreError> {
+        let couple = self.couple.as_mut().ok_or(StoreError::NoCouple)?;
+        let snapshot = couple.save();
+        self.db.compact(&snapshot)
+    }
+
+    pub fn signature(&self, hash: &ChangeHash) -> Result<Option<ChangeSignature>, StoreError> {
+        self.db.signature(hash)
+    }
+
+    /// What the partner is known to have: heads they told us about.
+    pub fn partner_heads(&self) -> Result<Vec<ChangeHash>, StoreError> {
+        let Some(raw) = self.db.meta(meta::PARTNER_HEADS)? else {
+            return Ok(Vec::new());
+        };
+        Ok(raw
+            .chunks_exact(32)
+            .filter_map(|c| c.try_into().ok().map(ChangeHash))
+            .collect())
+    }
+
+    fn merged_partner_heads(&self, more: &[ChangeHash]) -> Result<Vec<u8>, StoreError> {
+        let mut heads = self.partner_heads()?;
+        for h in more {
+            if !heads.contains(h) {
+                heads.push(*h);
+            }
+        }
+        if heads.len() > MAX_PARTNER_HEADS {
+            heads.drain(..heads.len() - MAX_PARTNER_HEADS);
+        }
+        Ok(heads.iter().flat_map(|h| h.0).collect())
+    }
+
+    /// Records that the partner now has everything up to `heads` (after a sync).
+    pub fn note_partner_has(&mut self, heads: &[ChangeHash], now: Moment) -> Result<(), StoreError> {
+        let merged = self.merged_partner_heads(heads)?;
+        self.db.set_meta(&[
+            (meta::PARTNER_HEADS, merged),
+            (meta::LAST_SYNCED_AT, now.at_ms.to_string().into_bytes()),
+        ])
+    }
+
+    fn signed(&mut self, changes: Vec<trellis_core::Change>) -> Result<Vec<SignedChange>, StoreError> {
+        let lookups = self.db.signatures(changes.iter().map(|c| c.hash()))?;
+        changes
+            .into_iter()
+            .zip(lookups)
+            .map(|(c, (hash, sig))| {
+                let signature = sig.ok_or_else(|| StoreError::MissingSignature(hash.to_string()))?;
+                Ok(SignedChange {
+                    bytes: c.raw_bytes().to_vec(),
+                    signature,
+                })
+            })
+            .collect()
+    }
+
+    /// A bundle of what the partner may not have yet (or everything, with `all`).
+    pub fn export_bundle(&mut self, all: bool, now: Moment) -> Result<(Vec<u8>, usize), StoreError> {
+        let have = if all { Vec::new() } else { self.partner_heads()? };
+        let couple = self.couple.as_mut().ok_or(StoreError::NoCouple)?;
+        let changes = couple.changes_since(&have);
+        let doc = couple.doc_id();
+        let sender = couple.me();
+        let sender_heads = couple.heads();
+        let changes = self.signed(changes)?;
+        let count = changes.len();
+        let bundle = Bundle {
+            doc,
+            sender,
+            sender_heads,
+            created_at: now.at_ms,
+            changes,
+        };
+        self.db
+            .set_meta(&[(meta::LAST_EXPORTED_AT, now.at_ms.to_string().into_bytes())])?;
+        Ok((bundle.encode(), count))
+    }
+
+    /// Verifies and applies a bundle: all of it in one transaction, or nothing.
+    pub fn import_bundle(&mut self, bytes: &[u8], now: Moment) -> Result<ImportReport, StoreError> {
+        let bundle = Bundle::decode(bytes).map_err(CoreError::from)?;
+        let me = self.key();
+        if bundle.sender == me {
+            return Err(CoreError::Invalid(
+                "this bundle was written by this profile; import your partner's bundle instead".into(),
+            )
+            .into());
+        }
+        let Some(couple) = self.couple.as_mut() else {
+            return self.join(bundle, now);
+        };
+        if bundle.doc != couple.doc_id() {
+            return Err(CoreError::Rejected(trellis_core::Rejection::OtherCouple).into());
+        }
+        if bundle.sender != couple.partner() {
+            return Err(CoreError::Rejected(trellis_core::Rejection::UnknownSigner {
+                hash: "(bundle)".into(),
+                signer: bundle.sender.fingerprint(),
+            })
+            .into());
+        }
+        let verified = couple.verify_incoming(bundle.changes)?;
+        let report = ImportReport {
+            joined: false,
+            new_changes: verified.new_count(),
+            from_partner: verified.count_by(&couple.partner()),
+            from_me: verified.count_by(&me),
+            already_had: verified.already_had,
+            waiting: verified.deferred.len(),
+        };
+        let accepted = verified.accepted();
+        let mut meta_updates = vec![(meta::PARTNER_HEADS, self.merged_partner_heads(&bundle.sender_heads)?)];
+        if report.new_changes > 0 {
+            meta_updates.push((meta::LAST_RECEIVED_AT, now.at_ms.to_string().into_bytes()));
+        }
+        self.db.append(&accepted, &meta_updates)?;
+        let couple = self.couple.as_mut().ok_or(StoreError::NoCouple)?;
+        couple.apply(verified)?;
+        self.maybe_compact()?;
+        Ok(report)
+    }
+
+    fn join(&mut self, bundle: Bundle, now: Moment) -> Result<ImportReport, StoreError> {
+        let joined = Couple::join(self.identity(), bundle.changes)?;
+        if joined.couple.doc_id() != bundle.doc {
+            return Err(CoreError::Rejected(trellis_core::Rejection::OtherCouple).into());
+        }
+        let me = self.key();
+        let partner = joined.couple.partner();
+        let count_by = |k: &PartnerKey| joined.accepted.iter().filter(|(_, c)| c.signature.signer == *k).count();
+        let report = ImportReport {
+            joined: true,
+            new_changes: joined.accepted.len(),
+            from_partner: count_by(&partner),
+            from_me: count_by(&me),
+            already_had: 0,
+            waiting: joined.deferred.len(),
+        };
+        let heads: Vec<u8> = bundle.sender_heads.iter().flat_map(|h| h.0).collect();
+        self.db.append(
+            &joined.accepted,
+            &[
+                (meta::PARTNER_HEADS, heads),
+                (meta::LAST_RECEIVED_AT, now.at_ms.to_string().into_bytes()),
+            ],
+        )?;
+        self.couple = Some(joined.couple);
+        Ok(report)
+    }
+
+    pub fn safety_number(&self) -> Option<String> {
+        let c = self.couple.as_ref()?;
+        Some(safety_number(&c.me(), &c.partner(), &c.doc_id()))
+    }
+
+    pub fn safety_confirmed(&self) -> Result<bool, StoreError> {
+        let Some(c) = &self.couple else {
+            return Ok(false);
+        };
+        Ok(self.db.meta_string(meta::SAFETY_CONFIRMED)?.as_deref() == Some(&confirmation(&c.doc_id(), &c.partner())))
+    }
+
+    /// Records that both partners compared the safety number and it matched.
+    pub fn confirm_safety(&mut self) -> Result<(), StoreError> {
+        let c = self.couple.as_ref().ok_or(StoreError::NoCouple)?;
+        let value = confirmation(&c.doc_id(), &c.partner());
+        self.db.set_meta(&[(meta::SAFETY_CONFIRMED, value.into_bytes())])
+    }
+
+    pub fn view(&self, now: Moment) -> Option<View> {
+        let c = self.couple.as_ref()?;
+        Some(View::build(c.root(), &c.me(), &c.partner(), now))
+    }
+
+    /// The signed timeline, each change's signature checked.
+    pub fn history(&mut self) -> Result<Vec<HistoryEntry>, StoreError> {
+        let couple = self.couple.as_mut().ok_or(StoreError::NoCouple)?;
+        let hashes: Vec<ChangeHash> = couple.automerge().get_changes(&[]).iter().map(|c| c.hash()).collect();
+        let sigs: std::collections::HashMap<ChangeHash, ChangeSignature> = self
+            .db
+            .signatures(hashes)?
+            .into_iter()
+            .filter_map(|(h, s)| s.map(|s| (h, s)))
+            .collect();
+        let couple = self.couple.as_mut().ok_or(StoreError::NoCouple)?;
+        Ok(history(couple, &|h| sigs.get(h).copied()))
+    }
+
+    /// Re-verifies every stored change from the couple's first one, exactly as if it had
+    /// just arrived from the partner, and checks the result matches the document in use.
+    pub fn verify_all(&mut self) -> Result<VerifyReport, StoreError> {
+        let identity = self.identity();
+        let couple = self.couple.as_mut().ok_or(StoreError::NoCouple)?;
+        let changes = couple.changes_since(&[]);
+        let heads = couple.heads();
+        let all = self.signed(changes)?;
+        let me = self.key();
+        let by_me = all.iter().filter(|c| c.signature.signer == me).count();
+        let total = all.len();
+        let mut replayed = Couple::join(identity, all)?;
+        if !replayed.deferred.is_empty() || replayed.couple.heads() != heads {
+            return Err(StoreError::corrupt(
+                self.db.path(),
+                "the stored history does not replay to the document in use",
+            ));
+        }
+        Ok(VerifyReport {
+            changes: total,
+            by_me,
+            by_partner: total - by_me,
+        })
+    }
+
+    pub fn status(&mut self) -> Result<Status, StoreError> {
+        let key = self.key();
+        let safety_checked = self.safety_confirmed()?;
+        let safety = self.safety_number();
+        let partner_heads = self.partner_heads()?;
+        let last = |k: &str| -> Result<Option<i64>, StoreError> {
+            Ok(self.db.meta_string(k)?.and_then(|v| v.parse().ok()))
+        };
+        let last_received_at = last(meta::LAST_RECEIVED_AT)?;
+        let last_exported_at = last(meta::LAST_EXPORTED_AT)?;
+        let last_synced_at = last(meta::LAST_SYNCED_AT)?;
+        let couple = match self.couple.as_mut() {
+            None => None,
+            Some(c) => {
+                let partner = c.partner();
+                Some(CoupleStatus {
+                    partner_name: c.name_of(&partner),
+                    partner_key: partner.to_hex(),
+                    document: c.doc_id().to_hex(),
+                    safety_number: safety.unwrap_or_default(),
+                    safety_number_checked: safety_checked,
+                    changes: c.change_count(),
+                    not_yet_with_partner: c.authored_by_me_since(&partner_heads),
+                    last_received_at,
+                    last_exported_at,
+                    last_synced_at,
+                })
+            }
+        };
+        Ok(Status {
+            profile: self.paths.dir.display().to_string(),
+            name: self.name.clone(),
+            key: key.to_hex(),
+            couple,
+        })
+    }
+}
+
+fn confirmation(doc: &DocId, partner: &PartnerKey) -> String {
+    format!("{}:{}", doc.to_hex(), partner.to_hex())
+}

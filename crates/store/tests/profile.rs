@@ -1,0 +1,193 @@
+//! Profiles on disk: creating a couple, exchanging bundles, reopening, compaction, errors.
+
+use std::fs;
+
+use tempfile::TempDir;
+use trellis_core::schema::Category;
+use trellis_core::view::{AgreementStatus, Who};
+use trellis_core::{Action, AgreementDraft, Moment};
+use trellis_store::{Journal, Profile, ProfilePaths, StoreError};
+
+fn now(minutes: i64) -> Moment {
+    Moment::new(1_795_338_000_000 + minutes * 60_000, 0)
+}
+
+fn couple() -> (TempDir, Profile, Profile) {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut alex = Profile::init(&tmp.path().join("alex"), "Alex").unwrap();
+    let sam = Profile::init(&tmp.path().join("sam"), "Sam").unwrap();
+    alex.create_couple(&sam.card().unwrap(), now(0)).unwrap();
+    let mut sam = sam;
+    let (bundle, _) = alex.export_bundle(false, now(1)).unwrap();
+    let report = sam.import_bundle(&bundle, now(2)).unwrap();
+    assert!(report.joined);
+    (tmp, alex, sam)
+}
+
+fn propose(p: &mut Profile, title: &str, at: Moment) -> String {
+    p.act(
+        &Action::ProposeAgreement(AgreementDraft {
+            title: title.into(),
+            category: Category::TimeAndSpace,
+            wording: "An evening a week for ourselves".into(),
+            if_crossed: None,
+            review_on: None,
+        }),
+        at,
+    )
+    .unwrap()
+    .record
+}
+
+#[test]
+fn bundles_carry_a_couple_from_one_profile_to_the_other_and_survive_reopening() {
+    let (tmp, mut alex, mut sam) = couple();
+    assert_eq!(alex.safety_number(), sam.safety_number());
+    let id = propose(&mut alex, "Evenings", now(3));
+    let (bundle, count) = alex.export_bundle(false, now(4)).unwrap();
+    // Alex has not heard back from Sam yet, so cannot know Sam holds the first change.
+    assert_eq!(count, 2, "the first change and the proposal");
+    sam.import_bundle(&bundle, now(5)).unwrap();
+    sam.act(
+        &Action::AcceptAgreement {
+            agreement: id.clone(),
+            revision: None,
+        },
+        now(6),
+    )
+    .unwrap();
+    let (bundle, _) = sam.export_bundle(false, now(7)).unwrap();
+    let report = alex.import_bundle(&bundle, now(8)).unwrap();
+    assert_eq!(report.from_partner, 1);
+    // Importing the same bundle again changes nothing.
+    let again = alex.import_bundle(&bundle, now(9)).unwrap();
+    assert_eq!(again.new_changes, 0);
+
+    let status = alex.status().unwrap();
+    let c = status.couple.unwrap();
+    assert_eq!(c.partner_name, "Sam");
+    assert_eq!(c.not_yet_with_partner, 0, "Sam's bundle shows Sam has Alex's proposal");
+    drop(alex);
+    drop(sam);
+
+    for dir in ["alex", "sam"] {
+        let p = Profile::open(&tmp.path().join(dir)).unwrap();
+        let v = p.view(now(10)).unwrap();
+        assert_eq!(v.agreement(&id).unwrap().status, AgreementStatus::InForce);
+    }
+}
+
+#[test]
+fn honest_status_counts_what_the_partner_has_not_seen() {
+    let (_tmp, mut alex, _sam) = couple();
+    propose(&mut alex, "One", now(3));
+    alex.act(&Action::Appreciate { text: "thanks".into() }, now(4))
+        .unwrap();
+    let c = alex.status().unwrap().couple.unwrap();
+    // The couple's first change too: nothing from Sam has confirmed it arrived.
+    assert_eq!(c.not_yet_with_partner, 3);
+    assert!(!c.safety_number_checked);
+    alex.confirm_safety().unwrap();
+    assert!(alex.status().unwrap().couple.unwrap().safety_number_checked);
+}
+
+#[test]
+fn compaction_keeps_everything_and_signatures_survive() {
+    let (tmp, mut alex, _sam) = couple();
+    for i in 0..600 {
+        alex.act(
+            &Action::Appreciate {
+                text: format!("appreciation {i}"),
+            },
+            now(10 + i),
+        )
+        .unwrap();
+    }
+    assert!(alex.db().log_len().unwrap() < 512, "a snapshot was written");
+    let report = alex.verify_all().unwrap();
+    assert_eq!(report.changes, 601);
+    drop(alex);
+    let mut alex = Profile::open(&tmp.path().join("alex")).unwrap();
+    assert_eq!(alex.view(now(700)).unwrap().appreciations.len(), 600);
+    assert!(alex.history().unwrap().iter().all(|h| h.verified));
+    assert_eq!(alex.verify_all().unwrap().changes, 601);
+}
+
+#[test]
+fn a_corrupt_store_is_a_clear_error_naming_the_file_and_nothing_is_overwritten() {
+    let (tmp, alex, _sam) = couple();
+    drop(alex);
+    let paths = ProfilePaths::new(tmp.path().join("alex"));
+    let db = paths.document_db();
+    let mut bytes = fs::read(&db).unwrap();
+    for b in bytes.iter_mut().take(4096) {
+        *b = 0xA5;
+    }
+    fs::write(&db, &bytes).unwrap();
+    let err = Profile::open(&paths.dir).unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+    let msg = err.to_string();
+    assert!(msg.contains("couple.redb"), "{msg}");
+    assert!(msg.contains("backup"), "{msg}");
+    assert_eq!(fs::read(&db).unwrap(), bytes, "the damaged file was left as it was");
+
+    // A missing store beside existing keys is also an error, never a silent fresh start.
+    fs::remove_file(&db).unwrap();
+    let err = Profile::open(&paths.dir).unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err}");
+    assert!(!db.exists());
+}
+
+#[test]
+fn a_profile_cannot_be_opened_twice_or_initialised_twice() {
+    let (tmp, alex, _sam) = couple();
+    let err = Profile::open(&tmp.path().join("alex")).unwrap_err();
+    assert!(matches!(err, StoreError::Busy(_)), "{err}");
+    drop(alex);
+    let err = Profile::init(&tmp.path().join("alex"), "Again").unwrap_err();
+    assert!(matches!(err, StoreError::AlreadyInitialized(_)), "{err}");
+    let err = Profile::open(&tmp.path().join("nobody")).unwrap_err();
+    assert!(matches!(err, StoreError::NotInitialized(_)), "{err}");
+}
+
+#[test]
+fn the_journal_never_leaves_the_device() {
+    let (tmp, mut alex, _sam) = couple();
+    let journal = Journal::open(&ProfilePaths::new(tmp.path().join("alex"))).unwrap();
+    let secret = "PRIVATE-MARKER-7f3a: what I did not say aloud";
+    journal.add_entry(secret, now(3)).unwrap();
+    journal.add_trigger("TRIGGER-MARKER-91c2 raised voices", now(3)).unwrap();
+    propose(&mut alex, "Something shared", now(4));
+    let (bundle, _) = alex.export_bundle(true, now(5)).unwrap();
+    let haystack = String::from_utf8_lossy(&bundle);
+    assert!(!haystack.contains("PRIVATE-MARKER"));
+    assert!(!haystack.contains("TRIGGER-MARKER"));
+    assert_eq!(journal.entries().unwrap()[0].text, secret);
+    assert_eq!(journal.triggers().unwrap().len(), 1);
+    // The journal lives in its own file, apart from the shared document.
+    let paths = ProfilePaths::new(tmp.path().join("alex"));
+    let shared = fs::read(paths.document_db()).unwrap();
+    assert!(!String::from_utf8_lossy(&shared).contains("PRIVATE-MARKER"));
+}
+
+#[test]
+fn a_bundle_from_another_couple_or_from_myself_is_refused() {
+    let (_tmp, mut alex, mut sam) = couple();
+    let (mine, _) = alex.export_bundle(true, now(3)).unwrap();
+    let err = alex.import_bundle(&mine, now(4)).unwrap_err();
+    assert!(err.to_string().contains("written by this profile"), "{err}");
+
+    let (_tmp2, mut other_alex, _) = couple();
+    let (foreign, _) = other_alex.export_bundle(true, now(3)).unwrap();
+    let before = sam.status().unwrap();
+    let err = sam.import_bundle(&foreign, now(4)).unwrap_err();
+    assert!(err.to_string().contains("another couple"), "{err}");
+    assert_eq!(sam.status().unwrap(), before);
+
+    let err = sam.import_bundle(b"not a bundle at all", now(5)).unwrap_err();
+    assert!(err.to_string().contains("not a Trellis bundle"), "{err}");
+    let v = sam.view(now(6)).unwrap();
+    assert_eq!(v.partner.name, "Alex");
+    assert_eq!(v.attention.last().map(|a| a.record()), Some(None));
+    let _ = Who::Me;
+}
