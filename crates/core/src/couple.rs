@@ -284,6 +284,12 @@ impl Couple {
         &self.root
     }
 
+    /// The document read afresh in full (the cached [`Couple::root`] is kept up to date
+    /// record by record; this is the reference it must always equal).
+    pub fn fresh_root(&mut self) -> Result<Root, CoreError> {
+        Ok(autosurgeon::hydrate(self.doc.document())?)
+    }
+
     /// A partner's display name as recorded when the couple started.
     pub fn name_of(&self, key: &PartnerKey) -> String {
         self.root
@@ -378,8 +384,9 @@ impl Couple {
             ))
         })?;
         let additions = overlay.added;
+        let touched = additions.touched.clone();
         self.index.extend(additions);
-        self.root = autosurgeon::hydrate(&self.doc)?;
+        self.refresh(&touched)?;
         let signature = ChangeSignature::sign(&self.identity, &self.doc_id, &hash);
         Ok(Committed {
             hash,
@@ -415,8 +422,26 @@ impl Couple {
         }
         let changes: Vec<Change> = verified.ready.into_iter().map(|(c, _)| c).collect();
         self.doc.apply_changes(changes)?;
+        let touched = verified.additions.touched.clone();
         self.index.extend(verified.additions);
-        self.root = autosurgeon::hydrate(&self.doc)?;
+        self.refresh(&touched)?;
+        Ok(())
+    }
+
+    /// Reads again only the records that changed; the whole document when the list is long
+    /// or something outside a record changed.
+    fn refresh(
+        &mut self,
+        touched: &std::collections::BTreeSet<Vec<String>>,
+    ) -> Result<(), CoreError> {
+        let records_only = touched.len() <= 256
+            && touched.iter().all(|p| {
+                (p.len() == 2 && p[0] == crate::schema::keys::AGREEMENTS)
+                    || (p.len() == 4 && p[0] == crate::schema::keys::BY)
+            });
+        if !records_only || !crate::schema::refresh_records(&self.doc, &mut self.root, touched) {
+            self.root = autosurgeon::hydrate(&self.doc)?;
+        }
         Ok(())
     }
 

@@ -383,8 +383,12 @@ proptest! {
                 }
             }
         }
+        let cached = alex.couple.root().clone();
+        prop_assert_eq!(&cached, &alex.couple.fresh_root().unwrap(), "incremental refresh drifted before the exchange");
         exchange(&mut alex, &mut sam);
         prop_assert_eq!(alex.couple.root(), sam.couple.root());
+        let fresh = sam.couple.fresh_root().unwrap();
+        prop_assert_eq!(sam.couple.root(), &fresh);
         prop_assert_eq!(alex.couple.heads(), sam.couple.heads());
         // Every action that succeeded is one change, plus the couple's first change.
         prop_assert_eq!(alex.couple.change_count(), made + 1);

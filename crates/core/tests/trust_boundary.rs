@@ -3,7 +3,7 @@
 mod support;
 
 use automerge::transaction::Transactable;
-use automerge::{AutoCommit, Author, ObjType, ROOT, ReadDoc, Value};
+use automerge::{Author, AutoCommit, ObjType, ROOT, ReadDoc, Value};
 use support::*;
 use trellis_core::{
     Action, Bundle, Card, ChangeSignature, CheckInDraft, CoreError, Couple, Frame, FrameError,
@@ -145,8 +145,13 @@ fn tampered_bytes_are_refused() {
 #[test]
 fn a_replayed_bundle_is_harmless() {
     let (mut alex, mut sam, _, _) = setup();
-    sam.act(Action::Appreciate { text: "thanks".into() }, at(5))
-        .unwrap();
+    sam.act(
+        Action::Appreciate {
+            text: "thanks".into(),
+        },
+        at(5),
+    )
+    .unwrap();
     let heads = alex.couple.heads();
     let batch = sam.outgoing(&heads);
     assert_eq!(alex.receive(batch.clone()).unwrap(), 1);
@@ -185,13 +190,19 @@ fn writing_into_the_partners_records_is_refused() {
         let c = map(doc, &["by", &alex_space, "consents"]);
         doc.put_object(&c, "made-up", ObjType::Map).unwrap();
     });
-    assert!(matches!(refused(&mut alex, vec![change]), Rejection::Ownership { .. }));
+    assert!(matches!(
+        refused(&mut alex, vec![change]),
+        Rejection::Ownership { .. }
+    ));
     // Deleting Alex's check-in.
     let change = forge(&mut sam, sam_key, &id, |doc| {
         let c = map(doc, &["by", &alex_space, "checkins"]);
         doc.delete(&c, checkin.as_str()).unwrap();
     });
-    assert!(matches!(refused(&mut alex, vec![change]), Rejection::Ownership { .. }));
+    assert!(matches!(
+        refused(&mut alex, vec![change]),
+        Rejection::Ownership { .. }
+    ));
 }
 
 #[test]
@@ -199,7 +210,17 @@ fn shared_agreements_cannot_be_rewritten() {
     let (mut alex, mut sam, agreement, _) = setup();
     let sam_key = sam.couple.me();
     let id = sam.identity();
-    let revision = alex.couple.root().agreements.get(&agreement).unwrap().revisions.ids().next().unwrap().clone();
+    let revision = alex
+        .couple
+        .root()
+        .agreements
+        .get(&agreement)
+        .unwrap()
+        .revisions
+        .ids()
+        .next()
+        .unwrap()
+        .clone();
     let cases: Vec<(&str, Box<dyn FnOnce(&mut AutoCommit)>)> = vec![
         (
             "reword a revision",
@@ -207,7 +228,8 @@ fn shared_agreements_cannot_be_rewritten() {
                 let (a, r) = (agreement.clone(), revision.clone());
                 move |doc: &mut AutoCommit| {
                     let rev = map(doc, &["agreements", &a, "revisions", &r]);
-                    doc.put(&rev, "wording", "Alex gives up their phone").unwrap();
+                    doc.put(&rev, "wording", "Alex gives up their phone")
+                        .unwrap();
                 }
             }),
         ),
@@ -308,14 +330,22 @@ fn a_second_beginning_is_refused() {
         bytes: change.raw_bytes().to_vec(),
         signature: ChangeSignature::sign(&sam.identity(), &alex.couple.doc_id(), &hash),
     };
-    assert!(matches!(refused(&mut alex, vec![signed]), Rejection::Ownership { .. }));
+    assert!(matches!(
+        refused(&mut alex, vec![signed]),
+        Rejection::Ownership { .. }
+    ));
 }
 
 #[test]
 fn one_bad_change_refuses_the_whole_batch() {
     let (mut alex, mut sam, _, checkin) = setup();
-    sam.act(Action::Appreciate { text: "good one".into() }, at(5))
-        .unwrap();
+    sam.act(
+        Action::Appreciate {
+            text: "good one".into(),
+        },
+        at(5),
+    )
+    .unwrap();
     let heads = alex.couple.heads();
     let mut batch = sam.outgoing(&heads);
     let alex_space = alex.couple.me().to_hex();
@@ -341,22 +371,40 @@ fn a_bundle_for_someone_else_cannot_be_joined() {
     let (mut alex, _) = pair();
     let stranger = Identity::generate().unwrap();
     let err = Couple::join(stranger, alex.outgoing(&[])).unwrap_err();
-    assert!(matches!(err, CoreError::Rejected(Rejection::NotForMe)), "{err}");
+    assert!(
+        matches!(err, CoreError::Rejected(Rejection::NotForMe)),
+        "{err}"
+    );
     // A bundle without the couple's first change cannot be joined either.
     let (mut alex, _) = pair();
-    alex.act(Action::Appreciate { text: "hi".into() }, at(3)).unwrap();
+    alex.act(Action::Appreciate { text: "hi".into() }, at(3))
+        .unwrap();
     let first = alex.couple.heads();
-    alex.act(Action::Appreciate { text: "again".into() }, at(4)).unwrap();
+    alex.act(
+        Action::Appreciate {
+            text: "again".into(),
+        },
+        at(4),
+    )
+    .unwrap();
     let later = alex.outgoing(&first);
     let err = Couple::join(Identity::generate().unwrap(), later).unwrap_err();
-    assert!(matches!(err, CoreError::Rejected(Rejection::BadGenesis(_))), "{err}");
+    assert!(
+        matches!(err, CoreError::Rejected(Rejection::BadGenesis(_))),
+        "{err}"
+    );
 }
 
 #[test]
 fn oversize_garbled_and_truncated_input_is_refused_before_parsing() {
     let (mut alex, mut sam, _, _) = setup();
-    sam.act(Action::Appreciate { text: "thanks".into() }, at(5))
-        .unwrap();
+    sam.act(
+        Action::Appreciate {
+            text: "thanks".into(),
+        },
+        at(5),
+    )
+    .unwrap();
     let heads = alex.couple.heads();
     let bundle = Bundle {
         doc: sam.couple.doc_id(),
@@ -384,5 +432,8 @@ fn oversize_garbled_and_truncated_input_is_refused_before_parsing() {
         bytes: b"definitely not an automerge change".to_vec(),
         signature: bundle.changes[0].signature,
     };
-    assert!(matches!(refused(&mut alex, vec![garbage]), Rejection::Malformed { .. }));
+    assert!(matches!(
+        refused(&mut alex, vec![garbage]),
+        Rejection::Malformed { .. }
+    ));
 }

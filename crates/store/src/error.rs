@@ -11,15 +11,23 @@ pub enum StoreError {
     NotInitialized(PathBuf),
     #[error("a Trellis profile already exists at {0}")]
     AlreadyInitialized(PathBuf),
-    #[error("Trellis is already running on this profile ({0}): use that window or `trellis serve`, or close it first")]
+    #[error(
+        "Trellis is already running on this profile ({0}): use that window or `trellis serve`, or close it first"
+    )]
     Busy(PathBuf),
-    #[error("{path} could not be read: {detail}. Nothing was changed or overwritten. Restore this file from a backup, or move it aside to start a new profile")]
+    #[error(
+        "{path} could not be read: {detail}. Nothing was changed or overwritten. Restore this file from a backup, or move it aside to start a new profile"
+    )]
     Corrupt { path: PathBuf, detail: String },
-    #[error("could not save to {path}: {detail}. Nothing was saved and nothing already saved was lost; free some disk space or check permissions, then try again")]
+    #[error(
+        "could not save to {path}: {detail}. Nothing was saved and nothing already saved was lost; free some disk space or check permissions, then try again"
+    )]
     Write { path: PathBuf, detail: String },
     #[error("could not read {path}: {detail}")]
     Read { path: PathBuf, detail: String },
-    #[error("this profile is not part of a couple yet: create one with `trellis couple create --partner CARD`, or import your partner's bundle")]
+    #[error(
+        "this profile is not part of a couple yet: create one with `trellis couple create --partner CARD`, or import your partner's bundle"
+    )]
     NoCouple,
     #[error("this profile is already part of a couple with {0}")]
     AlreadyPaired(String),

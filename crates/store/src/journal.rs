@@ -63,7 +63,12 @@ impl Journal {
         &self.path
     }
 
-    fn put(&self, table: TableDefinition<&str, &str>, id: &str, json: &str) -> Result<(), StoreError> {
+    fn put(
+        &self,
+        table: TableDefinition<&str, &str>,
+        id: &str,
+        json: &str,
+    ) -> Result<(), StoreError> {
         let tx = self
             .db
             .begin_write()
@@ -94,8 +99,8 @@ impl Journal {
         let mut out = Vec::new();
         for row in t.iter().map_err(|e| StoreError::corrupt(&self.path, e))? {
             let (_, v) = row.map_err(|e| StoreError::corrupt(&self.path, e))?;
-            let item = serde_json::from_str(v.value())
-                .map_err(|e| StoreError::corrupt(&self.path, e))?;
+            let item =
+                serde_json::from_str(v.value()).map_err(|e| StoreError::corrupt(&self.path, e))?;
             out.push(item);
         }
         Ok(out)

@@ -34,7 +34,8 @@ pub(crate) fn read_key(path: &Path) -> Result<[u8; 32], StoreError> {
         .strip_prefix(HEADER)
         .map(str::trim)
         .ok_or_else(|| StoreError::corrupt(path, "it is not a Trellis key file"))?;
-    let bytes = hex::decode(hex_part).map_err(|_| StoreError::corrupt(path, "the key is not valid hex"))?;
+    let bytes =
+        hex::decode(hex_part).map_err(|_| StoreError::corrupt(path, "the key is not valid hex"))?;
     bytes
         .try_into()
         .map_err(|_| StoreError::corrupt(path, "the key has the wrong length"))

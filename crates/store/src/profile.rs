@@ -212,7 +212,12 @@ impl Profile {
         let couple = self.couple.as_mut().ok_or(StoreError::NoCouple)?;
         let committed = match couple.act(action, now) {
             Ok(c) => c,
-            Err(e @ (CoreError::Invalid(_) | CoreError::UnknownId { .. } | CoreError::AmbiguousId { .. } | CoreError::NotAllowed(_))) => {
+            Err(
+                e @ (CoreError::Invalid(_)
+                | CoreError::UnknownId { .. }
+                | CoreError::AmbiguousId { .. }
+                | CoreError::NotAllowed(_)),
+            ) => {
                 return Err(e.into());
             }
             Err(e) => {
@@ -276,7 +281,11 @@ impl Profile {
     }
 
     /// Records that the partner now has everything up to `heads` (after a sync).
-    pub fn note_partner_has(&mut self, heads: &[ChangeHash], now: Moment) -> Result<(), StoreError> {
+    pub fn note_partner_has(
+        &mut self,
+        heads: &[ChangeHash],
+        now: Moment,
+    ) -> Result<(), StoreError> {
         let merged = self.merged_partner_heads(heads)?;
         self.db.set_meta(&[
             (meta::PARTNER_HEADS, merged),
@@ -284,13 +293,17 @@ impl Profile {
         ])
     }
 
-    fn signed(&mut self, changes: Vec<trellis_core::Change>) -> Result<Vec<SignedChange>, StoreError> {
+    fn signed(
+        &mut self,
+        changes: Vec<trellis_core::Change>,
+    ) -> Result<Vec<SignedChange>, StoreError> {
         let lookups = self.db.signatures(changes.iter().map(|c| c.hash()))?;
         changes
             .into_iter()
             .zip(lookups)
             .map(|(c, (hash, sig))| {
-                let signature = sig.ok_or_else(|| StoreError::MissingSignature(hash.to_string()))?;
+                let signature =
+                    sig.ok_or_else(|| StoreError::MissingSignature(hash.to_string()))?;
                 Ok(SignedChange {
                     bytes: c.raw_bytes().to_vec(),
                     signature,
@@ -300,8 +313,16 @@ impl Profile {
     }
 
     /// A bundle of what the partner may not have yet (or everything, with `all`).
-    pub fn export_bundle(&mut self, all: bool, now: Moment) -> Result<(Vec<u8>, usize), StoreError> {
-        let have = if all { Vec::new() } else { self.partner_heads()? };
+    pub fn export_bundle(
+        &mut self,
+        all: bool,
+        now: Moment,
+    ) -> Result<(Vec<u8>, usize), StoreError> {
+        let have = if all {
+            Vec::new()
+        } else {
+            self.partner_heads()?
+        };
         let couple = self.couple.as_mut().ok_or(StoreError::NoCouple)?;
         let changes = couple.changes_since(&have);
         let doc = couple.doc_id();
@@ -327,7 +348,8 @@ impl Profile {
         let me = self.key();
         if bundle.sender == me {
             return Err(CoreError::Invalid(
-                "this bundle was written by this profile; import your partner's bundle instead".into(),
+                "this bundle was written by this profile; import your partner's bundle instead"
+                    .into(),
             )
             .into());
         }
@@ -354,7 +376,10 @@ impl Profile {
             waiting: verified.deferred.len(),
         };
         let accepted = verified.accepted();
-        let mut meta_updates = vec![(meta::PARTNER_HEADS, self.merged_partner_heads(&bundle.sender_heads)?)];
+        let mut meta_updates = vec![(
+            meta::PARTNER_HEADS,
+            self.merged_partner_heads(&bundle.sender_heads)?,
+        )];
         if report.new_changes > 0 {
             meta_updates.push((meta::LAST_RECEIVED_AT, now.at_ms.to_string().into_bytes()));
         }
@@ -372,7 +397,13 @@ impl Profile {
         }
         let me = self.key();
         let partner = joined.couple.partner();
-        let count_by = |k: &PartnerKey| joined.accepted.iter().filter(|(_, c)| c.signature.signer == *k).count();
+        let count_by = |k: &PartnerKey| {
+            joined
+                .accepted
+                .iter()
+                .filter(|(_, c)| c.signature.signer == *k)
+                .count()
+        };
         let report = ImportReport {
             joined: true,
             new_changes: joined.accepted.len(),
@@ -402,14 +433,16 @@ impl Profile {
         let Some(c) = &self.couple else {
             return Ok(false);
         };
-        Ok(self.db.meta_string(meta::SAFETY_CONFIRMED)?.as_deref() == Some(&confirmation(&c.doc_id(), &c.partner())))
+        Ok(self.db.meta_string(meta::SAFETY_CONFIRMED)?.as_deref()
+            == Some(&confirmation(&c.doc_id(), &c.partner())))
     }
 
     /// Records that both partners compared the safety number and it matched.
     pub fn confirm_safety(&mut self) -> Result<(), StoreError> {
         let c = self.couple.as_ref().ok_or(StoreError::NoCouple)?;
         let value = confirmation(&c.doc_id(), &c.partner());
-        self.db.set_meta(&[(meta::SAFETY_CONFIRMED, value.into_bytes())])
+        self.db
+            .set_meta(&[(meta::SAFETY_CONFIRMED, value.into_bytes())])
     }
 
     pub fn view(&self, now: Moment) -> Option<View> {
@@ -420,7 +453,12 @@ impl Profile {
     /// The signed timeline, each change's signature checked.
     pub fn history(&mut self) -> Result<Vec<HistoryEntry>, StoreError> {
         let couple = self.couple.as_mut().ok_or(StoreError::NoCouple)?;
-        let hashes: Vec<ChangeHash> = couple.automerge().get_changes(&[]).iter().map(|c| c.hash()).collect();
+        let hashes: Vec<ChangeHash> = couple
+            .automerge()
+            .get_changes(&[])
+            .iter()
+            .map(|c| c.hash())
+            .collect();
         let sigs: std::collections::HashMap<ChangeHash, ChangeSignature> = self
             .db
             .signatures(hashes)?

@@ -66,7 +66,10 @@ fn bundles_carry_a_couple_from_one_profile_to_the_other_and_survive_reopening() 
     let status = alex.status().unwrap();
     let c = status.couple.unwrap();
     assert_eq!(c.partner_name, "Sam");
-    assert_eq!(c.not_yet_with_partner, 0, "Sam's bundle shows Sam has Alex's proposal");
+    assert_eq!(
+        c.not_yet_with_partner, 0,
+        "Sam's bundle shows Sam has Alex's proposal"
+    );
     drop(alex);
     drop(sam);
 
@@ -81,8 +84,13 @@ fn bundles_carry_a_couple_from_one_profile_to_the_other_and_survive_reopening() 
 fn honest_status_counts_what_the_partner_has_not_seen() {
     let (_tmp, mut alex, _sam) = couple();
     propose(&mut alex, "One", now(3));
-    alex.act(&Action::Appreciate { text: "thanks".into() }, now(4))
-        .unwrap();
+    alex.act(
+        &Action::Appreciate {
+            text: "thanks".into(),
+        },
+        now(4),
+    )
+    .unwrap();
     let c = alex.status().unwrap().couple.unwrap();
     // The couple's first change too: nothing from Sam has confirmed it arrived.
     assert_eq!(c.not_yet_with_partner, 3);
@@ -129,7 +137,11 @@ fn a_corrupt_store_is_a_clear_error_naming_the_file_and_nothing_is_overwritten()
     let msg = err.to_string();
     assert!(msg.contains("couple.redb"), "{msg}");
     assert!(msg.contains("backup"), "{msg}");
-    assert_eq!(fs::read(&db).unwrap(), bytes, "the damaged file was left as it was");
+    assert_eq!(
+        fs::read(&db).unwrap(),
+        bytes,
+        "the damaged file was left as it was"
+    );
 
     // A missing store beside existing keys is also an error, never a silent fresh start.
     fs::remove_file(&db).unwrap();
@@ -156,7 +168,9 @@ fn the_journal_never_leaves_the_device() {
     let journal = Journal::open(&ProfilePaths::new(tmp.path().join("alex"))).unwrap();
     let secret = "PRIVATE-MARKER-7f3a: what I did not say aloud";
     journal.add_entry(secret, now(3)).unwrap();
-    journal.add_trigger("TRIGGER-MARKER-91c2 raised voices", now(3)).unwrap();
+    journal
+        .add_trigger("TRIGGER-MARKER-91c2 raised voices", now(3))
+        .unwrap();
     propose(&mut alex, "Something shared", now(4));
     let (bundle, _) = alex.export_bundle(true, now(5)).unwrap();
     let haystack = String::from_utf8_lossy(&bundle);
@@ -184,7 +198,9 @@ fn a_bundle_from_another_couple_or_from_myself_is_refused() {
     assert!(err.to_string().contains("another couple"), "{err}");
     assert_eq!(sam.status().unwrap(), before);
 
-    let err = sam.import_bundle(b"not a bundle at all", now(5)).unwrap_err();
+    let err = sam
+        .import_bundle(b"not a bundle at all", now(5))
+        .unwrap_err();
     assert!(err.to_string().contains("not a Trellis bundle"), "{err}");
     let v = sam.view(now(6)).unwrap();
     assert_eq!(v.partner.name, "Alex");

@@ -118,3 +118,67 @@ pub mod collections {
     pub const APPRECIATIONS: &str = "appreciations";
     pub const TIMEOUTS: &str = "timeouts";
 }
+
+/// Reads the given records (`agreements/<id>`, `by/<key>/<collection>/<id>`) again from `doc`
+/// into `root`. Returns false if any could not be refreshed this way; the caller then reads
+/// the whole document.
+pub(crate) fn refresh_records<D: autosurgeon::ReadDoc>(
+    doc: &D,
+    root: &mut Root,
+    records: &std::collections::BTreeSet<Vec<String>>,
+) -> bool {
+    records
+        .iter()
+        .all(|path| refresh_record(doc, root, path).is_some())
+}
+
+fn read<D: autosurgeon::ReadDoc, T: Hydrate>(doc: &D, path: &[String]) -> Option<Option<T>> {
+    let props = path
+        .iter()
+        .map(|p| autosurgeon::Prop::Key(std::borrow::Cow::Borrowed(p.as_str())));
+    autosurgeon::hydrate_path(doc, &automerge::ROOT, props).ok()
+}
+
+fn put<T>(records: &mut Records<T>, id: &str, value: Option<T>) {
+    match value {
+        Some(v) => records.insert(id.to_string(), v),
+        None => {
+            records.items.remove(id);
+        }
+    }
+}
+
+fn refresh_record<D: autosurgeon::ReadDoc>(
+    doc: &D,
+    root: &mut Root,
+    path: &[String],
+) -> Option<()> {
+    if path.len() == 2 && path[0] == keys::AGREEMENTS {
+        let value = read::<D, Agreement>(doc, path)?;
+        put(&mut root.agreements, &path[1], value);
+        return Some(());
+    }
+    if path.len() != 4 || path[0] != keys::BY {
+        return None;
+    }
+    let space = root.by.items.get_mut(&path[1])?;
+    let id = path[3].as_str();
+    use collections as c;
+    match path[2].as_str() {
+        c::CONSENTS => put(&mut space.consents, id, read(doc, path)?),
+        c::RETIREMENTS => put(&mut space.retirements, id, read(doc, path)?),
+        c::CHECKINS => put(&mut space.checkins, id, read(doc, path)?),
+        c::REPLIES => put(&mut space.replies, id, read(doc, path)?),
+        c::REPAIRS => put(&mut space.repairs, id, read(doc, path)?),
+        c::ACKNOWLEDGEMENTS => put(&mut space.acknowledgements, id, read(doc, path)?),
+        c::COMMITMENTS => put(&mut space.commitments, id, read(doc, path)?),
+        c::REPORTS => put(&mut space.reports, id, read(doc, path)?),
+        c::REPORT_ACKS => put(&mut space.report_acks, id, read(doc, path)?),
+        c::CLOSURES => put(&mut space.closures, id, read(doc, path)?),
+        c::APPRECIATIONS => put(&mut space.appreciations, id, read(doc, path)?),
+        c::TIMEOUTS => put(&mut space.timeouts, id, read(doc, path)?),
+        // A collection this version does not know: nothing of it is shown anyway.
+        _ => {}
+    }
+    Some(())
+}

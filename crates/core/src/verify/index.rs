@@ -77,11 +77,13 @@ impl ObjectIndex {
     }
 }
 
-/// Objects created by changes being checked, before they reach the live index.
+/// Objects created by changes being checked, before they reach the live index, and the
+/// records those changes touch (so only they need reading again).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Additions {
     paths: HashMap<ObjKey, Vec<String>>,
     occupied: HashSet<Vec<String>>,
+    pub(crate) touched: std::collections::BTreeSet<Vec<String>>,
 }
 
 /// The live index seen through pending additions.
@@ -115,4 +117,20 @@ impl<'a> Overlay<'a> {
         self.added.occupied.insert(path.clone());
         self.added.paths.insert(key, path);
     }
+
+    /// Notes that an operation wrote at `path`.
+    pub(crate) fn touch(&mut self, path: &[String]) {
+        self.added.touched.insert(record_of(path));
+    }
+}
+
+/// The record an operation at `path` belongs to: `agreements/<id>` or
+/// `by/<key>/<collection>/<id>`; anything shallower stands for itself.
+fn record_of(path: &[String]) -> Vec<String> {
+    let depth = match path.first().map(String::as_str) {
+        Some(crate::schema::keys::AGREEMENTS) => 2,
+        Some(crate::schema::keys::BY) => 4,
+        _ => 1,
+    };
+    path[..path.len().min(depth)].to_vec()
 }

@@ -76,6 +76,7 @@ pub(crate) fn check_change(
         if !genesis {
             judge(&path, op, target, &created_here, overlay, &author_hex)?;
         }
+        overlay.touch(&path);
 
         if let OpType::Make(ObjType::Map) = &op.action {
             if is_shared_record(&path) {
