@@ -689,10 +689,7 @@ fn appreciate(ctx: &mut Ctx<'_>, text: &str) -> Result<Written, CoreError> {
 }
 
 /// My pause that is still running, if any.
-pub(crate) fn open_time_out<'s>(
-    space: &'s Space,
-    now_ms: i64,
-) -> Option<(&'s String, &'s TimeOut)> {
+pub(crate) fn open_time_out(space: &Space, now_ms: i64) -> Option<(&String, &TimeOut)> {
     space
         .timeouts
         .iter()

@@ -1,4 +1,5 @@
 //! Two partners edit while apart and exchange changes: they end up with the same document.
+#![allow(clippy::unwrap_used)] // tests: a failed step should panic loudly
 
 mod support;
 

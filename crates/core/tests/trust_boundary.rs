@@ -1,4 +1,5 @@
 //! Every rejection rule: a bad change is refused and leaves the document untouched.
+#![allow(clippy::unwrap_used)] // tests: a failed step should panic loudly
 
 mod support;
 
@@ -221,7 +222,8 @@ fn shared_agreements_cannot_be_rewritten() {
         .next()
         .unwrap()
         .clone();
-    let cases: Vec<(&str, Box<dyn FnOnce(&mut AutoCommit)>)> = vec![
+    type Edit = Box<dyn FnOnce(&mut AutoCommit)>;
+    let cases: Vec<(&str, Edit)> = vec![
         (
             "reword a revision",
             Box::new({

@@ -143,11 +143,10 @@ impl DocumentDb {
         self.write(|tx| {
             let mut sigs = tx.open_table(SIGNATURES)?;
             let mut log = tx.open_table(LOG)?;
-            let mut next = log.last()?.map(|(k, _)| k.value() + 1).unwrap_or(0);
-            for (hash, change) in changes {
+            let first = log.last()?.map(|(k, _)| k.value() + 1).unwrap_or(0);
+            for (seq, (hash, change)) in (first..).zip(changes) {
                 sigs.insert(hash.0.as_slice(), change.signature.to_bytes().as_slice())?;
-                log.insert(next, change.bytes.as_slice())?;
-                next += 1;
+                log.insert(seq, change.bytes.as_slice())?;
             }
             let mut table = tx.open_table(META)?;
             for (k, v) in meta {

@@ -3,6 +3,7 @@
 //!
 //! The child is this same test binary, re-run with an environment variable set. The normal
 //! run kills 200 writers; set `TRELLIS_CRASH_ITERATIONS` for a longer run.
+#![allow(clippy::unwrap_used)] // tests: a failed step should panic loudly
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;

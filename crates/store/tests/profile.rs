@@ -1,4 +1,5 @@
 //! Profiles on disk: creating a couple, exchanging bundles, reopening, compaction, errors.
+#![allow(clippy::unwrap_used)] // tests: a failed step should panic loudly
 
 use std::fs;
 

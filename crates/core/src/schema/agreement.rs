@@ -45,9 +45,3 @@ pub struct Retirement {
     pub note: Option<String>,
     pub at: i64,
 }
-
-impl Default for Category {
-    fn default() -> Self {
-        Category::Other
-    }
-}

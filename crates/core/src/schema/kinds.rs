@@ -6,12 +6,12 @@
 use autosurgeon::{Hydrate, HydrateError, Reconcile, Reconciler, reconcile::NoKey};
 
 macro_rules! string_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal, $label:literal;)* }) => {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal, $label:literal;)* }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+        #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
         #[serde(into = "String")]
         pub enum $name {
-            $($variant,)*
+            $($(#[$vmeta])* $variant,)*
             /// A word this version does not know.
             Unknown(String),
         }
@@ -92,6 +92,7 @@ string_enum! {
         DigitalLife = "digital-life", "Digital life";
         Money = "money", "Money";
         Intimacy = "intimacy", "Intimacy";
+        #[default]
         Other = "other", "Other";
     }
 }
@@ -102,6 +103,7 @@ string_enum! {
         Reassurance = "reassurance", "Reassurance";
         Support = "support", "Support";
         Space = "space", "Space";
+        #[default]
         NothingRightNow = "nothing", "Nothing right now";
     }
 }
@@ -109,6 +111,7 @@ string_enum! {
 string_enum! {
     /// Whether I want my partner to listen or to advise.
     ResponseMode {
+        #[default]
         Listen = "listen", "Just listen";
         Advise = "advise", "Advice is welcome";
     }
@@ -121,6 +124,7 @@ string_enum! {
         Weekly = "weekly", "Weekly";
         Fortnightly = "fortnightly", "Every two weeks";
         Monthly = "monthly", "Monthly";
+        #[default]
         Ongoing = "ongoing", "Ongoing";
     }
 }
@@ -128,6 +132,7 @@ string_enum! {
 string_enum! {
     /// How a commitment went, in its owner's own report.
     Outcome {
+        #[default]
         Kept = "kept", "Kept";
         Partly = "partly", "Partly kept";
         Missed = "missed", "Missed";

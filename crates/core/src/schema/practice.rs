@@ -101,21 +101,3 @@ pub struct TimeOut {
     /// Set when its owner says they are back before (or after) `back_at`.
     pub ended_at: Option<i64>,
 }
-
-impl Default for Need {
-    fn default() -> Self {
-        Need::NothingRightNow
-    }
-}
-
-impl Default for ResponseMode {
-    fn default() -> Self {
-        ResponseMode::Listen
-    }
-}
-
-impl Default for Outcome {
-    fn default() -> Self {
-        Outcome::Kept
-    }
-}

@@ -159,13 +159,9 @@ impl Checker<'_> {
 
 /// Orders changes so each comes after its dependencies; those whose dependencies are
 /// neither in the document nor in the batch are returned separately.
-fn causal_order(
-    doc: &Automerge,
-    changes: Vec<(Change, ChangeSignature)>,
-) -> (
-    Vec<(Change, ChangeSignature)>,
-    Vec<(Change, ChangeSignature)>,
-) {
+type Signed = (Change, ChangeSignature);
+
+fn causal_order(doc: &Automerge, changes: Vec<Signed>) -> (Vec<Signed>, Vec<Signed>) {
     let mut pending: HashMap<ChangeHash, (Change, ChangeSignature)> =
         changes.into_iter().map(|c| (c.0.hash(), c)).collect();
     let mut placed: HashSet<ChangeHash> = HashSet::new();

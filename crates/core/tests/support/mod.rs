@@ -1,5 +1,5 @@
 //! Two partners, Alex and Sam, holding their own copies of one couple document.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)] // test support: a failed setup step should panic loudly
 
 use std::collections::HashMap;
 

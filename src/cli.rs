@@ -1,0 +1,330 @@
+//! The command line: what a person (or a script) can ask of Trellis.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "trellis",
+    version,
+    about = "Trellis: a shared, signed space for two partners rebuilding trust",
+    long_about = "Trellis keeps one shared document — agreements, check-ins, repairs, appreciations — \
+                  on both partners' own devices, every change signed by its author. With no \
+                  subcommand it shows what needs attention and this profile's status."
+)]
+pub struct Cli {
+    /// The profile directory (default: your user data folder; or set TRELLIS_PROFILE).
+    #[arg(long, global = true, env = "TRELLIS_PROFILE", value_name = "DIR")]
+    pub profile: Option<PathBuf>,
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create this device's profile and identity key.
+    Init {
+        /// Your name, as your partner will see it.
+        #[arg(long)]
+        name: String,
+    },
+    /// My public identity card, to give to my partner.
+    #[command(subcommand)]
+    Card(CardCommand),
+    /// Start the couple's shared document.
+    #[command(subcommand)]
+    Couple(CoupleCommand),
+    /// Exchange changes as a file, when the devices cannot meet.
+    #[command(subcommand)]
+    Bundle(BundleCommand),
+    /// The digits both partners compare to be sure no one is in between.
+    SafetyNumber {
+        /// Record that you compared them with your partner and they match.
+        #[arg(long)]
+        confirm: bool,
+    },
+    /// The honest state of this profile: partner, safety number, what has not reached them.
+    Status,
+    /// Agreements and boundaries.
+    #[command(subcommand)]
+    Agreement(AgreementCommand),
+    /// Short, honest check-ins.
+    #[command(subcommand, name = "checkin")]
+    CheckIn(CheckInCommand),
+    /// Repair after trust broke: what happened, acknowledgement, commitments.
+    #[command(subcommand)]
+    Repair(RepairCommand),
+    /// Follow-through on commitments.
+    #[command(subcommand)]
+    Commitment(CommitmentCommand),
+    /// A small appreciation for my partner.
+    Appreciate {
+        /// What you appreciate.
+        text: String,
+    },
+    /// A pre-agreed pause that carries its own return time.
+    Timeout {
+        /// How long the pause lasts.
+        #[arg(long, required_unless_present = "end")]
+        minutes: Option<u32>,
+        /// A word for your partner ("I'm flooded; back soon").
+        #[arg(long)]
+        note: Option<String>,
+        /// Say you are back now.
+        #[arg(long, conflicts_with_all = ["minutes", "note"])]
+        end: bool,
+    },
+    /// My private journal and triggers: never shared, never synced.
+    #[command(subcommand)]
+    Journal(JournalCommand),
+    /// What needs attention today.
+    Show,
+    /// The signed history: who changed what, when, and whether it verifies.
+    Log {
+        /// Show only the newest N entries.
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+    /// Re-verify every stored change from the first one.
+    Verify,
+    /// Write chosen sections and dates as Markdown, to bring to a therapist.
+    Export {
+        /// The file to write.
+        #[arg(long, value_name = "FILE")]
+        markdown: PathBuf,
+        /// Only from this date (YYYY-MM-DD).
+        #[arg(long, value_parser = parse_date)]
+        since: Option<NaiveDate>,
+        /// Only up to this date (YYYY-MM-DD).
+        #[arg(long, value_parser = parse_date)]
+        until: Option<NaiveDate>,
+        /// Which sections, comma-separated: agreements, checkins, repairs, appreciations, timeouts, progress.
+        #[arg(long, value_delimiter = ',')]
+        sections: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CardCommand {
+    /// Write my card to FILE ("-" for the terminal).
+    Export { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CoupleCommand {
+    /// Start the couple's document with my partner, from their card.
+    Create {
+        /// My partner's card file ("-" to read it from standard input).
+        #[arg(long, value_name = "CARD")]
+        partner: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BundleCommand {
+    /// Write what my partner may not have yet to FILE.
+    Export {
+        file: PathBuf,
+        /// Everything, not only what my partner may lack.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Verify and apply my partner's bundle; the first one joins the couple.
+    Import { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AgreementCommand {
+    /// Propose a new agreement (your yes comes with it).
+    Propose {
+        #[arg(long)]
+        title: String,
+        /// communication, transparency, time-and-space, digital-life, money, intimacy, other
+        #[arg(long)]
+        category: String,
+        /// The agreement, in words you both can hold.
+        #[arg(long)]
+        wording: String,
+        /// What we do if it is crossed.
+        #[arg(long)]
+        if_crossed: Option<String>,
+        /// When to look at it again together (required for transparency & privacy).
+        #[arg(long, value_parser = parse_date)]
+        review_on: Option<NaiveDate>,
+    },
+    /// Say yes to the current wording.
+    Accept {
+        id: String,
+        /// A specific current revision (when asked to choose).
+        #[arg(long)]
+        revision: Option<String>,
+    },
+    /// Propose new wording (or a new review date); settles a conflict too.
+    Revise {
+        id: String,
+        #[arg(long)]
+        wording: Option<String>,
+        #[arg(long)]
+        if_crossed: Option<String>,
+        #[arg(long, value_parser = parse_date)]
+        review_on: Option<NaiveDate>,
+        /// The revision to start from (to keep one side of a conflict).
+        #[arg(long)]
+        from: Option<String>,
+    },
+    /// Ask to retire an agreement; it is retired when both ask.
+    Retire {
+        id: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// All agreements and where they stand.
+    List {
+        /// Include retired agreements.
+        #[arg(long)]
+        all: bool,
+    },
+    /// One agreement with every version.
+    Show { id: String },
+}
+
+#[derive(Debug, Args)]
+pub struct CheckInArgs {
+    /// "I feel …"
+    #[arg(long)]
+    pub feel: String,
+    /// "… when …"
+    #[arg(long)]
+    pub when: Option<String>,
+    #[arg(long)]
+    pub went_well: Option<String>,
+    #[arg(long)]
+    pub was_hard: Option<String>,
+    /// reassurance, support, space or nothing
+    #[arg(long)]
+    pub need: Option<String>,
+    /// I want you to listen.
+    #[arg(long, conflicts_with = "advise")]
+    pub listen: bool,
+    /// Advice is welcome.
+    #[arg(long)]
+    pub advise: bool,
+    /// How safe I feel, 1–10.
+    #[arg(long)]
+    pub safety: Option<u32>,
+    /// How much I trust, 1–10.
+    #[arg(long)]
+    pub trust: Option<u32>,
+    /// How connected I feel, 1–10.
+    #[arg(long)]
+    pub connection: Option<u32>,
+    /// The day it is about (default today).
+    #[arg(long, value_parser = parse_date)]
+    pub date: Option<NaiveDate>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CheckInCommand {
+    /// Check in.
+    Add(CheckInArgs),
+    /// Answer my partner's check-in ("I hear you").
+    Reply { id: String, text: String },
+    /// Recent check-ins, newest first.
+    List {
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// Show my partner's check-ins even for days I have not checked in.
+        #[arg(long)]
+        unfold: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RepairCommand {
+    /// Name what happened and how it landed.
+    Open {
+        #[arg(long)]
+        what: String,
+        #[arg(long)]
+        landed: String,
+    },
+    /// Acknowledge my partner's repair in my own words.
+    Acknowledge {
+        id: String,
+        #[arg(long)]
+        acknowledgement: String,
+        #[arg(long)]
+        regret: String,
+    },
+    /// Commit to a concrete step.
+    Commit {
+        id: String,
+        #[arg(long)]
+        wording: String,
+        /// daily, weekly, fortnightly, monthly or ongoing
+        #[arg(long, required_unless_present = "due")]
+        cadence: Option<String>,
+        /// A due date, for a one-off step.
+        #[arg(long, value_parser = parse_date)]
+        due: Option<NaiveDate>,
+    },
+    /// Agree the repair is complete; it closes when both agree.
+    Close {
+        id: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Repairs with their commitments and follow-through.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CommitmentCommand {
+    /// Note how my own commitment went.
+    Report {
+        id: String,
+        /// kept, partly or missed
+        #[arg(long)]
+        outcome: String,
+        #[arg(long)]
+        note: Option<String>,
+        #[arg(long, value_parser = parse_date)]
+        date: Option<NaiveDate>,
+    },
+    /// Acknowledge my partner's follow-through.
+    Acknowledge {
+        /// The report's id.
+        id: String,
+        #[arg(long)]
+        note: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JournalCommand {
+    /// Write a private entry.
+    Add { text: String },
+    /// My private entries, newest first.
+    List,
+    /// Note one of my own triggers.
+    Trigger { text: String },
+    /// My list of triggers.
+    Triggers,
+}
+
+/// Dates are typed as YYYY-MM-DD, or "today" / "tomorrow" / "yesterday".
+pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    let today = chrono::Local::now().date_naive();
+    match text.trim().to_ascii_lowercase().as_str() {
+        "today" => Ok(today),
+        "tomorrow" => Ok(today + chrono::Duration::days(1)),
+        "yesterday" => Ok(today - chrono::Duration::days(1)),
+        other => trellis_core::time::parse_date(other)
+            .ok_or_else(|| format!("“{text}” is not a date; write it as YYYY-MM-DD")),
+    }
+}

@@ -1,0 +1,157 @@
+//! Today's list, the signed log, re-verification and the export for a therapist.
+
+use std::path::Path;
+
+use anyhow::{Context as _, Result, anyhow};
+use chrono::NaiveDate;
+use trellis_core::export::{ExportOptions, Section, markdown};
+use trellis_core::view::{AgreementStatus, View};
+use trellis_store::StoreError;
+
+use crate::context::{Context, now};
+use crate::render::when;
+
+pub fn attention_lines(view: &View) -> String {
+    let now = now();
+    let date = now.local().format("%A %-d %B");
+    let mut lines = vec![format!("Today, {date}:")];
+    for item in &view.attention {
+        lines.push(format!("  • {}", item.describe(view, now)));
+    }
+    let in_force = view
+        .agreements
+        .iter()
+        .filter(|a| {
+            matches!(
+                a.status,
+                AgreementStatus::InForce | AgreementStatus::DueForReview
+            )
+        })
+        .count();
+    lines.push(format!(
+        "\n{in_force} agreement(s) in force · {} check-in(s) · {} repair(s) · {} appreciation(s)",
+        view.checkins.len(),
+        view.repairs.len(),
+        view.appreciations.len()
+    ));
+    lines.join("\n")
+}
+
+pub fn show(ctx: &Context) -> Result<()> {
+    let profile = ctx.open()?;
+    let view = profile.view(now()).ok_or(StoreError::NoCouple)?;
+    let items: Vec<serde_json::Value> = view
+        .attention
+        .iter()
+        .map(|a| {
+            let mut v = serde_json::to_value(a).unwrap_or_default();
+            if let Some(obj) = v.as_object_mut() {
+                obj.insert("text".into(), a.describe(&view, now()).into());
+            }
+            v
+        })
+        .collect();
+    ctx.emit(&items, || attention_lines(&view))
+}
+
+pub fn log(ctx: &Context, limit: Option<usize>) -> Result<()> {
+    let mut profile = ctx.open()?;
+    let mut entries = profile.history()?;
+    if let Some(n) = limit {
+        let skip = entries.len().saturating_sub(n);
+        entries.drain(..skip);
+    }
+    ctx.emit(&entries, || {
+        let mut out = Vec::new();
+        for e in &entries {
+            out.push(format!(
+                "{}  {:<10} {}  {}",
+                when(e.time * 1000),
+                e.author_name,
+                if e.verified {
+                    "✓ signed"
+                } else {
+                    "✗ UNVERIFIED"
+                },
+                e.message
+            ));
+        }
+        let bad = entries.iter().filter(|e| !e.verified).count();
+        if bad > 0 {
+            out.push(format!(
+                "{bad} change(s) lack a valid signature: run `trellis verify`."
+            ));
+        }
+        out.join("\n")
+    })
+}
+
+pub fn verify(ctx: &Context) -> Result<()> {
+    let mut profile = ctx.open()?;
+    let report = profile.verify_all()?;
+    let partner = profile
+        .couple()
+        .map(|c| c.name_of(&c.partner()))
+        .unwrap_or_default();
+    ctx.emit(&report, || {
+        format!(
+            "All {} changes verified from the first one: {} by you, {} by {partner}.\n\
+             Every signature, every author and every ownership rule holds.",
+            report.changes, report.by_me, report.by_partner
+        )
+    })
+}
+
+pub fn export(
+    ctx: &Context,
+    file: &Path,
+    since: Option<NaiveDate>,
+    until: Option<NaiveDate>,
+    sections: &[String],
+) -> Result<()> {
+    let profile = ctx.open()?;
+    let view = profile.view(now()).ok_or(StoreError::NoCouple)?;
+    let sections: Vec<Section> = if sections.is_empty() {
+        Section::ALL.to_vec()
+    } else {
+        sections
+            .iter()
+            .map(|s| {
+                Section::parse(s).ok_or_else(|| {
+                    let names: Vec<&str> = Section::ALL.iter().map(Section::name).collect();
+                    anyhow!("“{s}” is not a section; choose from: {}", names.join(", "))
+                })
+            })
+            .collect::<Result<_>>()?
+    };
+    let text = markdown(
+        &view,
+        &ExportOptions {
+            sections: sections.clone(),
+            since,
+            until,
+            now: now(),
+        },
+    );
+    let tmp = file.with_extension("partial");
+    std::fs::write(&tmp, &text).with_context(|| format!("could not write {}", tmp.display()))?;
+    std::fs::rename(&tmp, file).with_context(|| format!("could not write {}", file.display()))?;
+    #[derive(serde::Serialize)]
+    struct Written {
+        file: String,
+        sections: Vec<&'static str>,
+        bytes: usize,
+    }
+    let out = Written {
+        file: file.display().to_string(),
+        sections: sections.iter().map(Section::name).collect(),
+        bytes: text.len(),
+    };
+    ctx.emit(&out, || {
+        format!(
+            "Wrote {} ({}). It holds words from both of you; your private journal is never included.",
+            out.file,
+            out.sections.join(", ")
+        )
+    })
+}

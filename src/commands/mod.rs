@@ -1,0 +1,73 @@
+//! One module per group of commands; `run` dispatches.
+
+mod agreements;
+mod history;
+mod journal;
+mod practice;
+mod setup;
+
+use anyhow::Result;
+use serde::Serialize;
+use trellis_core::Action;
+use trellis_store::Profile;
+
+use crate::cli::{Cli, Command};
+use crate::context::{Context, now};
+
+pub fn run(cli: Cli) -> Result<()> {
+    let ctx = Context::new(cli.profile, cli.json)?;
+    let Some(command) = cli.command else {
+        return setup::overview(&ctx);
+    };
+    match command {
+        Command::Init { name } => setup::init(&ctx, &name),
+        Command::Card(c) => setup::card(&ctx, c),
+        Command::Couple(c) => setup::couple(&ctx, c),
+        Command::Bundle(c) => setup::bundle(&ctx, c),
+        Command::SafetyNumber { confirm } => setup::safety_number(&ctx, confirm),
+        Command::Status => setup::status(&ctx),
+        Command::Agreement(c) => agreements::run(&ctx, c),
+        Command::CheckIn(c) => practice::checkin(&ctx, c),
+        Command::Repair(c) => practice::repair(&ctx, c),
+        Command::Commitment(c) => practice::commitment(&ctx, c),
+        Command::Appreciate { text } => act(&ctx, &mut ctx.open()?, Action::Appreciate { text }),
+        Command::Timeout { minutes, note, end } => practice::timeout(&ctx, minutes, note, end),
+        Command::Journal(c) => journal::run(&ctx, c),
+        Command::Show => history::show(&ctx),
+        Command::Log { limit } => history::log(&ctx, limit),
+        Command::Verify => history::verify(&ctx),
+        Command::Export {
+            markdown,
+            since,
+            until,
+            sections,
+        } => history::export(&ctx, &markdown, since, until, &sections),
+    }
+}
+
+#[derive(Serialize)]
+struct Acted {
+    id: String,
+    change: String,
+    message: String,
+}
+
+/// Performs one action and reports it once it is safely stored.
+pub(crate) fn act(ctx: &Context, profile: &mut Profile, action: Action) -> Result<()> {
+    let committed = profile.act(&action, now())?;
+    let out = Acted {
+        id: committed.record.clone(),
+        change: committed.hash.to_string(),
+        message: committed.message.clone(),
+    };
+    ctx.emit(&out, || {
+        let mut msg = committed.message.clone();
+        if let Some(first) = msg.get(..1) {
+            msg = first.to_uppercase() + &msg[1..];
+        }
+        format!(
+            "{msg}. (id {}; saved and signed)",
+            trellis_core::id::short(&committed.record)
+        )
+    })
+}

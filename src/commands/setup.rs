@@ -1,0 +1,286 @@
+//! Setting up: profile, card, couple, bundles, safety number, status.
+
+use std::fs;
+use std::io::Read;
+use std::path::Path;
+
+use anyhow::{Context as _, Result};
+use serde::Serialize;
+use trellis_core::Card;
+use trellis_store::{Profile, Status, StoreError};
+
+use super::history::attention_lines;
+use crate::cli::{BundleCommand, CardCommand, CoupleCommand};
+use crate::context::{Context, now};
+use crate::render::when;
+
+#[derive(Serialize)]
+struct Created {
+    profile: String,
+    name: String,
+    key: String,
+}
+
+pub fn init(ctx: &Context, name: &str) -> Result<()> {
+    let profile = Profile::init(&ctx.profile_dir, name)?;
+    let out = Created {
+        profile: profile.dir().display().to_string(),
+        name: profile.name().to_string(),
+        key: profile.key().to_hex(),
+    };
+    ctx.emit(&out, || {
+        format!(
+            "Welcome, {}. Your profile is at {}.\n\
+             Next: give your partner your card (`trellis card export my-card.json`),\n\
+             or start the couple with theirs (`trellis couple create --partner their-card.json`).",
+            out.name, out.profile
+        )
+    })
+}
+
+fn read_input(path: &Path) -> Result<Vec<u8>> {
+    if path.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .context("could not read standard input")?;
+        return Ok(buf);
+    }
+    fs::read(path).with_context(|| format!("could not read {}", path.display()))
+}
+
+/// Writes a file completely or not at all (temporary file, then rename).
+fn write_output(path: &Path, bytes: &[u8]) -> Result<()> {
+    if path.as_os_str() == "-" {
+        use std::io::Write;
+        std::io::stdout().write_all(bytes)?;
+        return Ok(());
+    }
+    let tmp = path.with_extension("partial");
+    fs::write(&tmp, bytes).with_context(|| format!("could not write {}", tmp.display()))?;
+    fs::rename(&tmp, path).with_context(|| format!("could not write {}", path.display()))?;
+    Ok(())
+}
+
+pub fn card(ctx: &Context, command: CardCommand) -> Result<()> {
+    let profile = ctx.open()?;
+    match command {
+        CardCommand::Export { file } => {
+            let card = profile.card()?;
+            let json = card.to_json() + "\n";
+            write_output(&file, json.as_bytes())?;
+            if file.as_os_str() != "-" {
+                ctx.emit(&card, || {
+                    format!(
+                        "Wrote your card to {}. Give it to your partner; it holds only your name and public keys.",
+                        file.display()
+                    )
+                })?;
+            }
+            Ok(())
+        }
+    }
+}
+
+pub fn couple(ctx: &Context, command: CoupleCommand) -> Result<()> {
+    let CoupleCommand::Create { partner } = command;
+    let mut profile = ctx.open()?;
+    let text = read_input(&partner)?;
+    let text = String::from_utf8(text).context("the card file is not text")?;
+    let card = Card::from_json(&text)?;
+    profile.create_couple(&card, now())?;
+    let number = profile.safety_number().unwrap_or_default();
+    let status = profile.status()?;
+    ctx.emit(&status, || {
+        format!(
+            "Started your shared space with {}.\n\
+             Next: `trellis bundle export FILE` and give the file to {}; their first import joins them.\n\
+             Safety number (compare it together): {number}",
+            card.name, card.name
+        )
+    })
+}
+
+#[derive(Serialize)]
+struct Exported {
+    file: String,
+    changes: usize,
+}
+
+pub fn bundle(ctx: &Context, command: BundleCommand) -> Result<()> {
+    let mut profile = ctx.open()?;
+    match command {
+        BundleCommand::Export { file, all } => {
+            let (bytes, changes) = profile.export_bundle(all, now())?;
+            write_output(&file, &bytes)?;
+            let partner = partner_name(&profile);
+            let out = Exported {
+                file: file.display().to_string(),
+                changes,
+            };
+            ctx.emit(&out, || {
+                format!(
+                    "Wrote {changes} change(s) to {}. Give the file to {partner}; they import it with `trellis bundle import`.",
+                    out.file
+                )
+            })
+        }
+        BundleCommand::Import { file } => {
+            let bytes = read_input(&file)?;
+            let report = profile.import_bundle(&bytes, now())?;
+            let partner = partner_name(&profile);
+            ctx.emit(&report, || {
+                let mut lines = Vec::new();
+                if report.joined {
+                    lines.push(format!(
+                        "You joined the shared space with {partner}. Compare the safety number together: {}",
+                        profile.safety_number().unwrap_or_default()
+                    ));
+                }
+                lines.push(format!(
+                    "{} new change(s), all signatures verified: {} from {partner}{}.",
+                    report.new_changes,
+                    report.from_partner,
+                    if report.from_me > 0 {
+                        format!(", {} of your own", report.from_me)
+                    } else {
+                        String::new()
+                    }
+                ));
+                if report.already_had > 0 {
+                    lines.push(format!("{} change(s) were already here.", report.already_had));
+                }
+                if report.waiting > 0 {
+                    lines.push(format!(
+                        "{} change(s) continue from changes this copy does not have; ask {partner} for a full bundle (`trellis bundle export --all`).",
+                        report.waiting
+                    ));
+                }
+                lines.join("\n")
+            })
+        }
+    }
+}
+
+fn partner_name(profile: &Profile) -> String {
+    profile
+        .couple()
+        .map(|c| c.name_of(&c.partner()))
+        .unwrap_or_else(|| "your partner".into())
+}
+
+#[derive(Serialize)]
+struct Safety {
+    safety_number: String,
+    checked: bool,
+}
+
+pub fn safety_number(ctx: &Context, confirm: bool) -> Result<()> {
+    let mut profile = ctx.open()?;
+    let Some(number) = profile.safety_number() else {
+        return Err(StoreError::NoCouple.into());
+    };
+    if confirm {
+        profile.confirm_safety()?;
+    }
+    let out = Safety {
+        safety_number: number.clone(),
+        checked: profile.safety_confirmed()?,
+    };
+    let partner = partner_name(&profile);
+    ctx.emit(&out, || {
+        if confirm {
+            format!("{number}\nMarked as compared with {partner}.")
+        } else if out.checked {
+            format!("{number}\nYou and {partner} compared these digits.")
+        } else {
+            format!(
+                "{number}\nRead these digits with {partner}: if theirs are the same, run `trellis safety-number --confirm`."
+            )
+        }
+    })
+}
+
+pub fn status(ctx: &Context) -> Result<()> {
+    let mut profile = ctx.open()?;
+    let status = profile.status()?;
+    ctx.emit(&status, || status_text(&status))
+}
+
+pub fn status_text(status: &Status) -> String {
+    let mut lines = vec![format!(
+        "Profile: {} ({}, key {})",
+        status.profile,
+        status.name,
+        &status.key[..8]
+    )];
+    match &status.couple {
+        None => lines.push(
+            "Not part of a couple yet: `trellis couple create --partner CARD`, or import your partner's bundle.".into(),
+        ),
+        Some(c) => {
+            let p = &c.partner_name;
+            lines.push(format!("Partner: {p} (key {})", &c.partner_key[..8]));
+            lines.push(format!(
+                "Safety number: {} ({})",
+                c.safety_number,
+                if c.safety_number_checked {
+                    "compared together"
+                } else {
+                    "not compared yet"
+                }
+            ));
+            lines.push(format!("Shared document: {} changes, every one signed", c.changes));
+            match c.last_received_at.or(c.last_synced_at) {
+                Some(t) => lines.push(format!("Last heard from {p}'s copy: {}", when(t))),
+                None => lines.push(format!("Nothing received from {p}'s copy yet")),
+            }
+            if let Some(t) = c.last_exported_at {
+                lines.push(format!("Last bundle written for {p}: {}", when(t)));
+            }
+            lines.push(match c.not_yet_with_partner {
+                0 => format!("{p} has all of your changes."),
+                1 => format!("1 of your changes has not reached {p} yet (as far as this copy knows)."),
+                n => format!("{n} of your changes have not reached {p} yet (as far as this copy knows)."),
+            });
+        }
+    }
+    lines.join("\n")
+}
+
+/// No subcommand: what needs attention, this profile's status, and what the CLI can do.
+pub fn overview(ctx: &Context) -> Result<()> {
+    let mut profile = match Profile::open(&ctx.profile_dir) {
+        Ok(p) => p,
+        Err(StoreError::NotInitialized(dir)) => {
+            if ctx.json {
+                println!("{{\"profile\": null}}");
+                return Ok(());
+            }
+            println!(
+                "Trellis: a shared, signed space for two partners rebuilding trust.\n\n\
+                 There is no profile at {} yet. Start with:\n  trellis init --name YOUR-NAME\n\n\
+                 Run `trellis --help` for everything the command line can do.",
+                dir.display()
+            );
+            return Ok(());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let status = profile.status()?;
+    if ctx.json {
+        return ctx.emit(&status, String::new);
+    }
+    let mut text = String::new();
+    if let Some(view) = profile.view(now()) {
+        text.push_str(&attention_lines(&view));
+        text.push_str("\n\n");
+    }
+    text.push_str(&status_text(&status));
+    text.push_str(
+        "\n\nCommands: agreement, checkin, repair, commitment, appreciate, timeout, journal,\n\
+         show, log, verify, export, bundle, status. `trellis --help` tells more.",
+    );
+    println!("{text}");
+    Ok(())
+}

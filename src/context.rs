@@ -1,0 +1,51 @@
+//! What every command needs: where the profile is, how to print, and what time it is.
+
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result};
+use chrono::{Local, Offset};
+use serde::Serialize;
+use trellis_core::Moment;
+use trellis_store::{Profile, default_profile_dir};
+
+pub struct Context {
+    pub profile_dir: PathBuf,
+    pub json: bool,
+}
+
+impl Context {
+    pub fn new(profile: Option<PathBuf>, json: bool) -> Result<Self> {
+        let profile_dir = match profile {
+            Some(dir) => dir,
+            None => default_profile_dir()
+                .context("cannot find a home for the profile; pass --profile DIR")?,
+        };
+        Ok(Self { profile_dir, json })
+    }
+
+    pub fn open(&self) -> Result<Profile> {
+        Ok(Profile::open(&self.profile_dir)?)
+    }
+
+    /// Prints `value` as JSON with --json, otherwise the human text.
+    pub fn emit<T: Serialize>(&self, value: &T, human: impl FnOnce() -> String) -> Result<()> {
+        if self.json {
+            println!("{}", serde_json::to_string_pretty(value)?);
+        } else {
+            let text = human();
+            if !text.is_empty() {
+                println!("{}", text.trim_end());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Now, on this device's clock and in its time zone.
+pub fn now() -> Moment {
+    let local = Local::now();
+    Moment::new(
+        local.timestamp_millis(),
+        local.offset().fix().local_minus_utc() / 60,
+    )
+}

@@ -1,0 +1,323 @@
+//! End to end: two profiles driven only through the `trellis` binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+struct Person {
+    dir: PathBuf,
+}
+
+impl Person {
+    fn new(root: &Path, name: &str) -> Self {
+        Self {
+            dir: root.join(name),
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_trellis"))
+            .arg("--profile")
+            .arg(&self.dir)
+            .args(args)
+            .env_remove("TRELLIS_PROFILE")
+            .output()
+            .expect("trellis runs")
+    }
+
+    /// Runs a command that must succeed and returns its standard output.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "`trellis {}` failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8 output")
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        serde_json::from_str(&self.ok(&all)).expect("JSON output")
+    }
+
+    /// Runs a command that must fail with a one-line error; returns that line.
+    fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            !out.status.success(),
+            "`trellis {}` should fail",
+            args.join(" ")
+        );
+        let err = String::from_utf8(out.stderr).expect("utf-8 errors");
+        assert_eq!(err.trim_end().lines().count(), 1, "not one line: {err}");
+        err
+    }
+}
+
+fn exchange(from: &Person, to: &Person, file: &Path) {
+    let file = file.to_str().expect("a UTF-8 temporary path");
+    from.ok(&["bundle", "export", file]);
+    to.ok(&["bundle", "import", file]);
+}
+
+#[test]
+fn two_partners_agree_through_the_command_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let alex = Person::new(tmp.path(), "alex");
+    let sam = Person::new(tmp.path(), "sam");
+    let bundle = tmp.path().join("bundle.trellis");
+
+    alex.ok(&["init", "--name", "Alex"]);
+    sam.ok(&["init", "--name", "Sam"]);
+    let card = tmp.path().join("sam-card.json");
+    sam.ok(&["card", "export", card.to_str().unwrap()]);
+    alex.ok(&["couple", "create", "--partner", card.to_str().unwrap()]);
+    exchange(&alex, &sam, &bundle);
+
+    // Both see the same safety number.
+    let a = alex.json(&["safety-number"]);
+    let s = sam.json(&["safety-number"]);
+    assert_eq!(a["safety_number"], s["safety_number"]);
+    assert_eq!(a["safety_number"].as_str().unwrap().len(), 35);
+
+    let proposed = alex.json(&[
+        "agreement",
+        "propose",
+        "--title",
+        "Phones at dinner",
+        "--category",
+        "communication",
+        "--wording",
+        "Phones stay in the other room during dinner",
+    ]);
+    let id = proposed["id"].as_str().unwrap().to_string();
+    exchange(&alex, &sam, &bundle);
+    let list = sam.json(&["agreement", "list"]);
+    assert_eq!(list[0]["status"], "proposed");
+    sam.ok(&["agreement", "accept", &id[..8]]);
+    exchange(&sam, &alex, &bundle);
+
+    for person in [&alex, &sam] {
+        let list = person.json(&["agreement", "list"]);
+        assert_eq!(list[0]["id"], id.as_str());
+        assert_eq!(list[0]["status"], "in_force", "{list}");
+    }
+    let status = alex.json(&["status"]);
+    assert_eq!(status["couple"]["not_yet_with_partner"], 0);
+    assert_eq!(status["couple"]["partner_name"], "Sam");
+
+    // The log shows who did what, every change verified.
+    let log = sam.json(&["log"]);
+    let entries = log.as_array().unwrap();
+    assert_eq!(entries.len(), 3);
+    assert!(entries.iter().all(|e| e["verified"] == true));
+    assert_eq!(entries[2]["author_name"], "Sam");
+    assert!(
+        entries[1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Phones at dinner")
+    );
+    let verified = alex.json(&["verify"]);
+    assert_eq!(verified["changes"], 3);
+}
+
+#[test]
+fn the_whole_practice_from_the_command_line_and_an_export_without_the_journal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let alex = Person::new(tmp.path(), "alex");
+    let sam = Person::new(tmp.path(), "sam");
+    let bundle = tmp.path().join("b");
+    alex.ok(&["init", "--name", "Alex"]);
+    sam.ok(&["init", "--name", "Sam"]);
+    let card = tmp.path().join("alex.card");
+    alex.ok(&["card", "export", card.to_str().unwrap()]);
+    sam.ok(&["couple", "create", "--partner", card.to_str().unwrap()]);
+    exchange(&sam, &alex, &bundle);
+
+    let repair = sam.json(&[
+        "repair",
+        "open",
+        "--what",
+        "You read my messages",
+        "--landed",
+        "I felt watched",
+    ])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    sam.ok(&[
+        "checkin",
+        "add",
+        "--feel",
+        "raw",
+        "--when",
+        "I remember it",
+        "--need",
+        "reassurance",
+        "--safety",
+        "4",
+        "--trust",
+        "3",
+    ]);
+    exchange(&sam, &alex, &bundle);
+    alex.ok(&[
+        "repair",
+        "acknowledge",
+        &repair[..8],
+        "--acknowledgement",
+        "I read your messages without asking",
+        "--regret",
+        "I am sorry I made you feel watched",
+    ]);
+    let commitment = alex.json(&[
+        "repair",
+        "commit",
+        &repair[..8],
+        "--wording",
+        "Ask before I look at anything of yours",
+        "--cadence",
+        "weekly",
+    ])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let report = alex.json(&[
+        "commitment",
+        "report",
+        &commitment[..8],
+        "--outcome",
+        "kept",
+    ])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    alex.ok(&["appreciate", "Thank you for telling me how it landed"]);
+    alex.ok(&["timeout", "--minutes", "30", "--note", "back after a walk"]);
+    alex.ok(&["journal", "add", "JOURNAL-SECRET-5521 I was scared"]);
+    alex.ok(&["journal", "trigger", "TRIGGER-SECRET-8812 being ignored"]);
+    exchange(&alex, &sam, &bundle);
+    let raw = std::fs::read(&bundle).unwrap();
+    assert!(!String::from_utf8_lossy(&raw).contains("SECRET"));
+
+    sam.ok(&[
+        "commitment",
+        "acknowledge",
+        &report[..8],
+        "--note",
+        "I noticed",
+    ]);
+    let show = sam.ok(&["show"]);
+    assert!(show.contains("Alex is on a pause"), "{show}");
+
+    let md = tmp.path().join("for-therapist.md");
+    alex.ok(&["export", "--markdown", md.to_str().unwrap()]);
+    let text = std::fs::read_to_string(&md).unwrap();
+    assert!(text.contains("I read your messages without asking"));
+    assert!(text.contains("Ask before I look at anything of yours"));
+    assert!(text.contains("I feel raw when I remember it"));
+    assert!(
+        !text.contains("SECRET"),
+        "the journal never appears in an export"
+    );
+    let only = tmp.path().join("only.md");
+    alex.ok(&[
+        "export",
+        "--markdown",
+        only.to_str().unwrap(),
+        "--sections",
+        "appreciations",
+    ]);
+    let text = std::fs::read_to_string(&only).unwrap();
+    assert!(text.contains("Thank you for telling me"));
+    assert!(!text.contains("I read your messages"));
+
+    let journal = alex.json(&["journal", "list"]);
+    assert_eq!(journal.as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn wrong_input_gets_one_line_and_a_failing_exit_code() {
+    let tmp = tempfile::tempdir().unwrap();
+    let alex = Person::new(tmp.path(), "alex");
+    let sam = Person::new(tmp.path(), "sam");
+    assert!(alex.fails(&["status"]).contains("trellis init"));
+    alex.ok(&["init", "--name", "Alex"]);
+    sam.ok(&["init", "--name", "Sam"]);
+    assert!(
+        alex.fails(&["init", "--name", "Again"])
+            .contains("already exists")
+    );
+    assert!(
+        alex.fails(&["appreciate", "hi"])
+            .contains("not part of a couple")
+    );
+    let card = tmp.path().join("sam.card");
+    sam.ok(&["card", "export", card.to_str().unwrap()]);
+    alex.ok(&["couple", "create", "--partner", card.to_str().unwrap()]);
+    let bundle = tmp.path().join("b");
+    exchange(&alex, &sam, &bundle);
+
+    assert!(
+        alex.fails(&["agreement", "accept", "ffffffff"])
+            .contains("no agreement")
+    );
+    assert!(
+        alex.fails(&["checkin", "add", "--feel", "ok", "--trust", "11"])
+            .contains("1 to 10")
+    );
+    assert!(
+        alex.fails(&["checkin", "add", "--feel", "ok", "--date", "22/11/2026"])
+            .contains("YYYY-MM-DD")
+    );
+    assert!(
+        alex.fails(&[
+            "agreement",
+            "propose",
+            "--title",
+            "x",
+            "--category",
+            "vibes",
+            "--wording",
+            "y"
+        ])
+        .contains("not a category")
+    );
+    assert!(
+        alex.fails(&[
+            "agreement",
+            "propose",
+            "--title",
+            "Location",
+            "--category",
+            "transparency",
+            "--wording",
+            "We share locations",
+        ])
+        .contains("review date")
+    );
+    // Acting on the partner's record.
+    let own = sam.json(&["checkin", "add", "--feel", "fine"])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        sam.fails(&["checkin", "reply", &own[..8], "I hear me"])
+            .contains("your own check-in")
+    );
+    let bad = tmp.path().join("garbage");
+    std::fs::write(&bad, b"not a bundle").unwrap();
+    assert!(
+        sam.fails(&["bundle", "import", bad.to_str().unwrap()])
+            .contains("not a Trellis bundle")
+    );
+    assert!(
+        sam.fails(&["bundle", "import", "/nonexistent/file"])
+            .contains("could not read")
+    );
+    assert!(sam.fails(&["frobnicate"]).contains("unrecognized"));
+}
