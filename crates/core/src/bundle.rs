@@ -5,12 +5,10 @@ use automerge::ChangeHash;
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
-use crate::frame::{Frame, FrameError};
+use crate::frame::{Frame, FrameError, changes_frames};
 use crate::identity::PartnerKey;
 use crate::signature::{DocId, SignedChange};
 
-/// Changes are split into frames of about this many bytes.
-const CHUNK_BYTES: usize = 4 * 1024 * 1024;
 /// Most changes one bundle may carry (a hundred years of a very busy couple).
 pub const MAX_BUNDLE_CHANGES: usize = 2_000_000;
 
@@ -49,18 +47,8 @@ impl Bundle {
             created_at: self.created_at,
         }
         .encode();
-        let mut chunk: Vec<SignedChange> = Vec::new();
-        let mut chunk_bytes = 0;
-        for change in &self.changes {
-            if !chunk.is_empty() && chunk_bytes + change.bytes.len() + 104 > CHUNK_BYTES {
-                out.extend(Frame::Changes(std::mem::take(&mut chunk)).encode());
-                chunk_bytes = 0;
-            }
-            chunk_bytes += change.bytes.len() + 104;
-            chunk.push(change.clone());
-        }
-        if !chunk.is_empty() {
-            out.extend(Frame::Changes(chunk).encode());
+        for frame in changes_frames(self.changes.clone()) {
+            out.extend(frame.encode());
         }
         let digest: [u8; 32] = Sha256::digest(&out).into();
         out.extend(

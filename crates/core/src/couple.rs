@@ -335,6 +335,11 @@ impl Couple {
             .count()
     }
 
+    /// The document as automerge's sync protocol sees it (for `sync::SyncSession`).
+    pub(crate) fn sync_doc(&mut self) -> impl automerge::sync::SyncDoc + '_ {
+        self.doc.sync()
+    }
+
     /// A compact snapshot of the whole history.
     pub fn save(&mut self) -> Vec<u8> {
         self.doc.save()

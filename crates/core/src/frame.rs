@@ -49,12 +49,17 @@ pub enum Frame {
     Changes(Vec<SignedChange>),
     /// Ends a bundle, so a cut-off file is detected.
     BundleEnd { changes: u32, digest: [u8; 32] },
-    /// One step of the live sync protocol: an automerge sync message (empty = nothing to
-    /// say) and the signatures of every change it carries.
-    Sync {
-        message: Vec<u8>,
-        signatures: Vec<(ChangeHash, ChangeSignature)>,
-    },
+    /// One step of the live sync protocol: an automerge sync message (heads, needs and
+    /// Bloom filters). It never carries changes itself: those travel, signed, in the
+    /// `Changes` frames sent just before it.
+    Sync { message: Vec<u8> },
+    /// A peer introduces itself at the start of a conversation (its current addresses,
+    /// as the network layer encodes them).
+    Hello { payload: Vec<u8> },
+    /// Pairing: the joiner proves the invite's one-time secret and hands over its card.
+    PairRequest { secret: [u8; 16], card: String },
+    /// Pairing accepted: the inviter's card; the couple's document follows as a bundle.
+    PairAccept { card: String },
     /// Closing words: why a peer is ending the conversation.
     Goodbye { reason: String },
 }
@@ -65,6 +70,9 @@ mod kind {
     pub const BUNDLE_END: u8 = 3;
     pub const SYNC: u8 = 4;
     pub const GOODBYE: u8 = 5;
+    pub const HELLO: u8 = 6;
+    pub const PAIR_REQUEST: u8 = 7;
+    pub const PAIR_ACCEPT: u8 = 8;
 }
 
 impl Frame {
@@ -98,18 +106,22 @@ impl Frame {
                 body.extend_from_slice(digest);
                 kind::BUNDLE_END
             }
-            Frame::Sync {
-                message,
-                signatures,
-            } => {
-                body.extend_from_slice(&(message.len() as u32).to_le_bytes());
+            Frame::Sync { message } => {
                 body.extend_from_slice(message);
-                body.extend_from_slice(&(signatures.len() as u32).to_le_bytes());
-                for (hash, sig) in signatures {
-                    body.extend_from_slice(&hash.0);
-                    body.extend_from_slice(&sig.to_bytes());
-                }
                 kind::SYNC
+            }
+            Frame::Hello { payload } => {
+                body.extend_from_slice(payload);
+                kind::HELLO
+            }
+            Frame::PairRequest { secret, card } => {
+                body.extend_from_slice(secret);
+                body.extend_from_slice(card.as_bytes());
+                kind::PAIR_REQUEST
+            }
+            Frame::PairAccept { card } => {
+                body.extend_from_slice(card.as_bytes());
+                kind::PAIR_ACCEPT
             }
             Frame::Goodbye { reason } => {
                 body.extend_from_slice(reason.as_bytes());
@@ -174,28 +186,23 @@ impl Frame {
                 changes: r.u32()?,
                 digest: r.array()?,
             },
-            kind::SYNC => {
-                let len = r.u32()? as usize;
-                let message = r.take(len)?.to_vec();
-                let count = r.u32()? as usize;
-                let mut signatures = Vec::with_capacity(count.min(4096));
-                for _ in 0..count {
-                    let hash = ChangeHash(r.array()?);
-                    let sig = ChangeSignature::from_bytes(r.take(96)?)
-                        .ok_or_else(|| FrameError::Malformed("bad signature field".into()))?;
-                    signatures.push((hash, sig));
-                }
-                Frame::Sync {
-                    message,
-                    signatures,
-                }
-            }
-            kind::GOODBYE => {
-                let rest = r.take(r.remaining())?;
-                Frame::Goodbye {
-                    reason: String::from_utf8_lossy(rest).chars().take(500).collect(),
-                }
-            }
+            kind::SYNC => Frame::Sync {
+                message: r.rest().to_vec(),
+            },
+            kind::HELLO => Frame::Hello {
+                payload: r.rest().to_vec(),
+            },
+            kind::PAIR_REQUEST => Frame::PairRequest {
+                secret: r.array()?,
+                card: r.text()?,
+            },
+            kind::PAIR_ACCEPT => Frame::PairAccept { card: r.text()? },
+            kind::GOODBYE => Frame::Goodbye {
+                reason: String::from_utf8_lossy(r.rest())
+                    .chars()
+                    .take(500)
+                    .collect(),
+            },
             other => return Err(FrameError::UnknownKind(other)),
         };
         if r.remaining() != 0 {
@@ -217,6 +224,29 @@ impl Frame {
         let body = input.get(4..4 + len).ok_or(FrameError::Truncated)?;
         Ok((Frame::decode_after_len(body)?, &input[4 + len..]))
     }
+}
+
+/// Changes are split into frames of about this many bytes.
+const CHUNK_BYTES: usize = 4 * 1024 * 1024;
+
+/// Packs signed changes into as many `Changes` frames as their size needs, in order.
+pub fn changes_frames(changes: Vec<SignedChange>) -> Vec<Frame> {
+    let mut frames = Vec::new();
+    let mut chunk: Vec<SignedChange> = Vec::new();
+    let mut chunk_bytes = 0;
+    for change in changes {
+        let size = change.bytes.len() + 104;
+        if !chunk.is_empty() && chunk_bytes + size > CHUNK_BYTES {
+            frames.push(Frame::Changes(std::mem::take(&mut chunk)));
+            chunk_bytes = 0;
+        }
+        chunk_bytes += size;
+        chunk.push(change);
+    }
+    if !chunk.is_empty() {
+        frames.push(Frame::Changes(chunk));
+    }
+    frames
 }
 
 fn put_heads(out: &mut Vec<u8>, heads: &[ChangeHash]) {
@@ -250,6 +280,17 @@ impl<'a> Reader<'a> {
         let out = &self.data[self.pos..self.pos + n];
         self.pos += n;
         Ok(out)
+    }
+
+    fn rest(&mut self) -> &'a [u8] {
+        let out = &self.data[self.pos..];
+        self.pos = self.data.len();
+        out
+    }
+
+    fn text(&mut self) -> Result<String, FrameError> {
+        String::from_utf8(self.rest().to_vec())
+            .map_err(|_| FrameError::Malformed("text that is not UTF-8".into()))
     }
 
     fn array<const N: usize>(&mut self) -> Result<[u8; N], FrameError> {
@@ -308,7 +349,16 @@ mod tests {
             },
             Frame::Sync {
                 message: vec![12; 40],
-                signatures: vec![(ChangeHash([13; 32]), sig)],
+            },
+            Frame::Hello {
+                payload: b"{}".to_vec(),
+            },
+            Frame::PairRequest {
+                secret: [14; 16],
+                card: "{\"name\": \"Sam\"}".into(),
+            },
+            Frame::PairAccept {
+                card: "card".into(),
             },
             Frame::Goodbye {
                 reason: "bye".into(),
@@ -353,7 +403,7 @@ mod tests {
             Err(FrameError::TooLarge { .. })
         ));
 
-        let mut bytes = sample_frames()[4].encode();
+        let mut bytes = sample_frames()[7].encode();
         bytes[4] = 9;
         assert_eq!(Frame::decode(&bytes), Err(FrameError::UnknownVersion(9)));
         bytes[4] = FRAME_VERSION;
