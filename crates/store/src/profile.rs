@@ -6,7 +6,8 @@ use serde::Serialize;
 use trellis_core::view::{HistoryEntry, history};
 use trellis_core::{
     Action, Bundle, Card, ChangeHash, ChangeSignature, Committed, CoreError, Couple, DocId,
-    Identity, Moment, PartnerKey, SignedChange, VerifiedCard, View, safety_number,
+    Identity, Moment, PartnerKey, SignedChange, SyncSession, Verified, VerifiedCard, View,
+    safety_number,
 };
 
 use crate::db::DocumentDb;
@@ -422,6 +423,89 @@ impl Profile {
         )?;
         self.couple = Some(joined.couple);
         Ok(report)
+    }
+
+    /// Stores changes verified elsewhere (a sync conversation) in one transaction, then
+    /// applies them. Returns how many were new.
+    pub fn store_verified(&mut self, verified: Verified, now: Moment) -> Result<usize, StoreError> {
+        let accepted = verified.accepted();
+        let count = accepted.len();
+        if count == 0 {
+            return Ok(0);
+        }
+        self.db.append(
+            &accepted,
+            &[(meta::LAST_RECEIVED_AT, now.at_ms.to_string().into_bytes())],
+        )?;
+        let couple = self.couple.as_mut().ok_or(StoreError::NoCouple)?;
+        couple.apply(verified)?;
+        self.maybe_compact()?;
+        Ok(count)
+    }
+
+    /// Starts (or resumes) a sync conversation with the partner from the saved state.
+    pub fn sync_session(&self) -> Result<SyncSession, StoreError> {
+        let c = self.couple.as_ref().ok_or(StoreError::NoCouple)?;
+        let saved = self.db.sync_state(&c.partner().to_hex())?;
+        Ok(SyncSession::resume(saved.as_deref()))
+    }
+
+    /// What to send the partner next in a conversation: signed changes, then a sync message.
+    pub fn sync_outgoing(
+        &mut self,
+        session: &mut SyncSession,
+    ) -> Result<Option<(Vec<SignedChange>, Vec<u8>)>, StoreError> {
+        let couple = self.couple.as_mut().ok_or(StoreError::NoCouple)?;
+        let Some(out) = session.outgoing(couple)? else {
+            return Ok(None);
+        };
+        let signed = self.signed(out.changes)?;
+        Ok(Some((signed, out.message)))
+    }
+
+    /// Takes in the partner's sync message and remembers what they have.
+    pub fn sync_receive(
+        &mut self,
+        session: &mut SyncSession,
+        message: &[u8],
+        now: Moment,
+    ) -> Result<(), StoreError> {
+        let couple = self.couple.as_mut().ok_or(StoreError::NoCouple)?;
+        session.receive(couple, message)?;
+        let partner = couple.partner().to_hex();
+        self.db.set_sync_state(&partner, &session.saved_state())?;
+        let theirs: Vec<ChangeHash> = session.their_heads().map(<[_]>::to_vec).unwrap_or_default();
+        let known: Vec<ChangeHash> = theirs
+            .into_iter()
+            .filter(|h| couple.has_change(h))
+            .collect();
+        self.note_partner_has(&known, now)
+    }
+
+    /// The partner's certified device (their iroh endpoint id), as recorded in the couple's
+    /// first change.
+    pub fn partner_device(&self) -> Option<[u8; 32]> {
+        let c = self.couple.as_ref()?;
+        let record = c.partner_record(&c.partner())?;
+        let bytes: [u8; 32] = hex::decode(&record.device).ok()?.try_into().ok()?;
+        c.partner()
+            .verify_device(
+                &bytes,
+                &hex::decode(&record.device_certificate)
+                    .ok()?
+                    .try_into()
+                    .ok()?,
+            )
+            .ok()?;
+        Some(bytes)
+    }
+
+    pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.db.setting(key)
+    }
+
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.db.set_setting(key, value)
     }
 
     pub fn safety_number(&self) -> Option<String> {

@@ -1,0 +1,238 @@
+//! Carrying out commands from the window or the command line.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use iroh::EndpointId;
+use trellis_core::Card;
+use trellis_core::export::markdown;
+
+use crate::clock::now;
+use crate::conversation::{Role, Until, converse};
+use crate::doc::{Doc, DocState, Publisher};
+use crate::error::NetError;
+use crate::handle::{Command, Event, RequestId};
+use crate::mode::keys;
+use crate::node::Net;
+use crate::pairing::{self, Invites};
+use crate::peers::Peers;
+
+#[derive(Debug, Clone)]
+pub(crate) struct Ctx {
+    pub doc: Doc,
+    pub publisher: Publisher,
+    pub net: Option<Net>,
+    pub peers: Option<Arc<Peers>>,
+    pub invites: Option<Invites>,
+}
+
+impl Ctx {
+    fn net(&self) -> Result<&Net, NetError> {
+        self.net.as_ref().ok_or_else(|| {
+            NetError::Bind("the network is not running; check the network setting".into())
+        })
+    }
+
+    /// After the couple changed hands (created, joined): let the partner's device in.
+    async fn partner_changed(&self) {
+        if let Some(net) = &self.net {
+            let device = self
+                .doc
+                .run(|s| s.profile.partner_device())
+                .await
+                .ok()
+                .flatten();
+            net.gate
+                .set_partner(device.and_then(|d| EndpointId::from_bytes(&d).ok()));
+        }
+        if let Some(peers) = &self.peers {
+            peers.wake();
+        }
+    }
+}
+
+pub(crate) async fn handle(ctx: Ctx, id: RequestId, command: Command) {
+    let event = match run(&ctx, id, command).await {
+        Ok(event) => event,
+        Err(e) => Event::Failed {
+            id,
+            error: e.to_string(),
+        },
+    };
+    ctx.publisher.event(event);
+}
+
+fn done(id: RequestId, message: impl Into<String>) -> Event {
+    Event::Done {
+        id,
+        message: message.into(),
+        record: None,
+    }
+}
+
+/// Writes a file completely or not at all.
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), NetError> {
+    let tmp = path.with_extension("partial");
+    let fail = |e: std::io::Error| {
+        NetError::Store(trellis_store::StoreError::Write {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        })
+    };
+    std::fs::write(&tmp, bytes).map_err(fail)?;
+    std::fs::rename(&tmp, path).map_err(fail)
+}
+
+fn finish(s: &mut DocState) {
+    s.publish(now());
+}
+
+async fn run(ctx: &Ctx, id: RequestId, command: Command) -> Result<Event, NetError> {
+    match command {
+        Command::Act(action) => {
+            ctx.doc
+                .run(move |s| -> Result<Event, NetError> {
+                    let c = s.profile.act(&action, now())?;
+                    s.local_change();
+                    finish(s);
+                    Ok(Event::Done {
+                        id,
+                        message: c.message,
+                        record: Some(c.record),
+                    })
+                })
+                .await?
+        }
+        Command::CreateCouple(text) => {
+            let card = Card::from_json(&text)?;
+            let event = ctx
+                .doc
+                .run(move |s| -> Result<Event, NetError> {
+                    s.profile.create_couple(&card, now())?;
+                    finish(s);
+                    Ok(done(
+                        id,
+                        format!("Started your shared space with {}", card.name),
+                    ))
+                })
+                .await??;
+            ctx.partner_changed().await;
+            Ok(event)
+        }
+        Command::ImportBundle(bytes) => {
+            let report = ctx
+                .doc
+                .run(move |s| -> Result<_, NetError> {
+                    let report = s.profile.import_bundle(&bytes, now())?;
+                    finish(s);
+                    Ok(report)
+                })
+                .await??;
+            if report.joined {
+                ctx.partner_changed().await;
+            }
+            Ok(Event::Imported { id, report })
+        }
+        Command::ExportBundle { path, all } => {
+            ctx.doc
+                .run(move |s| -> Result<Event, NetError> {
+                    let (bytes, count) = s.profile.export_bundle(all, now())?;
+                    write_file(&path, &bytes)?;
+                    finish(s);
+                    Ok(done(
+                        id,
+                        format!("Wrote {count} change(s) to {}", path.display()),
+                    ))
+                })
+                .await?
+        }
+        Command::ExportMarkdown { path, options } => {
+            ctx.doc
+                .run(move |s| -> Result<Event, NetError> {
+                    let view = s
+                        .profile
+                        .view(now())
+                        .ok_or(trellis_store::StoreError::NoCouple)?;
+                    write_file(&path, markdown(&view, &options).as_bytes())?;
+                    Ok(done(id, format!("Wrote {}", path.display())))
+                })
+                .await?
+        }
+        Command::Invite => {
+            let net = ctx.net()?;
+            let invites = ctx.invites.as_ref().ok_or(NetError::Stopped)?;
+            let (code, _) = invites.open(net).await?;
+            Ok(done(id, code))
+        }
+        Command::CancelInvite => {
+            if let (Some(net), Some(invites)) = (&ctx.net, &ctx.invites) {
+                invites.close(net, "cancelled");
+            }
+            Ok(done(id, "The invite is closed"))
+        }
+        Command::Join(code) => {
+            let net = ctx.net()?;
+            let (name, number) = pairing::join(net, &code).await?;
+            ctx.partner_changed().await;
+            Ok(done(
+                id,
+                format!("Paired with {name}. Compare the safety number together: {number}"),
+            ))
+        }
+        Command::ConfirmSafety => {
+            ctx.doc
+                .run(move |s| -> Result<Event, NetError> {
+                    s.profile.confirm_safety()?;
+                    finish(s);
+                    Ok(done(id, "Marked the safety number as compared together"))
+                })
+                .await?
+        }
+        Command::SetNetwork(mode) => {
+            let setting = mode.to_setting();
+            ctx.doc
+                .run(move |s| s.profile.set_setting(keys::MODE, &setting))
+                .await??;
+            Ok(done(
+                id,
+                format!(
+                    "Network set to {}; it takes effect when Trellis starts next",
+                    mode.label()
+                ),
+            ))
+        }
+        Command::SyncNow => {
+            if let Some(peers) = &ctx.peers {
+                peers.wake();
+            }
+            Ok(done(id, "Trying to reach your partner's device now"))
+        }
+        Command::SyncOnce => {
+            let net = ctx.net()?;
+            let partner = net.gate.partner().ok_or_else(|| {
+                NetError::Pairing("this profile is not paired with a device yet".into())
+            })?;
+            let conn = tokio::time::timeout(
+                std::time::Duration::from_secs(15),
+                net.endpoint.connect(partner, crate::gate::SYNC_ALPN),
+            )
+            .await
+            .map_err(|_| NetError::Unreachable("no answer".into()))?
+            .map_err(|e| NetError::Unreachable(e.to_string()))?;
+            let report = converse(net, conn, Role::Dialer, Until::InSync).await?;
+            Ok(Event::SyncFinished { id, report })
+        }
+        Command::LoadHistory => {
+            let entries = ctx.doc.run(|s| s.profile.history()).await??;
+            Ok(Event::History { id, entries })
+        }
+        Command::Verify => {
+            let report = ctx.doc.run(|s| s.profile.verify_all()).await??;
+            Ok(Event::Verified { id, report })
+        }
+        Command::Refresh => {
+            ctx.doc.run(finish).await?;
+            Ok(done(id, "Refreshed"))
+        }
+    }
+}

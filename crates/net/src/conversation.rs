@@ -1,0 +1,298 @@
+//! One sync conversation with the partner over an open connection.
+//!
+//! Both sides speak at will over one bidirectional stream: a `Hello`, then whenever there is
+//! something to say — after connecting, after each message from the partner, after each
+//! change made here — signed `Changes` frames followed by a `Sync` frame. Every incoming
+//! change is verified and stored on the document thread before it is applied.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use iroh::EndpointAddr;
+use iroh::endpoint::Connection;
+use tokio::sync::{mpsc, watch};
+use tracing::{debug, info, warn};
+use trellis_core::frame::changes_frames;
+use trellis_core::{Frame, SignedChange};
+
+use crate::clock::now;
+use crate::doc::Doc;
+use crate::error::NetError;
+use crate::gate::codes;
+use crate::handle::SyncReport;
+use crate::node::Net;
+use crate::wire::{FrameReader, FrameWriter};
+
+static NEXT_SESSION: AtomicU64 = AtomicU64::new(1);
+
+/// Who opened the stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    Dialer,
+    Acceptor,
+}
+
+/// When the conversation ends.
+#[derive(Debug, Clone)]
+pub(crate) enum Until {
+    /// Stay connected for live updates until told to stop.
+    Stopped(watch::Receiver<bool>),
+    /// End as soon as both copies hold the same changes (`trellis sync`).
+    InSync,
+}
+
+/// How long to wait for the partner's first words.
+const OPEN_TIMEOUT: Duration = Duration::from_secs(30);
+/// A one-shot sync gives up after this long without reaching agreement.
+const ONE_SHOT_LIMIT: Duration = Duration::from_secs(600);
+
+pub(crate) async fn converse(
+    net: &Net,
+    conn: Connection,
+    role: Role,
+    until: Until,
+) -> Result<SyncReport, NetError> {
+    let (send, recv) = match role {
+        Role::Dialer => conn.open_bi().await,
+        Role::Acceptor => tokio::time::timeout(OPEN_TIMEOUT, conn.accept_bi())
+            .await
+            .map_err(|_| NetError::Timeout)?,
+    }
+    .map_err(|e| NetError::Connection(e.to_string()))?;
+    let doc = &net.doc;
+    let mut writer = FrameWriter::new(send);
+    let session_id = NEXT_SESSION.fetch_add(1, Ordering::Relaxed);
+    doc.run(move |s| -> Result<(), NetError> {
+        let session = s.profile.sync_session()?;
+        s.sessions.insert(session_id, session);
+        Ok(())
+    })
+    .await??;
+
+    let result = talk(net, &conn, &mut writer, recv, session_id, until).await;
+    doc.run(move |s| {
+        s.sessions.remove(&session_id);
+    })
+    .await?;
+    match &result {
+        Ok(_) => {
+            writer.finish();
+            conn.close(codes::BYE.into(), b"bye");
+        }
+        Err(NetError::Core(e)) => {
+            warn!("refused changes from the partner's device: {e}");
+            writer.goodbye(&format!("refused: {e}")).await;
+            conn.close(codes::REJECTED.into(), b"refused changes");
+        }
+        Err(NetError::Protocol(e)) => {
+            warn!("closing the connection: the other device broke the protocol: {e}");
+            writer.goodbye(&format!("protocol error: {e}")).await;
+            conn.close(codes::PROTOCOL.into(), b"protocol error");
+        }
+        Err(_) => {}
+    }
+    result
+}
+
+async fn talk(
+    net: &Net,
+    conn: &Connection,
+    writer: &mut FrameWriter,
+    recv: iroh::endpoint::RecvStream,
+    session: u64,
+    until: Until,
+) -> Result<SyncReport, NetError> {
+    let doc = &net.doc;
+    let mut report = SyncReport::default();
+    let hello = serde_json::to_vec(&net.endpoint.addr()).unwrap_or_default();
+    writer.send(&Frame::Hello { payload: hello }).await?;
+
+    // The reader runs on its own so a half-read frame is never lost to a `select!`.
+    // Each item carries the bytes read so far, for the report.
+    type Read = (Result<Option<Frame>, NetError>, usize);
+    let (frames_tx, mut frames) = mpsc::channel::<Read>(4);
+    let mut reader = FrameReader::new(recv);
+    let reader_task = tokio::spawn(async move {
+        loop {
+            let next = reader.next().await;
+            let done = !matches!(next, Ok(Some(_)));
+            if frames_tx.send((next, reader.bytes)).await.is_err() || done {
+                break;
+            }
+        }
+    });
+    let _reader_guard = AbortOnDrop(reader_task);
+
+    let mut local = doc.local_changes();
+    local.borrow_and_update();
+    let (mut stop, one_shot) = match until {
+        Until::Stopped(rx) => (rx, false),
+        Until::InSync => (watch::channel(false).1, true),
+    };
+    let deadline = tokio::time::Instant::now() + ONE_SHOT_LIMIT;
+
+    send_outgoing(doc, writer, session, &mut report).await?;
+    loop {
+        tokio::select! {
+            next = frames.recv() => {
+                let Some((next, bytes_read)) = next else {
+                    return Ok(report);
+                };
+                report.bytes_received = bytes_read;
+                let frame = match next {
+                    Ok(None) => return Ok(report),
+                    Err(e) => return Err(e),
+                    Ok(Some(frame)) => frame,
+                };
+                match frame {
+                    Frame::Hello { payload } => remember_partner(net, conn, &payload).await,
+                    Frame::Changes(changes) => receive_changes(doc, session, changes, &mut report).await?,
+                    Frame::Sync { message } => {
+                        let in_sync = doc
+                            .run(move |s| -> Result<bool, NetError> {
+                                let Some(mut sess) = s.sessions.remove(&session) else {
+                                    return Err(NetError::Stopped);
+                                };
+                                let result = s.profile.sync_receive(&mut sess, &message, now());
+                                let in_sync = s.profile.couple_mut().map(|c| sess.in_sync(c)).unwrap_or(false);
+                                s.sessions.insert(session, sess);
+                                result?;
+                                s.publish(now());
+                                Ok(in_sync)
+                            })
+                            .await??;
+                        let sent = send_outgoing(doc, writer, session, &mut report).await?;
+                        report.in_sync = in_sync && !sent;
+                        if one_shot && report.in_sync {
+                            return Ok(report);
+                        }
+                    }
+                    Frame::Goodbye { reason } => {
+                        debug!("the partner's device ended the conversation: {reason}");
+                        return Ok(report);
+                    }
+                    other => {
+                        return Err(NetError::Protocol(format!("unexpected {} in a sync conversation", frame_name(&other))));
+                    }
+                }
+            }
+            changed = local.changed() => {
+                if changed.is_ok() {
+                    send_outgoing(doc, writer, session, &mut report).await?;
+                }
+            }
+            _ = stop.changed() => {
+                writer.goodbye("shutting down").await;
+                return Ok(report);
+            }
+            _ = tokio::time::sleep_until(deadline), if one_shot => {
+                return Err(NetError::Timeout);
+            }
+        }
+    }
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+fn frame_name(frame: &Frame) -> &'static str {
+    match frame {
+        Frame::BundleHeader { .. } => "a bundle header",
+        Frame::Changes(_) => "changes",
+        Frame::BundleEnd { .. } => "a bundle end",
+        Frame::Sync { .. } => "a sync message",
+        Frame::Hello { .. } => "a hello",
+        Frame::PairRequest { .. } => "a pairing request",
+        Frame::PairAccept { .. } => "a pairing answer",
+        Frame::Goodbye { .. } => "a goodbye",
+    }
+}
+
+/// Sends whatever the session has to say; returns whether anything was sent.
+async fn send_outgoing(
+    doc: &Doc,
+    writer: &mut FrameWriter,
+    session: u64,
+    report: &mut SyncReport,
+) -> Result<bool, NetError> {
+    let out = doc
+        .run(
+            move |s| -> Result<Option<(Vec<SignedChange>, Vec<u8>)>, NetError> {
+                let Some(mut sess) = s.sessions.remove(&session) else {
+                    return Err(NetError::Stopped);
+                };
+                let out = s.profile.sync_outgoing(&mut sess);
+                s.sessions.insert(session, sess);
+                Ok(out?)
+            },
+        )
+        .await??;
+    let Some((changes, message)) = out else {
+        return Ok(false);
+    };
+    report.sent_changes += changes.len();
+    let before = writer.bytes;
+    for frame in changes_frames(changes) {
+        writer.send(&frame).await?;
+    }
+    writer.send(&Frame::Sync { message }).await?;
+    report.bytes_sent += writer.bytes - before;
+    Ok(true)
+}
+
+async fn receive_changes(
+    doc: &Doc,
+    session: u64,
+    changes: Vec<SignedChange>,
+    report: &mut SyncReport,
+) -> Result<(), NetError> {
+    let count = changes.len();
+    let stored = doc
+        .run(move |s| -> Result<usize, NetError> {
+            let Some(mut sess) = s.sessions.remove(&session) else {
+                return Err(NetError::Stopped);
+            };
+            let verified = s
+                .profile
+                .couple_mut()
+                .map_err(NetError::from)
+                .and_then(|c| sess.verify_changes(c, changes).map_err(NetError::from));
+            s.sessions.insert(session, sess);
+            let stored = s.profile.store_verified(verified?, now())?;
+            if stored > 0 {
+                s.publish(now());
+            }
+            Ok(stored)
+        })
+        .await;
+    match stored {
+        Ok(Ok(n)) => {
+            report.received_changes += count;
+            report.verified += n;
+            if n > 0 {
+                info!("received {n} verified change(s) from the partner");
+            }
+            Ok(())
+        }
+        Ok(Err(e)) => {
+            report.rejected += count;
+            Err(e)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The partner told us where it can be reached: remember it for next time.
+async fn remember_partner(net: &Net, conn: &Connection, payload: &[u8]) {
+    let Ok(addr) = serde_json::from_slice::<EndpointAddr>(payload) else {
+        return;
+    };
+    if addr.id == conn.remote_id() {
+        net.remember_address(addr).await;
+    }
+}

@@ -1,0 +1,158 @@
+//! The document's own thread: the one place the profile (and its store) is touched.
+//!
+//! Every read and write of the couple's document runs here, one job at a time, so disk
+//! writes never block the network tasks or the window, and no two writers ever race.
+
+use std::collections::HashMap;
+use std::sync::{Arc, mpsc};
+use std::thread::JoinHandle;
+
+use tokio::sync::watch;
+use tracing::warn;
+use trellis_core::{Moment, SyncSession};
+use trellis_store::Profile;
+
+use crate::error::NetError;
+use crate::handle::{Event, Snapshot};
+
+/// Publishes snapshots and events, and wakes the window.
+#[derive(Clone)]
+pub(crate) struct Publisher {
+    snapshot: Arc<watch::Sender<Arc<Snapshot>>>,
+    events: mpsc::Sender<Event>,
+    repaint: Arc<dyn Fn() + Send + Sync>,
+}
+
+impl std::fmt::Debug for Publisher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Publisher").finish_non_exhaustive()
+    }
+}
+
+impl Publisher {
+    pub(crate) fn new(
+        snapshot: watch::Sender<Arc<Snapshot>>,
+        events: mpsc::Sender<Event>,
+        repaint: Arc<dyn Fn() + Send + Sync>,
+    ) -> Self {
+        Self {
+            snapshot: Arc::new(snapshot),
+            events,
+            repaint,
+        }
+    }
+
+    pub(crate) fn update(&self, f: impl FnOnce(&mut Snapshot)) {
+        self.snapshot.send_modify(|current| {
+            let mut next = (**current).clone();
+            f(&mut next);
+            next.revision += 1;
+            *current = Arc::new(next);
+        });
+        (self.repaint)();
+    }
+
+    pub(crate) fn event(&self, event: Event) {
+        let _ = self.events.send(event);
+        (self.repaint)();
+    }
+
+    pub(crate) fn current(&self) -> Arc<Snapshot> {
+        self.snapshot.borrow().clone()
+    }
+}
+
+/// What lives on the document thread.
+pub(crate) struct DocState {
+    pub profile: Profile,
+    pub sessions: HashMap<u64, SyncSession>,
+    publisher: Publisher,
+    /// Bumped after every change made on this device, so live conversations send it.
+    local_changes: watch::Sender<u64>,
+}
+
+impl DocState {
+    /// Rebuilds the view and status after the document changed.
+    pub(crate) fn publish(&mut self, now: Moment) {
+        let view = self.profile.view(now).map(Arc::new);
+        let status = match self.profile.status() {
+            Ok(s) => Some(s),
+            Err(e) => {
+                warn!("could not read the profile's status: {e}");
+                None
+            }
+        };
+        let name = self.profile.name().to_string();
+        self.publisher.update(|s| {
+            s.view = view;
+            s.status = status;
+            s.name = name;
+        });
+    }
+
+    /// A change was made here: tell live conversations.
+    pub(crate) fn local_change(&mut self) {
+        self.local_changes.send_modify(|n| *n += 1);
+    }
+}
+
+type Job = Box<dyn FnOnce(&mut DocState) + Send>;
+
+/// A handle to the document thread.
+#[derive(Clone, Debug)]
+pub(crate) struct Doc {
+    jobs: mpsc::Sender<Job>,
+    local_changes: watch::Receiver<u64>,
+}
+
+impl Doc {
+    pub(crate) fn spawn(
+        profile: Profile,
+        publisher: Publisher,
+    ) -> Result<(Doc, JoinHandle<()>), NetError> {
+        let (jobs, rx) = mpsc::channel::<Job>();
+        let (changes_tx, changes_rx) = watch::channel(0u64);
+        let mut state = DocState {
+            profile,
+            sessions: HashMap::new(),
+            publisher,
+            local_changes: changes_tx,
+        };
+        let thread = std::thread::Builder::new()
+            .name("trellis-doc".into())
+            .spawn(move || {
+                while let Ok(job) = rx.recv() {
+                    job(&mut state);
+                }
+                // The profile (and its store) closes here, after the last job.
+            })
+            .map_err(|e| NetError::Bind(format!("could not start the document thread: {e}")))?;
+        Ok((
+            Doc {
+                jobs,
+                local_changes: changes_rx,
+            },
+            thread,
+        ))
+    }
+
+    /// Runs `f` on the document thread and returns its result.
+    pub(crate) async fn run<R, F>(&self, f: F) -> Result<R, NetError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut DocState) -> R + Send + 'static,
+    {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send(Box::new(move |state| {
+                let _ = tx.send(f(state));
+            }))
+            .map_err(|_| NetError::Stopped)?;
+        rx.await.map_err(|_| NetError::Stopped)
+    }
+
+    /// Watches changes made on this device.
+    pub(crate) fn local_changes(&self) -> watch::Receiver<u64> {
+        self.local_changes.clone()
+    }
+}

@@ -1,0 +1,241 @@
+//! The boundary between the node and whoever drives it (the window, the command line).
+//!
+//! Commands go in without blocking; the latest snapshot is always readable; events come out
+//! in order. Nothing here needs an async runtime on the caller's side.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::sync::watch;
+use trellis_core::Action;
+use trellis_core::view::{HistoryEntry, View};
+use trellis_store::{ImportReport, Status, VerifyReport};
+
+use crate::mode::NetworkMode;
+
+/// Identifies one command, so its outcome can be matched to it.
+pub type RequestId = u64;
+
+/// What the node can be asked to do.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// One user action, signed and stored (then sent to the partner when connected).
+    Act(Action),
+    /// Start the couple's document with the partner whose card this is (text of the card).
+    CreateCouple(String),
+    ImportBundle(Vec<u8>),
+    /// Write a bundle of what the partner may lack (or everything) to a file.
+    ExportBundle {
+        path: PathBuf,
+        all: bool,
+    },
+    /// Write chosen sections and dates as Markdown.
+    ExportMarkdown {
+        path: PathBuf,
+        options: trellis_core::export::ExportOptions,
+    },
+    /// Open a one-time invite for the partner (valid 10 minutes, one use).
+    Invite,
+    CancelInvite,
+    /// Join the partner from their invite code.
+    Join(String),
+    /// Both compared the safety number and it matched.
+    ConfirmSafety,
+    SetNetwork(NetworkMode),
+    /// Try to reach the partner now instead of waiting for the next retry.
+    SyncNow,
+    /// Connect, sync until both copies agree, and report (for `trellis sync`).
+    SyncOnce,
+    LoadHistory,
+    Verify,
+    /// Rebuild the view (the date changed, say).
+    Refresh,
+}
+
+/// Something that happened, in order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// A command finished well; `message` is for the person.
+    Done {
+        id: RequestId,
+        message: String,
+        /// The record an action created or touched.
+        record: Option<String>,
+    },
+    /// A command could not be done; nothing was changed.
+    Failed {
+        id: RequestId,
+        error: String,
+    },
+    Imported {
+        id: RequestId,
+        report: ImportReport,
+    },
+    History {
+        id: RequestId,
+        entries: Vec<HistoryEntry>,
+    },
+    Verified {
+        id: RequestId,
+        report: VerifyReport,
+    },
+    SyncFinished {
+        id: RequestId,
+        report: SyncReport,
+    },
+    /// An invite is open: show the code (and a QR code of it).
+    InviteOpen {
+        code: String,
+        expires_at: i64,
+    },
+    InviteClosed {
+        reason: String,
+    },
+    /// Pairing finished on this device.
+    Paired {
+        partner: String,
+        safety_number: String,
+    },
+    Connected {
+        partner: String,
+    },
+    Disconnected {
+        partner: String,
+        reason: String,
+    },
+    /// A sync conversation made progress.
+    Synced(SyncReport),
+    /// Something went wrong in the background (said in plain words); no data was lost.
+    Problem {
+        message: String,
+    },
+}
+
+/// What one sync conversation (or part of one) did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SyncReport {
+    pub sent_changes: usize,
+    pub received_changes: usize,
+    pub verified: usize,
+    pub rejected: usize,
+    pub bytes_sent: usize,
+    pub bytes_received: usize,
+    /// Both copies now hold the same changes.
+    pub in_sync: bool,
+}
+
+/// The network as it is right now — about data and connections, never a history of people.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct NetworkState {
+    pub mode: NetworkMode,
+    /// The endpoint is up and listening.
+    pub listening: bool,
+    /// Connected to the partner's device this moment.
+    pub connected: bool,
+    /// An open invite, if any: (code, expires at, ms).
+    pub invite: Option<(String, i64)>,
+    /// The last network problem, in plain words.
+    pub problem: Option<String>,
+    /// A sync that is still moving many changes: (done, total).
+    pub progress: Option<(usize, usize)>,
+}
+
+/// Everything a screen needs, cheap to clone.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    pub profile_dir: PathBuf,
+    pub name: String,
+    pub view: Option<Arc<View>>,
+    pub status: Option<Status>,
+    pub network: NetworkState,
+    /// Increases with every change of the snapshot.
+    pub revision: u64,
+}
+
+/// The caller's side of a running node.
+#[derive(Debug)]
+pub struct NodeHandle {
+    pub(crate) commands: tokio::sync::mpsc::UnboundedSender<(RequestId, Command)>,
+    pub(crate) snapshot: watch::Receiver<Arc<Snapshot>>,
+    pub(crate) events: Mutex<mpsc::Receiver<Event>>,
+    pub(crate) next_id: AtomicU64,
+    pub(crate) stopper: Mutex<Option<crate::node::Stopper>>,
+}
+
+impl NodeHandle {
+    /// Sends a command; never blocks. The outcome arrives as an event with the same id.
+    pub fn send(&self, command: Command) -> RequestId {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
+        // If the node has stopped, the command is dropped; `snapshot` shows it is down.
+        let _ = self.commands.send((id, command));
+        id
+    }
+
+    /// The latest snapshot.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.snapshot.borrow().clone()
+    }
+
+    /// Every event that arrived since the last call.
+    pub fn poll_events(&self) -> Vec<Event> {
+        let Ok(rx) = self.events.lock() else {
+            return Vec::new();
+        };
+        rx.try_iter().collect()
+    }
+
+    /// Waits up to `timeout` for the next event (for command-line use).
+    pub fn wait_event(&self, timeout: Duration) -> Option<Event> {
+        let rx = self.events.lock().ok()?;
+        rx.recv_timeout(timeout).ok()
+    }
+
+    /// Waits for the outcome of request `id`, passing other events to `other`.
+    pub fn wait_for(
+        &self,
+        id: RequestId,
+        timeout: Duration,
+        mut other: impl FnMut(&Event),
+    ) -> Option<Event> {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let left = deadline.checked_duration_since(std::time::Instant::now())?;
+            let event = self.wait_event(left)?;
+            if event_id(&event) == Some(id) {
+                return Some(event);
+            }
+            other(&event);
+        }
+    }
+
+    /// Stops the node and waits for its threads to finish: every saved change is on disk.
+    pub fn shutdown(&self) {
+        let stopper = self.stopper.lock().ok().and_then(|mut s| s.take());
+        if let Some(stopper) = stopper {
+            stopper.stop();
+        }
+    }
+}
+
+impl Drop for NodeHandle {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// The request an event answers, if it answers one.
+pub fn event_id(event: &Event) -> Option<RequestId> {
+    match event {
+        Event::Done { id, .. }
+        | Event::Failed { id, .. }
+        | Event::Imported { id, .. }
+        | Event::History { id, .. }
+        | Event::Verified { id, .. }
+        | Event::SyncFinished { id, .. } => Some(*id),
+        _ => None,
+    }
+}

@@ -1,0 +1,175 @@
+//! Invite codes: what one partner shows and the other types or scans.
+//!
+//! ```text
+//! code = "TRELLIS-" base32( version:1 | secret:16 | expires:8 | inviter key:32 | endpoint addr (JSON) | check:4 )
+//! ```
+//! The check bytes catch a mistyped code before any connection is made.
+
+use iroh::EndpointAddr;
+use sha2::{Digest, Sha256};
+use trellis_core::PartnerKey;
+
+use crate::error::NetError;
+
+const PREFIX: &str = "TRELLIS-";
+const VERSION: u8 = 1;
+/// An invite is valid this long.
+pub const INVITE_MINUTES: i64 = 10;
+
+/// A decoded invite.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invite {
+    pub secret: [u8; 16],
+    /// Milliseconds since the epoch.
+    pub expires_at: i64,
+    pub inviter: PartnerKey,
+    pub addr: EndpointAddr,
+}
+
+const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+fn base32(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    let mut buffer: u32 = 0;
+    let mut bits = 0;
+    for &b in bytes {
+        buffer = (buffer << 8) | u32::from(b);
+        bits += 8;
+        while bits >= 5 {
+            bits -= 5;
+            out.push(ALPHABET[((buffer >> bits) & 31) as usize] as char);
+        }
+    }
+    if bits > 0 {
+        out.push(ALPHABET[((buffer << (5 - bits)) & 31) as usize] as char);
+    }
+    out
+}
+
+fn unbase32(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut buffer: u32 = 0;
+    let mut bits = 0;
+    for c in text.chars() {
+        let c = c.to_ascii_uppercase();
+        let v = match c {
+            // Common misreadings of the code, written or spoken.
+            '0' => 14, // O
+            '1' => 8,  // I
+            '8' => 1,  // B
+            _ => ALPHABET.iter().position(|&a| a as char == c)? as u32,
+        };
+        buffer = (buffer << 5) | v;
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            out.push(((buffer >> bits) & 0xff) as u8);
+        }
+    }
+    Some(out)
+}
+
+fn check(bytes: &[u8]) -> [u8; 4] {
+    let digest = Sha256::digest(bytes);
+    [digest[0], digest[1], digest[2], digest[3]]
+}
+
+impl Invite {
+    pub fn encode(&self) -> String {
+        let mut bytes = vec![VERSION];
+        bytes.extend_from_slice(&self.secret);
+        bytes.extend_from_slice(&self.expires_at.to_le_bytes());
+        bytes.extend_from_slice(self.inviter.as_bytes());
+        bytes.extend_from_slice(
+            serde_json::to_string(&self.addr)
+                .unwrap_or_default()
+                .as_bytes(),
+        );
+        let c = check(&bytes);
+        bytes.extend_from_slice(&c);
+        format!("{PREFIX}{}", base32(&bytes))
+    }
+
+    pub fn decode(code: &str) -> Result<Self, NetError> {
+        let bad = || {
+            NetError::Pairing(
+                "that invite code is not valid — check it was copied whole, or ask for a new one"
+                    .into(),
+            )
+        };
+        let cleaned: String = code
+            .trim()
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .collect();
+        let body = cleaned
+            .strip_prefix("TRELLIS")
+            .or_else(|| cleaned.strip_prefix("trellis"))
+            .ok_or_else(bad)?;
+        let bytes = unbase32(body).ok_or_else(bad)?;
+        if bytes.len() < 1 + 16 + 8 + 32 + 4 {
+            return Err(bad());
+        }
+        let (data, c) = bytes.split_at(bytes.len() - 4);
+        if check(data) != c {
+            return Err(bad());
+        }
+        if data[0] != VERSION {
+            return Err(NetError::Pairing(
+                "this invite was made by a different version of Trellis; update both apps".into(),
+            ));
+        }
+        let secret: [u8; 16] = data[1..17].try_into().map_err(|_| bad())?;
+        let expires_at = i64::from_le_bytes(data[17..25].try_into().map_err(|_| bad())?);
+        let inviter = PartnerKey(data[25..57].try_into().map_err(|_| bad())?);
+        let addr: EndpointAddr = serde_json::from_slice(&data[57..]).map_err(|_| bad())?;
+        Ok(Self {
+            secret,
+            expires_at,
+            inviter,
+            addr,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Invite {
+        let id = iroh::SecretKey::from_bytes(&[7; 32]).public();
+        Invite {
+            secret: [9; 16],
+            expires_at: 1_795_338_600_000,
+            inviter: PartnerKey([3; 32]),
+            addr: EndpointAddr::new(id).with_ip_addr("127.0.0.1:4242".parse().unwrap()),
+        }
+    }
+
+    #[test]
+    fn codes_round_trip_and_forgive_spacing() {
+        let invite = sample();
+        let code = invite.encode();
+        assert!(code.starts_with("TRELLIS-"));
+        assert_eq!(Invite::decode(&code).unwrap(), invite);
+        let spaced: String = code
+            .chars()
+            .enumerate()
+            .flat_map(|(i, c)| if i % 5 == 4 { vec![c, ' '] } else { vec![c] })
+            .collect();
+        assert_eq!(Invite::decode(&spaced.to_lowercase()).unwrap(), invite);
+    }
+
+    #[test]
+    fn a_mistyped_code_is_caught_before_dialing() {
+        let code = sample().encode();
+        let mut chars: Vec<char> = code.chars().collect();
+        let i = chars.len() / 2;
+        chars[i] = if chars[i] == 'A' { 'C' } else { 'A' };
+        let typo: String = chars.into_iter().collect();
+        assert!(Invite::decode(&typo).is_err());
+        assert!(Invite::decode(&code[..code.len() - 3]).is_err());
+        assert!(Invite::decode("hello").is_err());
+        assert!(Invite::decode("").is_err());
+    }
+}

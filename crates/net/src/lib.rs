@@ -1,0 +1,31 @@
+//! trellis-net: the node that keeps one partner's copy in sync with the other's.
+//!
+//! It owns a tokio runtime on named threads, an iroh endpoint whose gate admits only the
+//! partner's certified device, the pairing and sync protocols, and a document thread that
+//! is the only place the profile is touched. Callers drive it through a [`NodeHandle`]:
+//! commands in, the latest [`Snapshot`] and [`Event`]s out. No UI code lives here.
+
+mod clock;
+mod commands;
+mod conversation;
+mod doc;
+mod endpoint;
+mod error;
+mod gate;
+mod handle;
+mod invite;
+mod mode;
+mod node;
+mod pairing;
+mod peers;
+mod wire;
+
+pub use clock::set_utc_offset_minutes;
+pub use error::NetError;
+pub use gate::{PAIR_ALPN, SYNC_ALPN};
+pub use handle::{
+    Command, Event, NetworkState, NodeHandle, RequestId, Snapshot, SyncReport, event_id,
+};
+pub use invite::{INVITE_MINUTES, Invite};
+pub use mode::NetworkMode;
+pub use node::{NodeOptions, start};

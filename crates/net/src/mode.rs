@@ -1,0 +1,90 @@
+//! How this device reaches its partner.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// The network setting of a profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(tag = "mode", content = "relay", rename_all = "snake_case")]
+pub enum NetworkMode {
+    /// The home network only: found by mDNS, no internet needed, nothing leaves the LAN.
+    #[default]
+    Lan,
+    /// Across the internet: iroh's public relays and address lookup, plus LAN discovery.
+    /// Relays only ever see encrypted bytes.
+    Internet,
+    /// Across the internet through a relay of your own (its URL), plus LAN discovery.
+    OwnRelay(String),
+    /// This machine only (127.0.0.1): no relay, no lookup, no multicast. For tests and demos.
+    Loopback,
+}
+
+impl NetworkMode {
+    /// Stored form of the setting.
+    pub fn to_setting(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| "\"lan\"".into())
+    }
+
+    pub fn from_setting(text: &str) -> Option<Self> {
+        serde_json::from_str(text).ok()
+    }
+
+    /// Parses what a person types: lan, internet, loopback, or a relay URL.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "lan" | "local" | "home" => Some(Self::Lan),
+            "internet" => Some(Self::Internet),
+            "loopback" => Some(Self::Loopback),
+            _ if text.trim().starts_with("https://") || text.trim().starts_with("http://") => {
+                Some(Self::OwnRelay(text.trim().to_string()))
+            }
+            _ => None,
+        }
+    }
+
+    pub fn label(&self) -> String {
+        match self {
+            Self::Lan => "Home network (LAN)".into(),
+            Self::Internet => "Internet (public relays)".into(),
+            Self::OwnRelay(url) => format!("Internet through my relay ({url})"),
+            Self::Loopback => "This machine only (loopback)".into(),
+        }
+    }
+}
+
+impl fmt::Display for NetworkMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.label())
+    }
+}
+
+/// Settings keys in the profile's store.
+pub(crate) mod keys {
+    pub const MODE: &str = "network.mode";
+    pub const PORT: &str = "network.port";
+    pub const PARTNER_ADDR: &str = "network.partner_addr";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modes_round_trip_and_parse() {
+        for m in [
+            NetworkMode::Lan,
+            NetworkMode::Internet,
+            NetworkMode::OwnRelay("https://relay.example.org".into()),
+            NetworkMode::Loopback,
+        ] {
+            assert_eq!(NetworkMode::from_setting(&m.to_setting()), Some(m));
+        }
+        assert_eq!(NetworkMode::parse("LAN"), Some(NetworkMode::Lan));
+        assert_eq!(
+            NetworkMode::parse("https://r.example"),
+            Some(NetworkMode::OwnRelay("https://r.example".into()))
+        );
+        assert_eq!(NetworkMode::parse("carrier pigeon"), None);
+    }
+}

@@ -1,0 +1,293 @@
+//! The node: its own runtime on named threads, the endpoint and its protocols, the
+//! document thread, and the loop that carries out commands.
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex, mpsc};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use iroh::address_lookup::MemoryLookup;
+use iroh::protocol::Router;
+use iroh::{Endpoint, EndpointAddr, EndpointId};
+use tokio::sync::watch;
+use tracing::{info, warn};
+use trellis_store::Profile;
+
+use crate::clock::now;
+use crate::commands;
+use crate::doc::{Doc, Publisher};
+use crate::endpoint;
+use crate::error::NetError;
+use crate::gate::{Gate, PAIR_ALPN, SYNC_ALPN};
+use crate::handle::{Command, NodeHandle, RequestId, Snapshot};
+use crate::mode::{NetworkMode, keys};
+use crate::pairing::{Invites, PairHandler};
+use crate::peers::{Peers, SyncHandler};
+
+/// How to start a node.
+#[derive(Clone)]
+pub struct NodeOptions {
+    pub profile_dir: PathBuf,
+    /// Use this mode instead of the profile's setting (not saved).
+    pub mode: Option<NetworkMode>,
+    /// Start the network at all (false: the document only, e.g. for local work).
+    pub network: bool,
+    /// Keep dialing the partner in the background (false for a one-shot `sync`).
+    pub auto_connect: bool,
+    /// Called whenever there is something new to show.
+    pub repaint: Arc<dyn Fn() + Send + Sync>,
+}
+
+impl std::fmt::Debug for NodeOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NodeOptions")
+            .field("profile_dir", &self.profile_dir)
+            .field("mode", &self.mode)
+            .field("network", &self.network)
+            .finish_non_exhaustive()
+    }
+}
+
+impl NodeOptions {
+    pub fn new(profile_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            profile_dir: profile_dir.into(),
+            mode: None,
+            network: true,
+            auto_connect: true,
+            repaint: Arc::new(|| {}),
+        }
+    }
+}
+
+/// What the network tasks share.
+#[derive(Debug, Clone)]
+pub(crate) struct Net {
+    pub endpoint: Endpoint,
+    pub doc: Doc,
+    pub gate: Gate,
+    pub memory: MemoryLookup,
+    pub publisher: Publisher,
+    pub stop: watch::Receiver<bool>,
+}
+
+impl Net {
+    /// Remembers where the partner's device was last reachable.
+    pub(crate) async fn remember_address(&self, addr: EndpointAddr) {
+        self.memory.add_endpoint_info(addr.clone());
+        if let Ok(json) = serde_json::to_string(&addr) {
+            let _ = self
+                .doc
+                .run(move |s| s.profile.set_setting(keys::PARTNER_ADDR, &json))
+                .await;
+        }
+    }
+}
+
+/// Stops a running node.
+#[derive(Debug)]
+pub(crate) struct Stopper {
+    stop: watch::Sender<bool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Stopper {
+    pub(crate) fn stop(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Opens the profile and starts the node. Fails at once if the profile cannot be opened.
+pub fn start(options: NodeOptions) -> Result<NodeHandle, NetError> {
+    let profile = Profile::open(&options.profile_dir)?;
+    let mode = match &options.mode {
+        Some(m) => m.clone(),
+        None => profile
+            .setting(keys::MODE)?
+            .and_then(|s| NetworkMode::from_setting(&s))
+            .unwrap_or_default(),
+    };
+    let initial = Snapshot {
+        profile_dir: options.profile_dir.clone(),
+        name: profile.name().to_string(),
+        network: crate::handle::NetworkState {
+            mode: mode.clone(),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let (snapshot_tx, snapshot_rx) = watch::channel(Arc::new(initial));
+    let (events_tx, events_rx) = mpsc::channel();
+    let publisher = Publisher::new(snapshot_tx, events_tx, options.repaint.clone());
+    let (doc, doc_thread) = Doc::spawn(profile, publisher.clone())?;
+    let (commands_tx, commands_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (stop_tx, stop_rx) = watch::channel(false);
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("trellis-net")
+        .enable_all()
+        .build()
+        .map_err(|e| NetError::Bind(format!("could not start the network runtime: {e}")))?;
+    let network = options.network;
+    let auto_connect = options.auto_connect;
+    let thread = std::thread::Builder::new()
+        .name("trellis-node".into())
+        .spawn(move || {
+            runtime.block_on(run(
+                doc.clone(),
+                publisher,
+                mode,
+                (network, auto_connect),
+                commands_rx,
+                stop_rx,
+            ));
+            runtime.shutdown_timeout(Duration::from_secs(3));
+            drop(doc);
+            let _ = doc_thread.join();
+        })
+        .map_err(|e| NetError::Bind(format!("could not start the node thread: {e}")))?;
+
+    Ok(NodeHandle {
+        commands: commands_tx,
+        snapshot: snapshot_rx,
+        events: Mutex::new(events_rx),
+        next_id: AtomicU64::new(0),
+        stopper: Mutex::new(Some(Stopper {
+            stop: stop_tx,
+            thread: Some(thread),
+        })),
+    })
+}
+
+async fn run(
+    doc: Doc,
+    publisher: Publisher,
+    mode: NetworkMode,
+    (network, auto_connect): (bool, bool),
+    mut commands: tokio::sync::mpsc::UnboundedReceiver<(RequestId, Command)>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let _ = doc.run(|s| s.publish(now())).await;
+    let net = if network {
+        match start_network(&doc, &publisher, &mode, auto_connect, stop.clone()).await {
+            Ok(net) => Some(net),
+            Err(e) => {
+                warn!("{e}");
+                publisher.update(|s| s.network.problem = Some(e.to_string()));
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let ctx = commands::Ctx {
+        doc: doc.clone(),
+        publisher: publisher.clone(),
+        net: net.as_ref().map(|(net, _, _, _)| net.clone()),
+        peers: net.as_ref().map(|(_, peers, _, _)| peers.clone()),
+        invites: net.as_ref().map(|(_, _, invites, _)| invites.clone()),
+    };
+    loop {
+        tokio::select! {
+            next = commands.recv() => {
+                let Some((id, command)) = next else { break };
+                let ctx = ctx.clone();
+                tokio::spawn(async move { commands::handle(ctx, id, command).await });
+            }
+            _ = stop.changed() => break,
+        }
+    }
+    if let Some((net, _, _, router)) = net {
+        // Say goodbye to the partner's device and close the endpoint cleanly.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let _ = router.shutdown().await;
+        net.endpoint.close().await;
+    }
+    info!("node stopped");
+}
+
+type Started = (Net, Arc<Peers>, Invites, Router);
+
+async fn start_network(
+    doc: &Doc,
+    publisher: &Publisher,
+    mode: &NetworkMode,
+    auto_connect: bool,
+    stop: watch::Receiver<bool>,
+) -> Result<Started, NetError> {
+    let (secret, port, partner_addr, partner_device) = doc
+        .run(|s| {
+            let port = s
+                .profile
+                .setting(keys::PORT)
+                .ok()
+                .flatten()
+                .and_then(|p| p.parse::<u16>().ok())
+                .unwrap_or(0);
+            let addr = s
+                .profile
+                .setting(keys::PARTNER_ADDR)
+                .ok()
+                .flatten()
+                .and_then(|a| serde_json::from_str::<EndpointAddr>(&a).ok());
+            (
+                s.profile.device_secret(),
+                port,
+                addr,
+                s.profile.partner_device(),
+            )
+        })
+        .await?;
+    let gate = Gate::default();
+    gate.set_partner(partner_device.and_then(|d| EndpointId::from_bytes(&d).ok()));
+    let memory = MemoryLookup::new();
+    if let Some(addr) = partner_addr {
+        memory.add_endpoint_info(addr);
+    }
+    let endpoint = endpoint::bind(mode, secret, &gate, &memory, port).await?;
+    if let Some(bound) = endpoint.bound_sockets().first().map(|a| a.port())
+        && bound != port
+    {
+        let _ = doc
+            .run(move |s| s.profile.set_setting(keys::PORT, &bound.to_string()))
+            .await;
+    }
+    let net = Net {
+        endpoint: endpoint.clone(),
+        doc: doc.clone(),
+        gate,
+        memory,
+        publisher: publisher.clone(),
+        stop,
+    };
+    let peers = Peers::new(net.clone());
+    let invites = Invites::default();
+    let router = Router::builder(endpoint)
+        .accept(
+            PAIR_ALPN,
+            PairHandler {
+                net: net.clone(),
+                invites: invites.clone(),
+            },
+        )
+        .accept(SYNC_ALPN, SyncHandler(peers.clone()))
+        .spawn();
+    if auto_connect {
+        tokio::spawn(peers.clone().dial_forever());
+    }
+    info!(
+        id = %net.endpoint.id().fmt_short(),
+        sockets = ?net.endpoint.bound_sockets(),
+        "listening"
+    );
+    publisher.update(|s| {
+        s.network.listening = true;
+        s.network.mode = mode.clone();
+    });
+    Ok((net, peers, invites, router))
+}

@@ -1,0 +1,338 @@
+//! Pairing two devices with a one-time invite.
+//!
+//! The inviter shows a code (its address, its identity key, a one-time secret, an expiry).
+//! The joiner dials, proves the secret and hands over its card; the inviter answers with its
+//! own card and the couple's whole document as a bundle, which the joiner verifies like any
+//! other. A code works once, for ten minutes; five wrong tries close it.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use iroh::endpoint::Connection;
+use iroh::protocol::{AcceptError, ProtocolHandler};
+use iroh::{EndpointAddr, EndpointId};
+use tracing::{info, warn};
+use trellis_core::{Bundle, Card, Frame};
+
+use crate::clock::now;
+use crate::error::NetError;
+use crate::gate::{PAIR_ALPN, codes};
+use crate::handle::Event;
+use crate::invite::{INVITE_MINUTES, Invite};
+use crate::node::Net;
+use crate::wire::{FrameReader, FrameWriter};
+
+const STEP_TIMEOUT: Duration = Duration::from_secs(30);
+/// Wrong secrets tolerated before the invite is closed.
+const MAX_WRONG: u32 = 5;
+/// Each wrong secret is answered this late, so guessing is slow.
+const WRONG_DELAY: Duration = Duration::from_secs(1);
+
+#[derive(Debug)]
+struct Open {
+    secret: [u8; 16],
+    expires_at: i64,
+    wrong: u32,
+}
+
+/// The invite this device has open, if any.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Invites {
+    open: Arc<Mutex<Option<Open>>>,
+}
+
+impl Invites {
+    /// Opens a new invite, replacing any open one; returns its code.
+    pub(crate) async fn open(&self, net: &Net) -> Result<(String, i64), NetError> {
+        let inviter = net.doc.run(|s| s.profile.key()).await?;
+        let mut secret = [0u8; 16];
+        getrandom::fill(&mut secret).map_err(|e| NetError::Pairing(e.to_string()))?;
+        let expires_at = now().at_ms + INVITE_MINUTES * 60_000;
+        let code = Invite {
+            secret,
+            expires_at,
+            inviter,
+            addr: net.endpoint.addr(),
+        }
+        .encode();
+        if let Ok(mut open) = self.open.lock() {
+            *open = Some(Open {
+                secret,
+                expires_at,
+                wrong: 0,
+            });
+        }
+        net.gate.set_invite_open(true);
+        net.publisher
+            .update(|s| s.network.invite = Some((code.clone(), expires_at)));
+        net.publisher.event(Event::InviteOpen {
+            code: code.clone(),
+            expires_at,
+        });
+        Ok((code, expires_at))
+    }
+
+    pub(crate) fn close(&self, net: &Net, reason: &str) {
+        let was_open = self
+            .open
+            .lock()
+            .map(|mut o| o.take().is_some())
+            .unwrap_or(false);
+        net.gate.set_invite_open(false);
+        net.publisher.update(|s| s.network.invite = None);
+        if was_open {
+            net.publisher.event(Event::InviteClosed {
+                reason: reason.to_string(),
+            });
+        }
+    }
+
+    /// Checks a presented secret. `Ok` consumes the invite.
+    fn check(&self, secret: &[u8; 16]) -> Result<(), Refusal> {
+        let Ok(mut guard) = self.open.lock() else {
+            return Err(Refusal::NoInvite);
+        };
+        let Some(open) = guard.as_mut() else {
+            return Err(Refusal::NoInvite);
+        };
+        if now().at_ms > open.expires_at {
+            *guard = None;
+            return Err(Refusal::Expired);
+        }
+        // Constant time: every byte is compared whatever the first difference.
+        let differs = open
+            .secret
+            .iter()
+            .zip(secret)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b));
+        if differs != 0 {
+            open.wrong += 1;
+            if open.wrong >= MAX_WRONG {
+                *guard = None;
+                return Err(Refusal::TooMany);
+            }
+            return Err(Refusal::Wrong);
+        }
+        *guard = None;
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refusal {
+    NoInvite,
+    Expired,
+    Wrong,
+    TooMany,
+}
+
+impl Refusal {
+    fn words(self) -> &'static str {
+        match self {
+            Refusal::NoInvite => {
+                "there is no open invite on this device (it was used or closed); ask for a new one"
+            }
+            Refusal::Expired => "that invite has expired; ask for a new one",
+            Refusal::Wrong => "that invite code is not right; check it and try again",
+            Refusal::TooMany => "too many wrong tries: the invite is closed; ask for a new one",
+        }
+    }
+}
+
+/// The inviter's side: the pairing protocol's handler.
+#[derive(Debug, Clone)]
+pub(crate) struct PairHandler {
+    pub net: Net,
+    pub invites: Invites,
+}
+
+impl ProtocolHandler for PairHandler {
+    async fn accept(&self, conn: Connection) -> Result<(), AcceptError> {
+        if let Err(e) = self.serve(&conn).await {
+            warn!("a pairing attempt failed: {e}");
+        }
+        Ok(())
+    }
+}
+
+impl PairHandler {
+    async fn serve(&self, conn: &Connection) -> Result<(), NetError> {
+        let net = &self.net;
+        let (send, recv) = tokio::time::timeout(STEP_TIMEOUT, conn.accept_bi())
+            .await
+            .map_err(|_| NetError::Timeout)?
+            .map_err(|e| NetError::Connection(e.to_string()))?;
+        let mut reader = FrameReader::new(recv);
+        let mut writer = FrameWriter::new(send);
+        let Frame::PairRequest { secret, card } = reader.expect(STEP_TIMEOUT).await? else {
+            writer.goodbye("expected a pairing request").await;
+            return Err(NetError::Protocol("expected a pairing request".into()));
+        };
+        if let Err(refusal) = self.invites.check(&secret) {
+            if refusal == Refusal::Wrong {
+                tokio::time::sleep(WRONG_DELAY).await;
+            }
+            if matches!(refusal, Refusal::TooMany | Refusal::Expired) {
+                self.invites.close(net, refusal.words());
+            }
+            writer.goodbye(refusal.words()).await;
+            conn.close(codes::REJECTED.into(), b"pairing refused");
+            return Err(NetError::Pairing(refusal.words().into()));
+        }
+        // From here on the invite is used up, whatever happens.
+        self.invites.close(net, "used");
+        let card = Card::from_json(&card)?.verify()?;
+        if card.device != *conn.remote_id().as_bytes() {
+            writer
+                .goodbye("the card's device is not the device that connected")
+                .await;
+            return Err(NetError::Pairing(
+                "the joiner's card names another device".into(),
+            ));
+        }
+        let partner_card = card.card.clone();
+        let (my_card, bundle, name, number) = net
+            .doc
+            .run(move |s| -> Result<_, NetError> {
+                match s.profile.couple() {
+                    Some(c) if c.partner() != card.key => {
+                        return Err(NetError::Pairing(format!(
+                            "this profile already shares a space with {}; a second partner cannot join",
+                            c.name_of(&c.partner())
+                        )));
+                    }
+                    Some(_) => {}
+                    None => {
+                        s.profile.create_couple(&partner_card, now())?;
+                    }
+                }
+                let (bundle, _) = s.profile.export_bundle(true, now())?;
+                let my_card = s.profile.card()?.to_json();
+                s.publish(now());
+                Ok((my_card, bundle, card.name.clone(), s.profile.safety_number().unwrap_or_default()))
+            })
+            .await??;
+        writer.send(&Frame::PairAccept { card: my_card }).await?;
+        let mut rest = bundle.as_slice();
+        while !rest.is_empty() {
+            let (frame, after) =
+                Frame::decode(rest).map_err(|e| NetError::Protocol(e.to_string()))?;
+            writer.send(&frame).await?;
+            rest = after;
+        }
+        writer.finish();
+        // The joiner says goodbye once it has verified and stored everything.
+        let _ = reader.expect(STEP_TIMEOUT).await;
+        net.gate.set_partner(Some(conn.remote_id()));
+        info!("paired with {name}");
+        net.publisher.event(Event::Paired {
+            partner: name,
+            safety_number: number,
+        });
+        Ok(())
+    }
+}
+
+/// The joiner's side: dial the inviter with the code and join.
+pub(crate) async fn join(net: &Net, code: &str) -> Result<(String, String), NetError> {
+    let invite = Invite::decode(code)?;
+    if now().at_ms > invite.expires_at {
+        return Err(NetError::Pairing(
+            "that invite has expired; ask for a new one".into(),
+        ));
+    }
+    let my_card = net.doc.run(|s| s.profile.card()).await??;
+    if invite.inviter == my_card.verify()?.key {
+        return Err(NetError::Pairing(
+            "that is your own invite; your partner joins with it".into(),
+        ));
+    }
+    net.memory.add_endpoint_info(invite.addr.clone());
+    let conn = tokio::time::timeout(
+        STEP_TIMEOUT,
+        net.endpoint.connect(invite.addr.clone(), PAIR_ALPN),
+    )
+    .await
+    .map_err(|_| NetError::Unreachable("no answer from the inviting device".into()))?
+    .map_err(|e| NetError::Unreachable(e.to_string()))?;
+    let result = join_over(net, &conn, &invite, my_card).await;
+    conn.close(codes::BYE.into(), b"bye");
+    result
+}
+
+async fn join_over(
+    net: &Net,
+    conn: &Connection,
+    invite: &Invite,
+    my_card: Card,
+) -> Result<(String, String), NetError> {
+    let (send, recv) = conn
+        .open_bi()
+        .await
+        .map_err(|e| NetError::Connection(e.to_string()))?;
+    let mut writer = FrameWriter::new(send);
+    let mut reader = FrameReader::new(recv);
+    writer
+        .send(&Frame::PairRequest {
+            secret: invite.secret,
+            card: my_card.to_json(),
+        })
+        .await?;
+    let card = match reader.expect(STEP_TIMEOUT).await? {
+        Frame::PairAccept { card } => Card::from_json(&card)?.verify()?,
+        Frame::Goodbye { reason } => return Err(NetError::Pairing(reason)),
+        _ => {
+            return Err(NetError::Protocol(
+                "unexpected answer to a pairing request".into(),
+            ));
+        }
+    };
+    let remote: EndpointId = conn.remote_id();
+    if card.key != invite.inviter || card.device != *remote.as_bytes() {
+        return Err(NetError::Pairing(
+            "the inviting device did not present the identity in the invite".into(),
+        ));
+    }
+    // The couple's document follows as a bundle; it is verified like any other.
+    let mut bytes = Vec::new();
+    loop {
+        let frame = reader.expect(STEP_TIMEOUT).await?;
+        let end = matches!(frame, Frame::BundleEnd { .. });
+        bytes.extend(frame.encode());
+        if end {
+            break;
+        }
+    }
+    Bundle::decode(&bytes).map_err(trellis_core::CoreError::from)?;
+    let inviter = invite.inviter;
+    let (name, number) = net
+        .doc
+        .run(move |s| -> Result<_, NetError> {
+            s.profile.import_bundle(&bytes, now())?;
+            let couple = s
+                .profile
+                .couple()
+                .ok_or(trellis_store::StoreError::NoCouple)?;
+            if couple.partner() != inviter {
+                return Err(NetError::Pairing(
+                    "the shared space belongs to someone else".into(),
+                ));
+            }
+            let name = couple.name_of(&inviter);
+            s.publish(now());
+            Ok((name, s.profile.safety_number().unwrap_or_default()))
+        })
+        .await??;
+    writer.goodbye("paired").await;
+    net.remember_address(EndpointAddr::from_parts(
+        remote,
+        invite.addr.addrs.iter().cloned(),
+    ))
+    .await;
+    net.gate.set_partner(Some(remote));
+    net.publisher.event(Event::Paired {
+        partner: name.clone(),
+        safety_number: number.clone(),
+    });
+    Ok((name, number))
+}

@@ -1,0 +1,116 @@
+//! Real nodes on loopback, each on its own temporary profile.
+#![allow(dead_code, clippy::unwrap_used)] // test support: a failed setup step should panic loudly
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use trellis_net::{Command, Event, NetworkMode, NodeHandle, NodeOptions, Snapshot, event_id};
+use trellis_store::Profile;
+
+pub const WAIT: Duration = Duration::from_secs(30);
+
+pub fn init_logs() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+}
+
+pub fn profile(root: &Path, name: &str) -> PathBuf {
+    let dir = root.join(name.to_lowercase());
+    Profile::init(&dir, name).unwrap();
+    dir
+}
+
+pub fn start(dir: &Path) -> NodeHandle {
+    let mut options = NodeOptions::new(dir);
+    options.mode = Some(NetworkMode::Loopback);
+    trellis_net::start(options).unwrap()
+}
+
+pub fn start_with(dir: &Path, f: impl FnOnce(&mut NodeOptions)) -> NodeHandle {
+    let mut options = NodeOptions::new(dir);
+    options.mode = Some(NetworkMode::Loopback);
+    f(&mut options);
+    trellis_net::start(options).unwrap()
+}
+
+/// Sends a command and waits for its outcome.
+pub fn call(node: &NodeHandle, command: Command) -> Event {
+    let id = node.send(command);
+    node.wait_for(id, WAIT, |_| {}).expect("an answer in time")
+}
+
+/// Sends a command that must succeed; returns the message.
+pub fn ok(node: &NodeHandle, command: Command) -> String {
+    match call(node, command) {
+        Event::Done { message, .. } => message,
+        Event::Failed { error, .. } => panic!("failed: {error}"),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Waits until the snapshot satisfies `cond`.
+pub fn wait_until(
+    node: &NodeHandle,
+    what: &str,
+    cond: impl Fn(&Snapshot) -> bool,
+) -> Arc<Snapshot> {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let snap = node.snapshot();
+        if cond(&snap) {
+            return snap;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Pairs two fresh nodes with an invite; returns the safety numbers both show.
+pub fn pair(inviter: &NodeHandle, joiner: &NodeHandle) -> (String, String) {
+    let code = ok(inviter, Command::Invite);
+    assert!(code.starts_with("TRELLIS-"), "{code}");
+    ok(joiner, Command::Join(code));
+    let a = wait_until(inviter, "inviter sees the couple", |s| {
+        s.status.as_ref().is_some_and(|st| st.couple.is_some())
+    });
+    let b = wait_until(joiner, "joiner sees the couple", |s| {
+        s.status.as_ref().is_some_and(|st| st.couple.is_some())
+    });
+    (
+        a.status
+            .as_ref()
+            .unwrap()
+            .couple
+            .as_ref()
+            .unwrap()
+            .safety_number
+            .clone(),
+        b.status
+            .as_ref()
+            .unwrap()
+            .couple
+            .as_ref()
+            .unwrap()
+            .safety_number
+            .clone(),
+    )
+}
+
+pub fn agreement_status(s: &Snapshot, title: &str) -> Option<String> {
+    let view = s.view.as_ref()?;
+    view.agreements
+        .iter()
+        .find(|a| a.title == title)
+        .map(|a| a.status.label().to_string())
+}
+
+pub fn drain_until_id(node: &NodeHandle, id: u64) -> Vec<Event> {
+    let mut seen = Vec::new();
+    let last = node.wait_for(id, WAIT, |e| seen.push(e.clone()));
+    seen.extend(last);
+    let _ = event_id;
+    seen
+}
