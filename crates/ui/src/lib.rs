@@ -1,0 +1,1 @@
+//! trellis-ui: the egui window. (Being built.)
