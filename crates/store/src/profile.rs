@@ -238,6 +238,33 @@ impl Profile {
         Ok(committed)
     }
 
+    /// Performs many actions and stores them in one transaction (an import of history, a
+    /// generated example). All or nothing: on any error nothing is stored.
+    pub fn act_many(
+        &mut self,
+        actions: impl IntoIterator<Item = (Action, Moment)>,
+    ) -> Result<Vec<Committed>, StoreError> {
+        let couple = self.couple.as_mut().ok_or(StoreError::NoCouple)?;
+        let mut done = Vec::new();
+        for (action, now) in actions {
+            match couple.act(&action, now) {
+                Ok(c) => done.push(c),
+                Err(e) => {
+                    self.couple = self.load_couple()?;
+                    return Err(e.into());
+                }
+            }
+        }
+        let changes: Vec<(ChangeHash, SignedChange)> =
+            done.iter().map(|c| (c.hash, c.change.clone())).collect();
+        if let Err(e) = self.db.append(&changes, &[]) {
+            self.couple = self.load_couple()?;
+            return Err(e);
+        }
+        self.maybe_compact()?;
+        Ok(done)
+    }
+
     /// Writes a snapshot when enough changes have piled up since the last one.
     pub fn maybe_compact(&mut self) -> Result<bool, StoreError> {
         if self.db.log_len()? < COMPACT_AFTER {
