@@ -82,11 +82,13 @@ pub(crate) async fn converse(
         Err(NetError::Core(e)) => {
             warn!("refused changes from the partner's device: {e}");
             writer.goodbye(&format!("refused: {e}")).await;
+            linger(&conn).await;
             conn.close(codes::REJECTED.into(), b"refused changes");
         }
         Err(NetError::Protocol(e)) => {
             warn!("closing the connection: the other device broke the protocol: {e}");
             writer.goodbye(&format!("protocol error: {e}")).await;
+            linger(&conn).await;
             conn.close(codes::PROTOCOL.into(), b"protocol error");
         }
         Err(_) => {}
@@ -190,6 +192,11 @@ async fn talk(
             }
         }
     }
+}
+
+/// Gives the peer a moment to read our last words before the connection closes.
+async fn linger(conn: &Connection) {
+    let _ = tokio::time::timeout(Duration::from_secs(2), conn.closed()).await;
 }
 
 struct AbortOnDrop(tokio::task::JoinHandle<()>);

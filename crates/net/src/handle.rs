@@ -142,6 +142,8 @@ pub struct NetworkState {
     pub problem: Option<String>,
     /// A sync that is still moving many changes: (done, total).
     pub progress: Option<(usize, usize)>,
+    /// This device's id and addresses (JSON of an iroh `EndpointAddr`), once listening.
+    pub address: Option<String>,
 }
 
 /// Everything a screen needs, cheap to clone.

@@ -285,9 +285,11 @@ async fn start_network(
         sockets = ?net.endpoint.bound_sockets(),
         "listening"
     );
+    let address = serde_json::to_string(&net.endpoint.addr()).ok();
     publisher.update(|s| {
         s.network.listening = true;
         s.network.mode = mode.clone();
+        s.network.address = address;
     });
     Ok((net, peers, invites, router))
 }

@@ -176,7 +176,8 @@ impl PairHandler {
                 self.invites.close(net, refusal.words());
             }
             writer.goodbye(refusal.words()).await;
-            conn.close(codes::REJECTED.into(), b"pairing refused");
+            // Let the joiner read the reason before the connection goes.
+            let _ = tokio::time::timeout(Duration::from_secs(5), conn.closed()).await;
             return Err(NetError::Pairing(refusal.words().into()));
         }
         // From here on the invite is used up, whatever happens.
@@ -257,7 +258,12 @@ pub(crate) async fn join(net: &Net, code: &str) -> Result<(String, String), NetE
     .map_err(|e| NetError::Unreachable(e.to_string()))?;
     let result = join_over(net, &conn, &invite, my_card).await;
     conn.close(codes::BYE.into(), b"bye");
-    result
+    result.map_err(|e| match e {
+        NetError::Connection(_) => NetError::Pairing(
+            "the inviting device is not accepting this invite (it was used, closed or has expired); ask for a new one".into(),
+        ),
+        other => other,
+    })
 }
 
 async fn join_over(

@@ -56,3 +56,155 @@ fn pair_with_an_invite_then_changes_flow_live_both_ways() {
     alex.shutdown();
     sam.shutdown();
 }
+
+fn couple_changes(node: &trellis_net::NodeHandle) -> usize {
+    node.snapshot()
+        .status
+        .as_ref()
+        .and_then(|s| s.couple.as_ref())
+        .map(|c| c.changes)
+        .unwrap_or(0)
+}
+
+#[test]
+fn edits_made_apart_converge_when_the_devices_meet_again() {
+    init_logs();
+    let tmp = tempfile::tempdir().unwrap();
+    let alex_dir = profile(tmp.path(), "Alex");
+    let sam_dir = profile(tmp.path(), "Sam");
+    {
+        let alex = start(&alex_dir);
+        let sam = start(&sam_dir);
+        pair(&alex, &sam);
+        alex.shutdown();
+        sam.shutdown();
+    }
+    // Apart: each writes with the network off.
+    let offline = |dir: &std::path::Path, title: &str| {
+        let node = start_with(dir, |o| o.network = false);
+        ok(&node, propose(title));
+        ok(
+            &node,
+            Command::Act(Action::Appreciate {
+                text: format!("thanks, from the {title} side"),
+            }),
+        );
+        node.shutdown();
+    };
+    offline(&alex_dir, "Alex's idea");
+    offline(&sam_dir, "Sam's idea");
+
+    let alex = start(&alex_dir);
+    let sam = start(&sam_dir);
+    for node in [&alex, &sam] {
+        wait_until(node, "both ideas on both devices", |s| {
+            agreement_status(s, "Alex's idea").is_some() && agreement_status(s, "Sam's idea").is_some()
+        });
+    }
+    wait_until(&alex, "everything acknowledged", |s| {
+        s.status
+            .as_ref()
+            .and_then(|st| st.couple.as_ref())
+            .is_some_and(|c| c.not_yet_with_partner == 0)
+    });
+    assert_eq!(couple_changes(&alex), couple_changes(&sam));
+    assert_eq!(couple_changes(&alex), 5);
+}
+
+#[test]
+fn a_stranger_is_refused_right_after_the_handshake() {
+    init_logs();
+    let tmp = tempfile::tempdir().unwrap();
+    let alex = start(&profile(tmp.path(), "Alex"));
+    let sam = start(&profile(tmp.path(), "Sam"));
+    pair(&alex, &sam);
+    ok(&alex, propose("Private words"));
+    let addr: iroh::EndpointAddr =
+        serde_json::from_str(alex.snapshot().network.address.as_deref().unwrap()).unwrap();
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let stranger = iroh::Endpoint::builder(iroh::endpoint::presets::Minimal)
+            .clear_ip_transports()
+            .bind_addr("127.0.0.1:0")
+            .unwrap()
+            .bind()
+            .await
+            .unwrap();
+        for alpn in [trellis_net::SYNC_ALPN, trellis_net::PAIR_ALPN] {
+            let outcome: Result<(), String> = async {
+                let conn = stranger.connect(addr.clone(), alpn).await.map_err(|e| e.to_string())?;
+                let (mut send, mut recv) = conn.open_bi().await.map_err(|e| e.to_string())?;
+                send.write_all(b"hello?").await.map_err(|e| e.to_string())?;
+                let mut buf = [0u8; 1];
+                recv.read_exact(&mut buf).await.map_err(|e| e.to_string())?;
+                Ok(())
+            }
+            .await;
+            // The connection is closed before the stranger reads a single byte.
+            outcome.expect_err("a stranger must not get a byte");
+        }
+        stranger.close().await;
+    });
+    // Alex is still fine and still syncing with Sam.
+    ok(&alex, propose("Still here"));
+    wait_until(&sam, "Sam still gets Alex's changes", |s| {
+        agreement_status(s, "Still here").is_some()
+    });
+}
+
+
+#[test]
+fn wrong_reused_and_expired_invites_are_refused() {
+    init_logs();
+    let tmp = tempfile::tempdir().unwrap();
+    let alex = start(&profile(tmp.path(), "Alex"));
+    let sam = start(&profile(tmp.path(), "Sam"));
+    let eve = start(&profile(tmp.path(), "Eve"));
+    let code = ok(&alex, Command::Invite);
+    let mut invite = trellis_net::Invite::decode(&code).unwrap();
+
+    // A wrong secret.
+    let mut wrong = invite.clone();
+    wrong.secret[0] ^= 0xff;
+    match call(&eve, Command::Join(wrong.encode())) {
+        trellis_net::Event::Failed { error, .. } => assert!(error.contains("not right"), "{error}"),
+        other => panic!("a wrong code was accepted: {other:?}"),
+    }
+    // An expired code is refused before dialing.
+    let mut old = invite.clone();
+    old.expires_at = 1;
+    match call(&eve, Command::Join(old.encode())) {
+        trellis_net::Event::Failed { error, .. } => assert!(error.contains("expired"), "{error}"),
+        other => panic!("an expired code was accepted: {other:?}"),
+    }
+    // A mistyped code.
+    match call(&eve, Command::Join(format!("{}X", &code[..code.len() - 2]))) {
+        trellis_net::Event::Failed { error, .. } => assert!(error.contains("not valid"), "{error}"),
+        other => panic!("a mistyped code was accepted: {other:?}"),
+    }
+    // The real partner still gets in with the right code, once.
+    ok(&sam, Command::Join(code.clone()));
+    match call(&eve, Command::Join(code.clone())) {
+        trellis_net::Event::Failed { error, .. } => assert!(
+            error.contains("not accepting") || error.contains("no open invite") || error.contains("not paired"),
+            "{error}"
+        ),
+        other => panic!("a used code was accepted again: {other:?}"),
+    }
+    // Five wrong tries close a new invite.
+    let code = ok(&alex, Command::Invite);
+    invite = trellis_net::Invite::decode(&code).unwrap();
+    for i in 0..5 {
+        let mut wrong = invite.clone();
+        wrong.secret[1] = wrong.secret[1].wrapping_add(1 + i);
+        assert!(matches!(call(&eve, Command::Join(wrong.encode())), trellis_net::Event::Failed { .. }));
+    }
+    wait_until(&alex, "the invite closed", |s| s.network.invite.is_none());
+    match call(&eve, Command::Join(code)) {
+        trellis_net::Event::Failed { .. } => {}
+        other => panic!("a closed invite was accepted: {other:?}"),
+    }
+    // Eve never became anyone's partner.
+    assert!(eve.snapshot().status.as_ref().unwrap().couple.is_none());
+}
