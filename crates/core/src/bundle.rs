@@ -5,7 +5,7 @@ use automerge::ChangeHash;
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
-use crate::frame::{Frame, FrameError, changes_frames};
+use crate::frame::{BUNDLE_CHUNK_BYTES, Frame, FrameError, changes_frames};
 use crate::identity::PartnerKey;
 use crate::signature::{DocId, SignedChange};
 
@@ -47,7 +47,7 @@ impl Bundle {
             created_at: self.created_at,
         }
         .encode();
-        for frame in changes_frames(self.changes.clone()) {
+        for frame in changes_frames(self.changes.clone(), BUNDLE_CHUNK_BYTES) {
             out.extend(frame.encode());
         }
         let digest: [u8; 32] = Sha256::digest(&out).into();

@@ -226,17 +226,20 @@ impl Frame {
     }
 }
 
-/// Changes are split into frames of about this many bytes.
-const CHUNK_BYTES: usize = 4 * 1024 * 1024;
+/// Bundle files pack changes into frames of about this many bytes.
+pub const BUNDLE_CHUNK_BYTES: usize = 4 * 1024 * 1024;
+/// The network sends smaller frames: each is verified and stored as it arrives, so a
+/// connection lost mid-way keeps what already came, and progress can be shown.
+pub const SYNC_CHUNK_BYTES: usize = 256 * 1024;
 
-/// Packs signed changes into as many `Changes` frames as their size needs, in order.
-pub fn changes_frames(changes: Vec<SignedChange>) -> Vec<Frame> {
+/// Packs signed changes into `Changes` frames of at most about `max_bytes` each, in order.
+pub fn changes_frames(changes: Vec<SignedChange>, max_bytes: usize) -> Vec<Frame> {
     let mut frames = Vec::new();
     let mut chunk: Vec<SignedChange> = Vec::new();
     let mut chunk_bytes = 0;
     for change in changes {
         let size = change.bytes.len() + 104;
-        if !chunk.is_empty() && chunk_bytes + size > CHUNK_BYTES {
+        if !chunk.is_empty() && chunk_bytes + size > max_bytes {
             frames.push(Frame::Changes(std::mem::take(&mut chunk)));
             chunk_bytes = 0;
         }

@@ -21,7 +21,10 @@ fn send(from: &mut Side, session: &mut SyncSession) -> Vec<Vec<u8>> {
             signature: from.sigs[&c.hash()],
         })
         .collect();
-    let mut frames: Vec<Vec<u8>> = changes_frames(signed).iter().map(Frame::encode).collect();
+    let mut frames: Vec<Vec<u8>> = changes_frames(signed, trellis_core::frame::SYNC_CHUNK_BYTES)
+        .iter()
+        .map(Frame::encode)
+        .collect();
     frames.push(
         Frame::Sync {
             message: out.message,

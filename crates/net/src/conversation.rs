@@ -12,7 +12,7 @@ use iroh::EndpointAddr;
 use iroh::endpoint::Connection;
 use tokio::sync::{mpsc, watch};
 use tracing::{debug, info, warn};
-use trellis_core::frame::changes_frames;
+use trellis_core::frame::{SYNC_CHUNK_BYTES, changes_frames};
 use trellis_core::{Frame, SignedChange};
 
 use crate::clock::now;
@@ -244,7 +244,7 @@ async fn send_outgoing(
     };
     report.sent_changes += changes.len();
     let before = writer.bytes;
-    for frame in changes_frames(changes) {
+    for frame in changes_frames(changes, SYNC_CHUNK_BYTES) {
         writer.send(&frame).await?;
     }
     writer.send(&Frame::Sync { message }).await?;

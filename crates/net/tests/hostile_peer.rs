@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use automerge::transaction::Transactable;
-use automerge::{AutoCommit, Author, ObjType, ROOT, ReadDoc, Value};
+use automerge::{Author, AutoCommit, ObjType, ROOT, ReadDoc, Value};
 use support::*;
 use trellis_core::{Action, ChangeSignature, Frame, Identity, SignedChange};
 use trellis_net::{Command, NodeHandle};
@@ -41,7 +41,9 @@ fn load_sam(dir: &Path, alex: &NodeHandle) -> Sam {
 
 fn forge(sam: &Sam, signer: &Identity, edit: impl FnOnce(&mut AutoCommit)) -> SignedChange {
     let mut doc = AutoCommit::load(&sam.doc_bytes).unwrap();
-    doc.set_author(Some(Author::from(sam.identity.public().as_bytes().to_vec())));
+    doc.set_author(Some(Author::from(
+        sam.identity.public().as_bytes().to_vec(),
+    )));
     edit(&mut doc);
     let hash = doc.commit().unwrap();
     let change = doc.get_change_by_hash(&hash).unwrap();
@@ -102,7 +104,10 @@ fn send_raw(sam: &Sam, alex: &NodeHandle, bytes: Vec<u8>) -> bool {
 }
 
 fn hello() -> Vec<u8> {
-    Frame::Hello { payload: b"{}".to_vec() }.encode()
+    Frame::Hello {
+        payload: b"{}".to_vec(),
+    }
+    .encode()
 }
 
 #[test]
@@ -125,9 +130,25 @@ fn a_hostile_peer_changes_nothing_and_the_real_partner_still_syncs() {
         })),
     );
     let sam = load_sam(&sam_dir, &alex);
-    let before = alex.snapshot().status.as_ref().unwrap().couple.as_ref().unwrap().changes;
+    let before = alex
+        .snapshot()
+        .status
+        .as_ref()
+        .unwrap()
+        .couple
+        .as_ref()
+        .unwrap()
+        .changes;
     let unchanged = |what: &str| {
-        let now = alex.snapshot().status.as_ref().unwrap().couple.as_ref().unwrap().changes;
+        let now = alex
+            .snapshot()
+            .status
+            .as_ref()
+            .unwrap()
+            .couple
+            .as_ref()
+            .unwrap()
+            .changes;
         assert_eq!(now, before, "{what} changed Alex's document");
     };
 
@@ -140,18 +161,26 @@ fn a_hostile_peer_changes_nothing_and_the_real_partner_still_syncs() {
     });
     let mut bytes = hello();
     bytes.extend(Frame::Changes(vec![forged]).encode());
-    assert!(send_raw(&sam, &alex, bytes), "Alex closes after a forged change");
+    assert!(
+        send_raw(&sam, &alex, bytes),
+        "Alex closes after a forged change"
+    );
     unchanged("a forged change");
 
     // Sam's real signature, writing words into Alex's space.
     let violation = forge(&sam, &sam.identity, |doc| {
         let apps = map(doc, &["by", &sam.alex_space, "appreciations"]);
-        let a = doc.put_object(&apps, "put-in-alexs-mouth", ObjType::Map).unwrap();
+        let a = doc
+            .put_object(&apps, "put-in-alexs-mouth", ObjType::Map)
+            .unwrap();
         doc.put(&a, "text", "Sam is always right").unwrap();
     });
     let mut bytes = hello();
     bytes.extend(Frame::Changes(vec![violation]).encode());
-    assert!(send_raw(&sam, &alex, bytes), "Alex closes after an ownership violation");
+    assert!(
+        send_raw(&sam, &alex, bytes),
+        "Alex closes after an ownership violation"
+    );
     unchanged("an ownership violation");
 
     // Garbage.
@@ -163,7 +192,10 @@ fn a_hostile_peer_changes_nothing_and_the_real_partner_still_syncs() {
     let mut oversize = hello();
     oversize.extend((64u32 * 1024 * 1024).to_le_bytes());
     oversize.extend([1, 2, 0, 0]);
-    assert!(send_raw(&sam, &alex, oversize), "Alex closes on an oversize frame");
+    assert!(
+        send_raw(&sam, &alex, oversize),
+        "Alex closes on an oversize frame"
+    );
     unchanged("an oversize frame");
 
     // A sync message smuggling an unsigned change inside it.
@@ -175,8 +207,16 @@ fn a_hostile_peer_changes_nothing_and_the_real_partner_still_syncs() {
     let mut msg = doc.sync().generate_sync_message(&mut state).unwrap();
     msg.changes = vec![doc.get_last_local_change().unwrap().raw_bytes().to_vec()].into();
     let mut bytes = hello();
-    bytes.extend(Frame::Sync { message: msg.encode() }.encode());
-    assert!(send_raw(&sam, &alex, bytes), "Alex closes on a smuggled change");
+    bytes.extend(
+        Frame::Sync {
+            message: msg.encode(),
+        }
+        .encode(),
+    );
+    assert!(
+        send_raw(&sam, &alex, bytes),
+        "Alex closes on a smuggled change"
+    );
     unchanged("a smuggled change");
 
     // The real Sam comes online and syncs normally.

@@ -98,7 +98,8 @@ fn edits_made_apart_converge_when_the_devices_meet_again() {
     let sam = start(&sam_dir);
     for node in [&alex, &sam] {
         wait_until(node, "both ideas on both devices", |s| {
-            agreement_status(s, "Alex's idea").is_some() && agreement_status(s, "Sam's idea").is_some()
+            agreement_status(s, "Alex's idea").is_some()
+                && agreement_status(s, "Sam's idea").is_some()
         });
     }
     wait_until(&alex, "everything acknowledged", |s| {
@@ -133,7 +134,10 @@ fn a_stranger_is_refused_right_after_the_handshake() {
             .unwrap();
         for alpn in [trellis_net::SYNC_ALPN, trellis_net::PAIR_ALPN] {
             let outcome: Result<(), String> = async {
-                let conn = stranger.connect(addr.clone(), alpn).await.map_err(|e| e.to_string())?;
+                let conn = stranger
+                    .connect(addr.clone(), alpn)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 let (mut send, mut recv) = conn.open_bi().await.map_err(|e| e.to_string())?;
                 send.write_all(b"hello?").await.map_err(|e| e.to_string())?;
                 let mut buf = [0u8; 1];
@@ -152,7 +156,6 @@ fn a_stranger_is_refused_right_after_the_handshake() {
         agreement_status(s, "Still here").is_some()
     });
 }
-
 
 #[test]
 fn wrong_reused_and_expired_invites_are_refused() {
@@ -187,7 +190,9 @@ fn wrong_reused_and_expired_invites_are_refused() {
     ok(&sam, Command::Join(code.clone()));
     match call(&eve, Command::Join(code.clone())) {
         trellis_net::Event::Failed { error, .. } => assert!(
-            error.contains("not accepting") || error.contains("no open invite") || error.contains("not paired"),
+            error.contains("not accepting")
+                || error.contains("no open invite")
+                || error.contains("not paired"),
             "{error}"
         ),
         other => panic!("a used code was accepted again: {other:?}"),
@@ -198,7 +203,10 @@ fn wrong_reused_and_expired_invites_are_refused() {
     for i in 0..5 {
         let mut wrong = invite.clone();
         wrong.secret[1] = wrong.secret[1].wrapping_add(1 + i);
-        assert!(matches!(call(&eve, Command::Join(wrong.encode())), trellis_net::Event::Failed { .. }));
+        assert!(matches!(
+            call(&eve, Command::Join(wrong.encode())),
+            trellis_net::Event::Failed { .. }
+        ));
     }
     wait_until(&alex, "the invite closed", |s| s.network.invite.is_none());
     match call(&eve, Command::Join(code)) {

@@ -125,8 +125,16 @@ impl Inbox {
 }
 
 const FEELINGS: &[&str] = &[
-    "hopeful", "tired", "tender", "anxious", "calm", "close to you", "unsure", "grateful",
-    "hurt", "relieved",
+    "hopeful",
+    "tired",
+    "tender",
+    "anxious",
+    "calm",
+    "close to you",
+    "unsure",
+    "grateful",
+    "hurt",
+    "relieved",
 ];
 const WHEN: &[&str] = &[
     "we laugh together",
@@ -158,7 +166,8 @@ pub fn build(alex: &mut Profile, sam: &mut Profile, plan: &Plan) -> Result<Built
                         feel: FEELINGS[rng.below(FEELINGS.len() as u64) as usize].into(),
                         when: Some(WHEN[rng.below(WHEN.len() as u64) as usize].into()),
                         went_well: (rng.below(2) == 0).then(|| "we had breakfast together".into()),
-                        was_hard: (rng.below(3) == 0).then(|| "a short temper in the evening".into()),
+                        was_hard: (rng.below(3) == 0)
+                            .then(|| "a short temper in the evening".into()),
                         need: Some(Need::ALL[rng.below(Need::ALL.len() as u64) as usize].clone()),
                         response: Some(if rng.below(2) == 0 {
                             ResponseMode::Listen
@@ -238,11 +247,18 @@ mod tests {
         let built = build(&mut alex, &mut sam, &plan).unwrap();
         assert_eq!(built.checkins, 120);
         assert_eq!(built.other, 120);
-        let a = alex.view(Moment::new(FIVE_YEARS_AGO_MS + 61 * DAY_MS, 0)).unwrap();
-        let b = sam.view(Moment::new(FIVE_YEARS_AGO_MS + 61 * DAY_MS, 0)).unwrap();
+        let a = alex
+            .view(Moment::new(FIVE_YEARS_AGO_MS + 61 * DAY_MS, 0))
+            .unwrap();
+        let b = sam
+            .view(Moment::new(FIVE_YEARS_AGO_MS + 61 * DAY_MS, 0))
+            .unwrap();
         assert_eq!(a.checkins.len(), 120);
         assert_eq!(a.agreements.len(), b.agreements.len());
-        assert_eq!(alex.status().unwrap().couple.unwrap().changes, built.changes + 1);
+        assert_eq!(
+            alex.status().unwrap().couple.unwrap().changes,
+            built.changes + 1
+        );
         assert!(a.repairs.iter().any(|r| r.acknowledgement.is_some()));
     }
 
@@ -336,7 +352,9 @@ fn next_other(rng: &mut Rng, sides: &mut [Side; 2], p: usize, day: i64) -> Actio
                 return Action::ProposeAgreement(AgreementDraft {
                     title: format!("Agreement of day {day}"),
                     category: Category::ALL[rng.below(6) as usize].clone(),
-                    wording: "We tell each other early when plans change, and we ask before assuming.".into(),
+                    wording:
+                        "We tell each other early when plans change, and we ask before assuming."
+                            .into(),
                     if_crossed: Some("We name it kindly the same day".into()),
                     review_on: Some(review_date(day)),
                 });
@@ -356,7 +374,9 @@ fn next_other(rng: &mut Rng, sides: &mut [Side; 2], p: usize, day: i64) -> Actio
                     return Action::ReviseAgreement {
                         agreement: id,
                         draft: RevisionDraft {
-                            wording: Some(format!("Revised on day {day}: we check in before big decisions.")),
+                            wording: Some(format!(
+                                "Revised on day {day}: we check in before big decisions."
+                            )),
                             review_on: Some(review_date(day)),
                             ..Default::default()
                         },
