@@ -1,0 +1,177 @@
+//! The window's top level: opening the profile, first run, then the practice.
+
+use std::path::PathBuf;
+use std::sync::{Arc, mpsc};
+
+use trellis_net::NetworkMode;
+
+use crate::screens;
+use crate::session::Session;
+use crate::starter::{self, Opened};
+
+/// Where the window is in its life.
+#[derive(Debug)]
+pub(crate) enum Phase {
+    /// The profile is being opened (or created) off the window's thread.
+    Opening {
+        rx: mpsc::Receiver<Opened>,
+        creating: bool,
+    },
+    /// No profile yet: the first-run welcome.
+    Welcome { name: String, problem: Option<String> },
+    Open(Box<Session>),
+    Failed(String),
+}
+
+/// The whole app. `show` draws one frame into any `Ui` (the real window or a test harness).
+pub struct TrellisApp {
+    pub(crate) phase: Phase,
+    pub(crate) profile_dir: PathBuf,
+    pub(crate) mode: Option<NetworkMode>,
+    pub(crate) repaint: Arc<dyn Fn() + Send + Sync>,
+    styled: bool,
+    theme: String,
+}
+
+impl std::fmt::Debug for TrellisApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TrellisApp")
+            .field("phase", &self.phase)
+            .field("profile_dir", &self.profile_dir)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TrellisApp {
+    /// Starts opening the profile at `profile_dir` in the background. `repaint` wakes the
+    /// window (it is called from other threads).
+    pub fn new(
+        profile_dir: PathBuf,
+        mode: Option<NetworkMode>,
+        repaint: Arc<dyn Fn() + Send + Sync>,
+    ) -> Self {
+        let rx = starter::open(profile_dir.clone(), mode.clone(), None, repaint.clone());
+        Self {
+            phase: Phase::Opening {
+                rx,
+                creating: false,
+            },
+            profile_dir,
+            mode,
+            repaint,
+            styled: false,
+            theme: String::new(),
+        }
+    }
+
+    /// The open session, once the profile is open.
+    pub fn session(&self) -> Option<&Session> {
+        match &self.phase {
+            Phase::Open(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn session_mut(&mut self) -> Option<&mut Session> {
+        match &mut self.phase {
+            Phase::Open(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A short word for where the app is: "opening", "welcome", "open", "failed".
+    pub fn phase_name(&self) -> &'static str {
+        match self.phase {
+            Phase::Opening { .. } => "opening",
+            Phase::Welcome { .. } => "welcome",
+            Phase::Open(_) => "open",
+            Phase::Failed(_) => "failed",
+        }
+    }
+
+    /// Creates the profile with this name (first run), off the window's thread.
+    pub(crate) fn create_profile(&mut self, name: String) {
+        let rx = starter::open(
+            self.profile_dir.clone(),
+            self.mode.clone(),
+            Some(name),
+            self.repaint.clone(),
+        );
+        self.phase = Phase::Opening { rx, creating: true };
+    }
+
+    fn poll_opening(&mut self) {
+        let Phase::Opening { rx, .. } = &self.phase else {
+            return;
+        };
+        let opened = match rx.try_recv() {
+            Ok(o) => o,
+            Err(mpsc::TryRecvError::Empty) => return,
+            Err(mpsc::TryRecvError::Disconnected) => {
+                Opened::Failed("the profile could not be opened".into())
+            }
+        };
+        self.phase = match opened {
+            Opened::Node(node, drafts) => {
+                Phase::Open(Box::new(Session::new(*node, *drafts, self.repaint.clone())))
+            }
+            Opened::NoProfile => Phase::Welcome {
+                name: String::new(),
+                problem: None,
+            },
+            Opened::Failed(e) => Phase::Failed(e),
+        };
+    }
+
+    /// Draws one frame.
+    pub fn show(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        if !self.styled {
+            crate::theme::install(&ctx);
+            self.styled = true;
+        }
+        self.poll_opening();
+        if let Phase::Open(s) = &mut self.phase {
+            s.tick(&ctx);
+            if s.drafts.theme != self.theme {
+                self.theme = s.drafts.theme.clone();
+                ctx.set_theme(crate::theme::preference(&self.theme));
+            }
+        }
+        match &mut self.phase {
+            Phase::Opening { creating, .. } => {
+                let creating = *creating;
+                screens::welcome::opening(ui, creating);
+            }
+            Phase::Welcome { .. } => screens::welcome::show(ui, self),
+            Phase::Failed(message) => screens::welcome::failed(ui, message),
+            Phase::Open(s) => screens::shell::show(ui, s),
+        }
+    }
+
+    /// Stops the node and writes the drafts.
+    pub fn close(&mut self) {
+        if let Phase::Open(s) = &mut self.phase {
+            s.close();
+        }
+    }
+}
+
+impl eframe::App for TrellisApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.show(ui);
+        // Times on screen ("back at 21:30", the date) stay true without input.
+        ui.ctx()
+            .request_repaint_after(std::time::Duration::from_secs(30));
+    }
+
+    fn on_exit(&mut self) {
+        self.close();
+    }
+}
+
+impl Drop for TrellisApp {
+    fn drop(&mut self) {
+        self.close();
+    }
+}

@@ -1,0 +1,160 @@
+//! The private journal, on a thread of the window's own.
+//!
+//! The node never sees it: the journal is opened here, in its own file, and nothing here
+//! talks to the network or the couple's document.
+
+use std::path::PathBuf;
+use std::sync::{Arc, mpsc};
+
+use trellis_store::{Journal, JournalEntry, ProfilePaths, Trigger};
+
+enum Job {
+    Load,
+    AddEntry(u64, String),
+    AddTrigger(u64, String),
+}
+
+/// What the journal thread reports.
+#[derive(Debug, Clone)]
+pub(crate) enum JournalReply {
+    Loaded {
+        entries: Vec<JournalEntry>,
+        triggers: Vec<Trigger>,
+    },
+    Added(u64),
+    Failed(Option<u64>, String),
+}
+
+/// The window's side of the journal thread.
+#[derive(Debug)]
+pub(crate) struct JournalWorker {
+    jobs: mpsc::Sender<Job>,
+    replies: mpsc::Receiver<JournalReply>,
+    next: u64,
+    pub entries: Vec<JournalEntry>,
+    pub triggers: Vec<Trigger>,
+    pub loaded: bool,
+    pub problem: Option<String>,
+    /// Requests in flight: (id, is an entry).
+    pub pending: Vec<(u64, bool)>,
+}
+
+impl JournalWorker {
+    pub(crate) fn start(dir: PathBuf, repaint: Arc<dyn Fn() + Send + Sync>) -> Self {
+        let (jobs, rx) = mpsc::channel::<Job>();
+        let (tx, replies) = mpsc::channel();
+        let spawned = std::thread::Builder::new()
+            .name("trellis-journal".into())
+            .spawn(move || {
+                let paths = ProfilePaths::new(&dir);
+                let mut journal: Option<Journal> = None;
+                while let Ok(job) = rx.recv() {
+                    if journal.is_none() {
+                        match Journal::open(&paths) {
+                            Ok(j) => journal = Some(j),
+                            Err(e) => {
+                                let id = match &job {
+                                    Job::Load => None,
+                                    Job::AddEntry(id, _) | Job::AddTrigger(id, _) => Some(*id),
+                                };
+                                let _ = tx.send(JournalReply::Failed(id, e.to_string()));
+                                repaint();
+                                continue;
+                            }
+                        }
+                    }
+                    let Some(j) = journal.as_ref() else { continue };
+                    let reply = match job {
+                        Job::Load => load(j),
+                        Job::AddEntry(id, text) => match j.add_entry(&text, crate::clock::now()) {
+                            Ok(_) => JournalReply::Added(id),
+                            Err(e) => JournalReply::Failed(Some(id), e.to_string()),
+                        },
+                        Job::AddTrigger(id, text) => {
+                            match j.add_trigger(&text, crate::clock::now()) {
+                                Ok(_) => JournalReply::Added(id),
+                                Err(e) => JournalReply::Failed(Some(id), e.to_string()),
+                            }
+                        }
+                    };
+                    let added = matches!(reply, JournalReply::Added(_));
+                    let _ = tx.send(reply);
+                    if added {
+                        let _ = tx.send(load(j));
+                    }
+                    repaint();
+                }
+            });
+        let problem = spawned
+            .err()
+            .map(|e| format!("the journal could not start: {e}"));
+        Self {
+            jobs,
+            replies,
+            next: 0,
+            entries: Vec::new(),
+            triggers: Vec::new(),
+            loaded: false,
+            problem,
+            pending: Vec::new(),
+        }
+    }
+
+    pub(crate) fn load(&mut self) {
+        let _ = self.jobs.send(Job::Load);
+    }
+
+    pub(crate) fn add_entry(&mut self, text: String) -> u64 {
+        self.next += 1;
+        self.pending.push((self.next, true));
+        let _ = self.jobs.send(Job::AddEntry(self.next, text));
+        self.next
+    }
+
+    pub(crate) fn add_trigger(&mut self, text: String) -> u64 {
+        self.next += 1;
+        self.pending.push((self.next, false));
+        let _ = self.jobs.send(Job::AddTrigger(self.next, text));
+        self.next
+    }
+
+    pub(crate) fn busy(&self, entry: bool) -> bool {
+        self.pending.iter().any(|(_, e)| *e == entry)
+    }
+
+    /// Takes in what the thread reported; returns the requests that finished well,
+    /// as (id, was an entry).
+    pub(crate) fn poll(&mut self) -> Vec<(u64, bool)> {
+        let mut done = Vec::new();
+        while let Ok(reply) = self.replies.try_recv() {
+            match reply {
+                JournalReply::Loaded { entries, triggers } => {
+                    self.entries = entries;
+                    self.triggers = triggers;
+                    self.loaded = true;
+                    self.problem = None;
+                }
+                JournalReply::Added(id) => {
+                    if let Some(pos) = self.pending.iter().position(|(p, _)| *p == id) {
+                        done.push(self.pending.remove(pos));
+                    }
+                }
+                JournalReply::Failed(id, e) => {
+                    if let Some(id) = id {
+                        self.pending.retain(|(p, _)| *p != id);
+                    }
+                    self.loaded = true;
+                    self.problem = Some(e);
+                }
+            }
+        }
+        done
+    }
+}
+
+fn load(j: &Journal) -> JournalReply {
+    match (j.entries(), j.triggers()) {
+        (Ok(entries), Ok(triggers)) => JournalReply::Loaded { entries, triggers },
+        (Err(e), _) | (_, Err(e)) => JournalReply::Failed(None, e.to_string()),
+    }
+}

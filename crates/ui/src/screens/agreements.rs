@@ -1,0 +1,347 @@
+//! Agreements: by category, with status badges; propose, revise, accept, retire; every
+//! revision readable with who wrote it.
+
+use chrono::NaiveDate;
+use egui::{Color32, RichText, Ui};
+use trellis_core::schema::Category;
+use trellis_core::view::{AgreementStatus, AgreementView};
+use trellis_core::{Action, AgreementDraft, RevisionDraft, View, Who};
+
+use crate::drafts::{FormKey, RevisionForm};
+use crate::session::Session;
+use crate::theme::{Palette, palette};
+use crate::widgets;
+
+pub(crate) fn status_colors(p: &Palette, status: AgreementStatus) -> (Color32, Color32) {
+    match status {
+        AgreementStatus::InForce => (p.accent, p.accent_soft),
+        AgreementStatus::Proposed => (p.calm_blue, p.accent_soft),
+        AgreementStatus::NeedsConversation
+        | AgreementStatus::DueForReview
+        | AgreementStatus::NeedsReviewDate => (p.warm, p.warm_soft),
+        AgreementStatus::Retired => (p.retired, p.card_stroke),
+    }
+}
+
+/// A date typed as YYYY-MM-DD; `Ok(None)` when blank.
+pub(crate) fn typed_date(text: &str) -> Result<Option<NaiveDate>, ()> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    trellis_core::time::parse_date(t).map(Some).ok_or(())
+}
+
+pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
+    let Some(view) = s.snap.view.clone() else {
+        return;
+    };
+    widgets::heading(
+        ui,
+        "Our agreements",
+        "An agreement holds when both of you have said yes to the same wording. Every version stays readable.",
+    );
+    propose(ui, s);
+    if view.agreements.is_empty() {
+        widgets::empty_state(
+            ui,
+            "No agreements yet",
+            "Agreements are the explicit, shared rules you choose together after a rupture — how you talk, what openness means to you — written down so neither of you has to guess.",
+        );
+        return;
+    }
+    let mut categories: Vec<Category> = Category::ALL.to_vec();
+    for a in &view.agreements {
+        if !categories.contains(&a.category) {
+            categories.push(a.category.clone());
+        }
+    }
+    for category in categories {
+        let mut items: Vec<&AgreementView> = view
+            .agreements
+            .iter()
+            .filter(|a| a.category == category)
+            .collect();
+        if items.is_empty() {
+            continue;
+        }
+        items.sort_by_key(|a| a.status == AgreementStatus::Retired);
+        ui.add_space(8.0);
+        ui.label(RichText::new(category.label()).size(18.0).strong());
+        for a in items {
+            agreement_card(ui, s, &view, a);
+        }
+    }
+}
+
+fn propose(ui: &mut Ui, s: &mut Session) {
+    if !s.drafts.proposal.open {
+        if ui.button("＋ Propose an agreement").clicked() {
+            s.drafts.proposal.open = true;
+        }
+        return;
+    }
+    let busy = s.busy(&FormKey::Proposal);
+    widgets::card(ui, |ui| {
+        ui.label(RichText::new("Propose an agreement").size(18.0).strong());
+        ui.horizontal(|ui| {
+            ui.label("Start from an example:");
+            egui::ComboBox::from_id_salt("template")
+                .selected_text("choose…")
+                .show_ui(ui, |ui| {
+                    for t in crate::assets::templates() {
+                        if ui
+                            .selectable_label(false, format!("{} — {}", t.category.label(), t.title))
+                            .clicked()
+                        {
+                            let f = &mut s.drafts.proposal;
+                            f.title = t.title;
+                            f.category = t.category.as_str().to_string();
+                            f.wording = t.wording;
+                            f.if_crossed = t.if_crossed;
+                        }
+                    }
+                });
+        });
+        let f = &mut s.drafts.proposal;
+        let r1 = widgets::field(ui, "Title", &mut f.title, "Phones at dinner");
+        let category = Category::parse(&f.category).unwrap_or(Category::Communication);
+        ui.horizontal(|ui| {
+            let l = ui.label(RichText::new("Category").strong());
+            egui::ComboBox::from_id_salt("category")
+                .selected_text(category.label())
+                .show_ui(ui, |ui| {
+                    for c in Category::ALL {
+                        if ui.selectable_label(*c == category, c.label()).clicked() {
+                            f.category = c.as_str().to_string();
+                        }
+                    }
+                })
+                .response
+                .labelled_by(l.id);
+        });
+        let r2 = widgets::area(ui, "Wording", &mut f.wording, "What we both agree to, in plain words", 3);
+        let r3 = widgets::area(
+            ui,
+            "If it is crossed (optional)",
+            &mut f.if_crossed,
+            "What we do if one of us crosses it",
+            2,
+        );
+        let r4 = widgets::field(ui, "Review on (optional, YYYY-MM-DD)", &mut f.review_on, "2027-01-15");
+        let date = typed_date(&f.review_on);
+        if date.is_err() {
+            widgets::note(ui, "Write the date as YYYY-MM-DD, e.g. 2027-01-15.");
+        }
+        if category == Category::Transparency {
+            widgets::note(ui, "Transparency & privacy agreements are revisited: give this one a review date.");
+        }
+        let ready = !f.title.trim().is_empty() && !f.wording.trim().is_empty() && date.is_ok();
+        let mut send = false;
+        ui.horizontal(|ui| {
+            send = widgets::primary(ui, "Propose", ready, busy).clicked();
+            if ui.button("Close the form").on_hover_text("What you typed is kept").clicked() {
+                f.open = false;
+            }
+        });
+        send |= ready && !busy && s.submitted(&[&r1, &r2, &r3, &r4]);
+        if send {
+            let f = &s.drafts.proposal;
+            let draft = AgreementDraft {
+                title: f.title.trim().to_string(),
+                category,
+                wording: f.wording.trim().to_string(),
+                if_crossed: Some(f.if_crossed.trim().to_string()).filter(|t| !t.is_empty()),
+                review_on: date.ok().flatten(),
+            };
+            s.act(Action::ProposeAgreement(draft), FormKey::Proposal);
+        }
+    });
+}
+
+fn agreement_card(ui: &mut Ui, s: &mut Session, view: &View, a: &AgreementView) {
+    let p = palette(ui);
+    let partner = view.partner.name.clone();
+    widgets::card(ui, |ui| {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new(&a.title).size(17.0).strong());
+            let (fg, bg) = status_colors(&p, a.status);
+            widgets::badge(ui, a.status.label(), fg, bg);
+        });
+        if a.status == AgreementStatus::NeedsConversation {
+            super::conflict::show(ui, s, view, a);
+            history(ui, view, a);
+            return;
+        }
+        if let Some(rev) = a.current_revision() {
+            ui.label(RichText::new(&rev.wording).size(16.0));
+            if let Some(c) = &rev.if_crossed {
+                ui.label(RichText::new(format!("If it is crossed: {c}")).color(p.muted));
+            }
+            let mut facts = vec![format!(
+                "Wording by {}, {}",
+                widgets::name_of(view, rev.author),
+                crate::clock::when(rev.at)
+            )];
+            if let Some(r) = &a.review_on {
+                facts.push(format!("review on {}", crate::clock::short_date(r)));
+            }
+            widgets::note(ui, &facts.join(" · "));
+        }
+        match a.status {
+            AgreementStatus::Proposed => {
+                let waiting: Vec<String> = a
+                    .waiting_for
+                    .iter()
+                    .map(|w| match w {
+                        Who::Me => "your yes".to_string(),
+                        Who::Partner => format!("{partner}'s yes"),
+                    })
+                    .collect();
+                ui.label(RichText::new(format!("Waiting for {}", waiting.join(" and "))).color(p.calm_blue));
+            }
+            AgreementStatus::Retired => {
+                widgets::note(ui, "Retired by both of you. Every version stays readable below.");
+            }
+            _ => {}
+        }
+        let retired = a.status == AgreementStatus::Retired;
+        ui.horizontal_wrapped(|ui| {
+            let accept_key = FormKey::Other(format!("accept:{}", a.id));
+            if a.waiting_for.contains(&Who::Me)
+                && let Some(rev) = a.current_revision()
+                && widgets::primary(ui, "Say yes to this wording", true, s.busy(&accept_key)).clicked()
+            {
+                s.act(
+                    Action::AcceptAgreement {
+                        agreement: a.id.clone(),
+                        revision: Some(rev.id.clone()),
+                    },
+                    accept_key,
+                );
+            }
+            if !retired {
+                let form = s.drafts.revisions.entry(a.id.clone()).or_default();
+                if !form.open && ui.button("Revise").clicked() {
+                    form.open = true;
+                    if form.wording.is_empty()
+                        && let Some(rev) = a.current_revision()
+                    {
+                        form.wording = rev.wording.clone();
+                        form.if_crossed = rev.if_crossed.clone().unwrap_or_default();
+                    }
+                }
+                let retire_key = FormKey::Other(format!("retire:{}", a.id));
+                if a.retire_requested_by.contains(&Who::Me) {
+                    widgets::note(ui, &format!("You asked to retire it; it is retired when {partner} agrees."));
+                } else {
+                    let label = if a.retire_requested_by.contains(&Who::Partner) {
+                        "Retire it too"
+                    } else {
+                        "Ask to retire"
+                    };
+                    if ui
+                        .add_enabled(!s.busy(&retire_key), egui::Button::new(label))
+                        .on_hover_text("Retired when both of you ask; it stays readable")
+                        .clicked()
+                    {
+                        s.act(
+                            Action::RetireAgreement {
+                                agreement: a.id.clone(),
+                                note: None,
+                            },
+                            retire_key,
+                        );
+                    }
+                }
+            }
+        });
+        if s.drafts.revisions.get(&a.id).is_some_and(|f| f.open) {
+            revise_form(ui, s, a, false);
+        } else if s.drafts.revisions.get(&a.id).is_some_and(|f| *f == RevisionForm::default()) {
+            s.drafts.revisions.remove(&a.id);
+        }
+        history(ui, view, a);
+    });
+}
+
+/// A new wording for `a` (after a conversation, `settling` a conflict).
+pub(crate) fn revise_form(ui: &mut Ui, s: &mut Session, a: &AgreementView, settling: bool) {
+    let key = FormKey::Revision(a.id.clone());
+    let busy = s.busy(&key);
+    let Some(f) = s.drafts.revisions.get_mut(&a.id) else {
+        return;
+    };
+    ui.separator();
+    let label = if settling {
+        "The wording you settled on together"
+    } else {
+        "New wording"
+    };
+    let r1 = widgets::area(ui, label, &mut f.wording, "", 3);
+    let r2 = widgets::area(ui, "If it is crossed (optional)", &mut f.if_crossed, "", 2);
+    let r3 = widgets::field(ui, "Review on (optional, YYYY-MM-DD)", &mut f.review_on, "");
+    let date = typed_date(&f.review_on);
+    if date.is_err() {
+        widgets::note(ui, "Write the date as YYYY-MM-DD.");
+    }
+    let ready = !f.wording.trim().is_empty() && date.is_ok();
+    let mut send = false;
+    ui.horizontal(|ui| {
+        let text = if settling {
+            "Save the settled wording"
+        } else {
+            "Save this revision"
+        };
+        send = widgets::primary(ui, text, ready, busy).clicked();
+        if ui.button("Close").on_hover_text("What you typed is kept").clicked() {
+            f.open = false;
+        }
+    });
+    widgets::note(ui, "Saving it counts as your yes; it is in force once your partner says yes too.");
+    send |= ready && !busy && s.submitted(&[&r1, &r2, &r3]);
+    if send {
+        let f = &s.drafts.revisions[&a.id];
+        let draft = RevisionDraft {
+            wording: Some(f.wording.trim().to_string()),
+            if_crossed: Some(f.if_crossed.trim().to_string()),
+            review_on: date.ok().flatten(),
+            from: None,
+        };
+        s.act(
+            Action::ReviseAgreement {
+                agreement: a.id.clone(),
+                draft,
+            },
+            key,
+        );
+    }
+}
+
+/// Every version, oldest first, with who wrote it.
+fn history(ui: &mut Ui, view: &View, a: &AgreementView) {
+    let p = palette(ui);
+    egui::CollapsingHeader::new(format!("Every version ({})", a.revisions.len()))
+        .id_salt(("versions", &a.id))
+        .show(ui, |ui| {
+            for (i, r) in a.revisions.iter().enumerate() {
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(RichText::new(format!("Version {}", i + 1)).strong());
+                    widgets::note(
+                        ui,
+                        &format!(
+                            "by {}, {}{}",
+                            widgets::name_of(view, r.author),
+                            crate::clock::when(r.at),
+                            if r.current { " · current" } else { "" }
+                        ),
+                    );
+                });
+                ui.label(&r.wording);
+                if let Some(c) = &r.if_crossed {
+                    ui.label(RichText::new(format!("If it is crossed: {c}")).color(p.muted));
+                }
+                ui.add_space(4.0);
+            }
+        });
+}

@@ -1,0 +1,78 @@
+//! The private journal and my own triggers. Never shared, never synced, never exported.
+
+use egui::{RichText, Ui};
+
+use crate::drafts::FormKey;
+use crate::session::Session;
+use crate::theme::palette;
+use crate::widgets;
+
+pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
+    let p = palette(ui);
+    widgets::heading(ui, "My private journal", "");
+    widgets::tinted(ui, p.private_soft, |ui| {
+        ui.label(RichText::new("🔒 Private: only on this computer").strong());
+        ui.label("What you write here is never shared, never synced and never exported — not to your partner, not to a therapist's export, not in a bundle. It lives in its own file that the sharing part of Trellis cannot open.");
+    });
+    if let Some(problem) = s.journal.problem.clone() {
+        widgets::tinted(ui, p.problem_soft, |ui| {
+            ui.label(RichText::new(problem).color(p.problem));
+        });
+    }
+    ui.add_space(6.0);
+    widgets::card(ui, |ui| {
+        let busy = s.journal.busy(true);
+        let r = widgets::area(ui, "Journal entry", &mut s.drafts.journal, "Only you will read this.", 5);
+        let ready = !s.drafts.journal.trim().is_empty();
+        if widgets::primary(ui, "Keep in my journal", ready, busy).clicked()
+            || (ready && !busy && s.submitted(&[&r]))
+        {
+            let text = s.drafts.journal.trim().to_string();
+            s.journal.add_entry(text);
+        }
+    });
+    ui.add_space(6.0);
+    ui.label(RichText::new("My triggers").size(18.0).strong());
+    widgets::note(ui, "Knowing what sets you off helps you pause before it does. Also private.");
+    ui.horizontal(|ui| {
+        let busy = s.journal.busy(false);
+        let l = ui.label("A trigger");
+        let r = ui
+            .add(
+                egui::TextEdit::singleline(&mut s.drafts.trigger)
+                    .hint_text("raised voices")
+                    .desired_width(320.0),
+            )
+            .labelled_by(l.id);
+        let ready = !s.drafts.trigger.trim().is_empty();
+        let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        if ui.add_enabled(ready && !busy, egui::Button::new("Add trigger")).clicked()
+            || (ready && !busy && (enter || s.submitted(&[&r])))
+        {
+            let text = s.drafts.trigger.trim().to_string();
+            s.journal.add_trigger(text);
+        }
+    });
+    if !s.journal.loaded {
+        widgets::note(ui, "Opening your journal…");
+        return;
+    }
+    for t in &s.journal.triggers {
+        ui.label(format!("• {}", t.text));
+    }
+    ui.add_space(8.0);
+    if s.journal.entries.is_empty() {
+        widgets::empty_state(
+            ui,
+            "Your journal is empty",
+            "A journal is a place to think out loud before you speak — about your part, your feelings, what you want to say — with no audience at all.",
+        );
+    }
+    let _ = FormKey::Journal;
+    for e in &s.journal.entries {
+        widgets::card(ui, |ui| {
+            widgets::note(ui, &crate::clock::when(e.at));
+            ui.label(&e.text);
+        });
+    }
+}

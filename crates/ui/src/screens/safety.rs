@@ -1,0 +1,50 @@
+//! After pairing: both screens show the same safety number; the two compare it.
+
+use egui::{RichText, Ui};
+use trellis_net::Command;
+
+use crate::drafts::FormKey;
+use crate::session::Session;
+use crate::theme::palette;
+use crate::widgets;
+
+pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
+    let p = palette(ui);
+    let Some(c) = s.snap.status.as_ref().and_then(|st| st.couple.clone()) else {
+        return;
+    };
+    ui.vertical_centered(|ui| {
+        ui.set_max_width(640.0);
+        ui.add_space(20.0);
+        ui.heading(format!("You and {} are paired", c.partner_name));
+        ui.label(format!(
+            "Before you begin, compare this number with the one on {}'s screen — side by side, or read it aloud. If both show the same digits, no one is in between your two devices.",
+            c.partner_name
+        ));
+        ui.add_space(12.0);
+        widgets::tinted(ui, p.accent_soft, |ui| {
+            ui.vertical_centered(|ui| {
+                ui.label(RichText::new("Safety number").color(p.muted));
+                ui.label(
+                    RichText::new(&c.safety_number)
+                        .size(30.0)
+                        .monospace()
+                        .strong(),
+                );
+            });
+        });
+        ui.add_space(10.0);
+        let key = FormKey::Other("confirm-safety".into());
+        let busy = s.busy(&key);
+        if widgets::primary(ui, "We compared these — they match", true, busy).clicked() {
+            s.send(Command::ConfirmSafety, key);
+        }
+        ui.add_space(6.0);
+        ui.collapsing("They don't match", |ui| {
+            ui.label("Don't use this pairing for anything private. Close Trellis on both computers and pair again on a network you trust, standing next to each other. A different number means the two devices did not reach each other directly.");
+        });
+        if ui.button("Later").on_hover_text("Compare later in Settings").clicked() {
+            s.pairing.safety_later = true;
+        }
+    });
+}

@@ -1,0 +1,257 @@
+//! Settings: the network, the profile folder, the theme, the safety number, an export for a
+//! therapist, and bundles (the offline path).
+
+use std::path::PathBuf;
+
+use egui::{RichText, Ui};
+use trellis_core::export::{ExportOptions, Section};
+use trellis_net::{Command, NetworkMode};
+
+use crate::drafts::FormKey;
+use crate::session::Session;
+use crate::theme::palette;
+use crate::widgets;
+
+fn section_label(s: Section) -> &'static str {
+    match s {
+        Section::Agreements => "Agreements",
+        Section::CheckIns => "Check-ins",
+        Section::Repairs => "Repairs and commitments",
+        Section::Appreciations => "Appreciations",
+        Section::TimeOuts => "Time-outs",
+        Section::Progress => "Progress over weeks",
+    }
+}
+
+fn default_folder(s: &Session) -> PathBuf {
+    s.dir().parent().map(PathBuf::from).unwrap_or_else(|| s.dir())
+}
+
+pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
+    widgets::heading(ui, "Settings & privacy", "");
+    network(ui, s);
+    profile(ui, s);
+    theme(ui, s);
+    therapist_export(ui, s);
+    bundles(ui, s);
+    unpair(ui);
+}
+
+fn title(ui: &mut Ui, text: &str) {
+    ui.add_space(6.0);
+    ui.label(RichText::new(text).size(18.0).strong());
+}
+
+fn network(ui: &mut Ui, s: &mut Session) {
+    widgets::card(ui, |ui| {
+        title(ui, "Network");
+        ui.label(format!("Now: {}", s.snap.network.mode.label()));
+        let current = s
+            .t
+            .network_choice
+            .clone()
+            .unwrap_or_else(|| s.snap.network.mode.clone());
+        if s.t.relay_url.is_empty()
+            && let NetworkMode::OwnRelay(url) = &current
+        {
+            s.t.relay_url = url.clone();
+        }
+        let mut choice = current.clone();
+        for (mode, words) in [
+            (NetworkMode::Lan, "Only at home: found on the local network; nothing leaves it."),
+            (NetworkMode::Internet, "Also across the internet, through public relays that only ever see encrypted bytes."),
+            (NetworkMode::OwnRelay(s.t.relay_url.clone()), "Across the internet through a relay of your own."),
+        ] {
+            let selected = std::mem::discriminant(&choice) == std::mem::discriminant(&mode);
+            ui.horizontal_wrapped(|ui| {
+                if ui.radio(selected, mode_name(&mode)).clicked() {
+                    choice = mode.clone();
+                }
+                widgets::note(ui, words);
+            });
+        }
+        if matches!(choice, NetworkMode::OwnRelay(_)) {
+            widgets::inline_field(ui, "Relay URL", &mut s.t.relay_url, "https://relay.example.org", 320.0);
+            choice = NetworkMode::OwnRelay(s.t.relay_url.trim().to_string());
+        }
+        if choice != current || s.t.network_choice.is_some() {
+            s.t.network_choice = Some(choice.clone());
+        }
+        let key = FormKey::Other("network".into());
+        let changed = choice != s.snap.network.mode;
+        let valid = !matches!(&choice, NetworkMode::OwnRelay(u) if !(u.starts_with("https://") || u.starts_with("http://")));
+        ui.horizontal(|ui| {
+            if ui
+                .add_enabled(changed && valid && !s.busy(&key), egui::Button::new("Use this network"))
+                .clicked()
+            {
+                s.send(Command::SetNetwork(choice.clone()), key.clone());
+                s.t.network_choice = None;
+            }
+            if ui.button("Try to reach my partner now").clicked() {
+                s.send(Command::SyncNow, FormKey::Other("sync-now".into()));
+            }
+        });
+        widgets::note(ui, "A new network setting takes effect when Trellis starts next.");
+    });
+}
+
+fn mode_name(mode: &NetworkMode) -> &'static str {
+    match mode {
+        NetworkMode::Lan => "Home network",
+        NetworkMode::Internet => "Internet",
+        NetworkMode::OwnRelay(_) => "My own relay",
+        NetworkMode::Loopback => "This machine only",
+    }
+}
+
+fn profile(ui: &mut Ui, s: &mut Session) {
+    widgets::card(ui, |ui| {
+        title(ui, "This profile");
+        ui.horizontal_wrapped(|ui| {
+            ui.label("Folder:");
+            ui.label(RichText::new(s.dir().display().to_string()).monospace());
+            if ui.small_button("Copy the path").clicked() {
+                ui.ctx().copy_text(s.dir().display().to_string());
+            }
+        });
+        if let Some(c) = s.snap.status.as_ref().and_then(|st| st.couple.clone()) {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(format!("Safety number with {}:", c.partner_name));
+                ui.label(RichText::new(&c.safety_number).monospace().strong());
+                if c.safety_number_checked {
+                    widgets::note(ui, "compared together ✓");
+                }
+            });
+            if !c.safety_number_checked {
+                let key = FormKey::Other("confirm-safety".into());
+                if ui
+                    .add_enabled(!s.busy(&key), egui::Button::new("We compared these — they match"))
+                    .clicked()
+                {
+                    s.send(Command::ConfirmSafety, key);
+                }
+            }
+            widgets::note(ui, &format!("{} change(s) in your shared document.", c.changes));
+        }
+        let key = FormKey::Other("verify".into());
+        if ui
+            .add_enabled(!s.busy(&key), egui::Button::new("Verify every signature again"))
+            .clicked()
+        {
+            s.send(Command::Verify, key);
+        }
+    });
+}
+
+fn theme(ui: &mut Ui, s: &mut Session) {
+    widgets::card(ui, |ui| {
+        title(ui, "Appearance");
+        ui.horizontal(|ui| {
+            for (value, label) in [("system", "Follow the system"), ("light", "Light"), ("dark", "Dark")] {
+                let selected = s.drafts.theme == value || (value == "system" && s.drafts.theme.is_empty());
+                if ui.radio(selected, label).clicked() {
+                    s.drafts.theme = value.to_string();
+                }
+            }
+        });
+    });
+}
+
+fn therapist_export(ui: &mut Ui, s: &mut Session) {
+    let folder = default_folder(s);
+    widgets::card(ui, |ui| {
+        title(ui, "Export for a therapist");
+        ui.label("Choose sections and dates; Trellis writes a Markdown file you can print or bring to a session. Your private journal is never included.");
+        let f = &mut s.drafts.export;
+        if f.sections.is_empty() && f.markdown_path.is_empty() {
+            f.sections = Section::ALL.iter().map(|s| s.name().to_string()).collect();
+        }
+        if f.markdown_path.is_empty() {
+            f.markdown_path = folder
+                .join(format!("trellis-for-our-therapist-{}.md", crate::clock::now().today()))
+                .display()
+                .to_string();
+        }
+        ui.horizontal_wrapped(|ui| {
+            for section in Section::ALL {
+                let mut on = f.sections.iter().any(|n| n == section.name());
+                if ui.checkbox(&mut on, section_label(section)).changed() {
+                    f.sections.retain(|n| n != section.name());
+                    if on {
+                        f.sections.push(section.name().to_string());
+                    }
+                }
+            }
+        });
+        ui.horizontal(|ui| {
+            widgets::inline_field(ui, "From", &mut f.since, "YYYY-MM-DD", 110.0);
+            widgets::inline_field(ui, "to", &mut f.until, "YYYY-MM-DD", 110.0);
+        });
+        widgets::inline_field(ui, "Save as", &mut f.markdown_path, "", 460.0);
+        let since = super::agreements::typed_date(&f.since);
+        let until = super::agreements::typed_date(&f.until);
+        if since.is_err() || until.is_err() {
+            widgets::note(ui, "Write dates as YYYY-MM-DD, or leave them empty for all dates.");
+        }
+        let sections: Vec<Section> = Section::ALL
+            .into_iter()
+            .filter(|sec| f.sections.iter().any(|n| n == sec.name()))
+            .collect();
+        let ready = !sections.is_empty() && since.is_ok() && until.is_ok() && !f.markdown_path.trim().is_empty();
+        let path = PathBuf::from(f.markdown_path.trim());
+        let key = FormKey::Other("export-markdown".into());
+        if widgets::primary(ui, "Write the export", ready, s.busy(&key)).clicked() {
+            let options = ExportOptions {
+                sections,
+                since: since.ok().flatten(),
+                until: until.ok().flatten(),
+                now: crate::clock::now(),
+            };
+            s.send(Command::ExportMarkdown { path, options }, key);
+        }
+    });
+}
+
+fn bundles(ui: &mut Ui, s: &mut Session) {
+    let folder = default_folder(s);
+    let partner = s.partner_name();
+    widgets::card(ui, |ui| {
+        title(ui, "Bundles — the offline path");
+        ui.label(format!("No network between you? Write a signed bundle of your changes, carry it to {partner} any way you like (a USB stick, a message), and import theirs. Each change is verified before it is applied."));
+        let f = &mut s.drafts.export;
+        if f.bundle_path.is_empty() {
+            f.bundle_path = folder.join(format!("for-{}.trellis", partner.to_lowercase())).display().to_string();
+        }
+        widgets::inline_field(ui, "Write to", &mut f.bundle_path, "", 460.0);
+        ui.checkbox(&mut f.bundle_all, "Everything (not only what my partner may lack)");
+        let (path, all) = (PathBuf::from(f.bundle_path.trim()), f.bundle_all);
+        let key = FormKey::Other("export-bundle".into());
+        if ui
+            .add_enabled(!s.busy(&key), egui::Button::new("Write a bundle"))
+            .clicked()
+        {
+            s.send(Command::ExportBundle { path, all }, key);
+        }
+        ui.separator();
+        let f = &mut s.drafts.export;
+        widgets::inline_field(ui, "Import from", &mut f.import_path, "path to a .trellis file", 460.0);
+        let path = PathBuf::from(f.import_path.trim());
+        let ready = !f.import_path.trim().is_empty();
+        let busy = s.t.import_reading || s.busy(&FormKey::Other("import".into()));
+        if ui
+            .add_enabled(ready && !busy, egui::Button::new("Import a bundle"))
+            .clicked()
+        {
+            s.import_file(path);
+        }
+    });
+}
+
+fn unpair(ui: &mut Ui) {
+    let p = palette(ui);
+    widgets::card(ui, |ui| {
+        title(ui, "Ending with dignity");
+        ui.label(RichText::new("Unpairing is not available in this version yet. When it comes, either of you will be able to stop syncing and keep a read-only copy.").color(p.muted));
+    });
+}

@@ -1,0 +1,223 @@
+//! The frame around every screen: the top bar (appreciate, pause), the navigation, notices
+//! and the sync status line.
+
+use egui::{Modifiers, RichText, Ui};
+
+use super::Screen;
+use crate::session::{APPRECIATE, PAUSE, Session};
+use crate::theme::palette;
+use crate::widgets;
+
+pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
+    let paired = s.snap.view.is_some();
+    if paired {
+        shortcuts(ui, s);
+    }
+    egui::Panel::bottom("status")
+        .frame(
+            egui::Frame::side_top_panel(ui.style())
+                .inner_margin(egui::Margin::symmetric(14, 6)),
+        )
+        .show(ui, |ui| super::status::show(ui, s));
+    egui::Panel::top("top")
+        .frame(
+            egui::Frame::side_top_panel(ui.style())
+                .inner_margin(egui::Margin::symmetric(14, 8)),
+        )
+        .show(ui, |ui| top_bar(ui, s, paired));
+
+    let needs_safety = s
+        .snap
+        .status
+        .as_ref()
+        .and_then(|st| st.couple.as_ref())
+        .is_some_and(|c| !c.safety_number_checked)
+        && !s.pairing.safety_later;
+    if !paired || needs_safety {
+        egui::CentralPanel::default().show(ui, |ui| {
+            notices(ui, s);
+            egui::ScrollArea::vertical()
+                .auto_shrink(false)
+                .show(ui, |ui| {
+                    if paired {
+                        super::safety::show(ui, s);
+                    } else {
+                        super::pairing::show(ui, s);
+                    }
+                });
+        });
+        return;
+    }
+
+    egui::Panel::left("nav")
+        .resizable(false)
+        .exact_size(200.0)
+        .frame(
+            egui::Frame::side_top_panel(ui.style())
+                .inner_margin(egui::Margin::symmetric(10, 14)),
+        )
+        .show(ui, |ui| nav(ui, s));
+    egui::CentralPanel::default()
+        .frame(
+            egui::Frame::central_panel(ui.style())
+                .inner_margin(egui::Margin::symmetric(22, 14)),
+        )
+        .show(ui, |ui| {
+            notices(ui, s);
+            super::timeout::banner(ui, s);
+            match s.screen {
+                // These two lay out their own scrolling (long lists, charts).
+                Screen::History => super::history::show(ui, s),
+                Screen::Progress => super::progress::show(ui, s),
+                screen => {
+                    egui::ScrollArea::vertical()
+                        .auto_shrink(false)
+                        .id_salt(screen.label())
+                        .show(ui, |ui| {
+                            ui.set_max_width(860.0);
+                            match screen {
+                                Screen::Today => super::today::show(ui, s),
+                                Screen::Agreements => super::agreements::show(ui, s),
+                                Screen::CheckIns => super::checkins::show(ui, s),
+                                Screen::Repair => super::repair::show(ui, s),
+                                Screen::Appreciations => super::appreciations::show(ui, s),
+                                Screen::Journal => super::journal::show(ui, s),
+                                Screen::Settings => super::settings::show(ui, s),
+                                Screen::History | Screen::Progress => {}
+                            }
+                            ui.add_space(24.0);
+                        });
+                }
+            }
+        });
+    super::appreciations::dialog(ui, s);
+    super::timeout::dialog(ui, s);
+}
+
+fn shortcuts(ui: &mut Ui, s: &mut Session) {
+    let (appreciate, pause, screen) = ui.ctx().input_mut(|i| {
+        let screen = Screen::ALL
+            .into_iter()
+            .find(|sc| i.consume_key(Modifiers::ALT, sc.key()));
+        (
+            i.consume_shortcut(&APPRECIATE),
+            i.consume_shortcut(&PAUSE),
+            screen,
+        )
+    });
+    if appreciate {
+        s.t.appreciation_open = true;
+        s.t.focus_appreciation = true;
+    }
+    if pause {
+        s.t.pause_open = true;
+    }
+    if let Some(screen) = screen {
+        go(s, screen);
+    }
+}
+
+/// Switches screens (and loads what the new one needs).
+pub(crate) fn go(s: &mut Session, screen: Screen) {
+    s.screen = screen;
+    match screen {
+        Screen::History => super::history::request(s),
+        Screen::Journal => s.journal.load(),
+        _ => {}
+    }
+}
+
+fn top_bar(ui: &mut Ui, s: &mut Session, paired: bool) {
+    let p = palette(ui);
+    ui.horizontal(|ui| {
+        ui.label(RichText::new("🌿 Trellis").size(20.0).strong().color(p.accent));
+        if let Some(v) = &s.snap.view {
+            ui.label(
+                RichText::new(format!("{} & {}", v.me.name, v.partner.name)).color(p.muted),
+            );
+        }
+        if !paired {
+            return;
+        }
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            let mine = s
+                .snap
+                .view
+                .as_ref()
+                .and_then(|v| v.timeouts.iter().find(|t| t.running && t.who == trellis_core::Who::Me).cloned());
+            if let Some(t) = mine {
+                let busy = s.busy(&crate::drafts::FormKey::Other("end-pause".into()));
+                if ui
+                    .add_enabled(!busy, egui::Button::new("I'm back"))
+                    .on_hover_text("End my pause now")
+                    .clicked()
+                {
+                    s.act(
+                        trellis_core::Action::EndTimeOut,
+                        crate::drafts::FormKey::Other("end-pause".into()),
+                    );
+                }
+                ui.label(
+                    RichText::new(format!(
+                        "You are on a pause until {}",
+                        crate::clock::clock_time(t.back_at)
+                    ))
+                    .color(p.calm_blue),
+                );
+            } else if ui
+                .button("⏸ I need a pause")
+                .on_hover_text("Take a time-out with a return time (Ctrl+P)")
+                .clicked()
+            {
+                s.t.pause_open = true;
+            }
+            if ui
+                .button("♥ Appreciate")
+                .on_hover_text("Say thank you in one line (Ctrl+K)")
+                .clicked()
+            {
+                s.t.appreciation_open = true;
+                s.t.focus_appreciation = true;
+            }
+        });
+    });
+}
+
+fn nav(ui: &mut Ui, s: &mut Session) {
+    for screen in Screen::ALL {
+        let text = screen.label();
+        let selected = s.screen == screen;
+        let r = ui
+            .add_sized(
+                [ui.available_width(), 32.0],
+                egui::Button::selectable(selected, RichText::new(text).size(15.5)),
+            )
+            .on_hover_text(format!("Alt+{}", screen.key().name()));
+        if r.clicked() && !selected {
+            go(s, screen);
+        }
+        if screen == Screen::Journal {
+            ui.separator();
+        }
+    }
+    ui.add_space(12.0);
+    widgets::note(ui, "Ctrl+K appreciate · Ctrl+P pause · Ctrl+Enter save");
+}
+
+fn notices(ui: &mut Ui, s: &mut Session) {
+    let p = palette(ui);
+    let mut dismiss = None;
+    for (i, n) in s.notices.iter().enumerate() {
+        widgets::tinted(ui, p.problem_soft, |ui| {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(RichText::new(&n.text).color(p.problem));
+                if ui.small_button("Dismiss").clicked() {
+                    dismiss = Some(i);
+                }
+            });
+        });
+    }
+    if let Some(i) = dismiss {
+        s.notices.remove(i);
+    }
+}

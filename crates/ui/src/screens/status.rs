@@ -1,0 +1,74 @@
+//! The sync status line: always visible, always true. It speaks of data, never of people.
+
+use egui::{RichText, Ui};
+use trellis_net::Snapshot;
+
+use crate::session::Session;
+use crate::theme::palette;
+
+/// The sentences of the status line, in order.
+pub(crate) fn sentences(snap: &Snapshot) -> Vec<String> {
+    let mut out = Vec::new();
+    let couple = snap.status.as_ref().and_then(|s| s.couple.as_ref());
+    let Some(c) = couple else {
+        out.push(if snap.network.listening {
+            "Not paired yet".to_string()
+        } else {
+            "Not paired yet · the network is not running".to_string()
+        });
+        return out;
+    };
+    let partner = &c.partner_name;
+    out.push(if snap.network.connected {
+        format!("Connected to {partner}'s device now")
+    } else if snap.network.listening {
+        format!("Not connected to {partner}'s device right now")
+    } else {
+        "The network is not running".to_string()
+    });
+    out.push(match c.last_synced_at {
+        Some(at) => format!("Last synced with {partner} {}", crate::clock::when(at)),
+        None => format!("Not synced with {partner} yet"),
+    });
+    out.push(match c.not_yet_with_partner {
+        0 => format!("{partner} has all your changes"),
+        1 => format!("1 of your changes has not reached {partner} yet"),
+        n => format!("{n} of your changes have not reached {partner} yet"),
+    });
+    out
+}
+
+pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
+    let p = palette(ui);
+    ui.horizontal_wrapped(|ui| {
+        let connected = s.snap.network.connected;
+        let dot = if connected { "●" } else { "○" };
+        ui.label(RichText::new(dot).color(if connected { p.accent } else { p.muted }));
+        let line = sentences(&s.snap).join(" · ");
+        ui.label(RichText::new(line).color(p.muted));
+        if let Some((done, total)) = s.snap.network.progress {
+            let fraction = if total == 0 {
+                0.0
+            } else {
+                done as f32 / total as f32
+            };
+            ui.add(
+                egui::ProgressBar::new(fraction)
+                    .desired_width(140.0)
+                    .text(format!("syncing {done} of {total} changes")),
+            );
+        }
+        if s.any_busy() {
+            ui.label(RichText::new("Saving…").color(p.calm_blue));
+        }
+        if let Some(problem) = &s.snap.network.problem {
+            ui.label(RichText::new(format!("⚠ {problem}")).color(p.problem));
+        }
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            ui.label(RichText::new(s.snap.network.mode.label()).small().color(p.muted));
+            if let Some(done) = &s.last_done {
+                ui.label(RichText::new(format!("✓ {done}")).small().color(p.accent));
+            }
+        });
+    });
+}

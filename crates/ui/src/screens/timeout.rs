@@ -1,0 +1,102 @@
+//! Time-out: "I need a pause, I'll be back at …" — a break that carries its return time.
+
+use egui::{RichText, Ui};
+use trellis_core::{Action, Who};
+
+use crate::drafts::FormKey;
+use crate::session::Session;
+use crate::theme::palette;
+use crate::widgets;
+
+const CHOICES: [u32; 6] = [15, 20, 30, 45, 60, 120];
+
+/// A quiet line on every screen while someone is on a pause.
+pub(crate) fn banner(ui: &mut Ui, s: &mut Session) {
+    let Some(view) = s.snap.view.clone() else {
+        return;
+    };
+    let p = palette(ui);
+    for t in view.timeouts.iter().filter(|t| t.running) {
+        widgets::tinted(ui, p.accent_soft, |ui| {
+            let who = match t.who {
+                Who::Me => "You are".to_string(),
+                Who::Partner => format!("{} is", view.partner.name),
+            };
+            let mut line = format!(
+                "⏸ {who} taking a pause — back at {}",
+                crate::clock::clock_time(t.back_at)
+            );
+            if let Some(n) = &t.note {
+                line.push_str(&format!(" · “{n}”"));
+            }
+            ui.label(RichText::new(line).color(p.calm_blue));
+            if t.who == Who::Partner {
+                widgets::note(
+                    ui,
+                    "A pause is not a disappearance: it comes with its own return time.",
+                );
+            }
+        });
+    }
+}
+
+/// The pause window (top bar button or Ctrl+P).
+pub(crate) fn dialog(ui: &mut Ui, s: &mut Session) {
+    if !s.t.pause_open {
+        return;
+    }
+    if s.drafts.pause.minutes == 0 {
+        s.drafts.pause.minutes = 30;
+    }
+    let modal = egui::Modal::new(egui::Id::unique("pause-dialog")).show(ui.ctx(), |ui| {
+        ui.set_width(520.0);
+        let back = crate::clock::clock_time(
+            crate::clock::now()
+                .plus_minutes(i64::from(s.drafts.pause.minutes))
+                .at_ms,
+        );
+        ui.heading(format!("I need a pause, I'll be back at {back}"));
+        ui.label("Flooded? Step away and calm down. Your partner sees when you will be back, so a break is never a disappearance.");
+        ui.horizontal_wrapped(|ui| {
+            ui.label("For");
+            for m in CHOICES {
+                let text = if m < 60 {
+                    format!("{m} minutes")
+                } else if m == 60 {
+                    "1 hour".to_string()
+                } else {
+                    format!("{} hours", m / 60)
+                };
+                ui.selectable_value(&mut s.drafts.pause.minutes, m, text);
+            }
+        });
+        let r = widgets::field(
+            ui,
+            "A word for your partner (optional)",
+            &mut s.drafts.pause.note,
+            "going for a walk",
+        );
+        ui.horizontal(|ui| {
+            let busy = s.busy(&FormKey::Pause);
+            if widgets::primary(ui, "Start my pause", true, busy).clicked()
+                || (!busy && s.submitted(&[&r]))
+            {
+                let note = Some(s.drafts.pause.note.trim().to_string()).filter(|n| !n.is_empty());
+                s.act(
+                    Action::StartTimeOut {
+                        minutes: s.drafts.pause.minutes,
+                        note,
+                    },
+                    FormKey::Pause,
+                );
+                s.t.pause_open = false;
+            }
+            if ui.button("Not now").clicked() {
+                s.t.pause_open = false;
+            }
+        });
+    });
+    if modal.should_close() {
+        s.t.pause_open = false;
+    }
+}

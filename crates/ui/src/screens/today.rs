@@ -1,0 +1,107 @@
+//! Today: what needs attention — gentle invitations, never demands.
+
+use chrono::Timelike;
+use egui::{RichText, Ui};
+use trellis_core::view::Attention;
+
+use super::Screen;
+use crate::session::Session;
+use crate::theme::palette;
+use crate::widgets;
+
+fn greeting() -> &'static str {
+    match crate::clock::local(crate::clock::now().at_ms).hour() {
+        5..=11 => "Good morning",
+        12..=17 => "Good afternoon",
+        _ => "Good evening",
+    }
+}
+
+/// The screen an item of today's list leads to.
+fn target(item: &Attention) -> Screen {
+    match item {
+        Attention::TimeOut { .. } => Screen::Today,
+        Attention::RepairAwaitsAcknowledgement { .. }
+        | Attention::ReportAwaitsAcknowledgement { .. }
+        | Attention::CommitmentDue { .. }
+        | Attention::RepairAwaitsClosure { .. } => Screen::Repair,
+        Attention::AgreementAwaitsMe { .. }
+        | Attention::AgreementNeedsConversation { .. }
+        | Attention::AgreementDueForReview { .. }
+        | Attention::AgreementNeedsReviewDate { .. }
+        | Attention::RetirementRequested { .. } => Screen::Agreements,
+        Attention::CheckInAwaitsReply { .. } | Attention::CheckInInvitation => Screen::CheckIns,
+    }
+}
+
+pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
+    let Some(view) = s.snap.view.clone() else {
+        return;
+    };
+    let p = palette(ui);
+    let now = crate::clock::now();
+    widgets::heading(
+        ui,
+        &format!("{}, {}", greeting(), view.me.name),
+        &crate::clock::long_date(now.today()),
+    );
+    let items: Vec<&Attention> = view
+        .attention
+        .iter()
+        .filter(|a| !matches!(a, Attention::TimeOut { .. }))
+        .collect();
+    if items.is_empty() {
+        widgets::empty_state(
+            ui,
+            "Nothing is waiting for you today",
+            "When an agreement needs your yes, a commitment comes round or your partner writes, it will show up here — gently, never as a to-do list you can fail.",
+        );
+    } else {
+        ui.label(RichText::new("Waiting for you, whenever you are ready").strong());
+        for (i, item) in items.iter().enumerate() {
+            widgets::card(ui, |ui| {
+                ui.horizontal(|ui| {
+                    let (tint, word) = match item {
+                        Attention::CheckInInvitation => (p.accent, "Invitation"),
+                        Attention::AgreementNeedsConversation { .. } => (p.warm, "Talk together"),
+                        Attention::RepairAwaitsAcknowledgement { .. }
+                        | Attention::RepairAwaitsClosure { .. } => (p.warm, "Repair"),
+                        Attention::ReportAwaitsAcknowledgement { .. } => {
+                            (p.accent, "Follow-through")
+                        }
+                        _ => (p.calm_blue, "For you"),
+                    };
+                    widgets::badge(ui, word, tint, p.accent_soft);
+                    ui.label(item.describe(&view, now));
+                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                        let screen = target(item);
+                        if ui
+                            .button(format!("Open {}", screen.label()))
+                            .on_hover_text(format!("Item {}", i + 1))
+                            .clicked()
+                        {
+                            super::shell::go(s, screen);
+                        }
+                    });
+                });
+            });
+        }
+    }
+    ui.add_space(10.0);
+    ui.label(RichText::new("A small moment").strong());
+    super::appreciations::quick_line(ui, s, "today");
+    ui.add_space(10.0);
+    let in_force = view
+        .agreements
+        .iter()
+        .filter(|a| a.status == trellis_core::view::AgreementStatus::InForce)
+        .count();
+    let open_repairs = view.repairs.iter().filter(|r| !r.closed).count();
+    widgets::note(
+        ui,
+        &format!(
+            "{in_force} agreement(s) in force · {open_repairs} repair(s) in progress · {} appreciation(s) so far",
+            view.appreciations.len()
+        ),
+    );
+}

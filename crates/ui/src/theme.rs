@@ -1,0 +1,129 @@
+//! A calm palette, readable type and generous spacing, light and dark.
+
+use egui::{Color32, CornerRadius, FontFamily, FontId, Stroke, TextStyle, Theme, ThemePreference};
+
+/// Colours a screen uses beyond egui's own.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Palette {
+    pub accent: Color32,
+    pub accent_soft: Color32,
+    pub card: Color32,
+    pub card_stroke: Color32,
+    pub muted: Color32,
+    pub warm: Color32,
+    pub warm_soft: Color32,
+    pub calm_blue: Color32,
+    pub retired: Color32,
+    pub problem: Color32,
+    pub problem_soft: Color32,
+    pub private_soft: Color32,
+    pub me: Color32,
+    pub partner: Color32,
+}
+
+pub(crate) fn palette(ui: &egui::Ui) -> Palette {
+    if ui.visuals().dark_mode { DARK } else { LIGHT }
+}
+
+const LIGHT: Palette = Palette {
+    accent: Color32::from_rgb(0x3f, 0x6e, 0x58),
+    accent_soft: Color32::from_rgb(0xdd, 0xeb, 0xe1),
+    card: Color32::from_rgb(0xff, 0xfd, 0xf9),
+    card_stroke: Color32::from_rgb(0xe4, 0xdd, 0xd1),
+    muted: Color32::from_rgb(0x6b, 0x66, 0x5e),
+    warm: Color32::from_rgb(0x9a, 0x5b, 0x2a),
+    warm_soft: Color32::from_rgb(0xf6, 0xe7, 0xd6),
+    calm_blue: Color32::from_rgb(0x3e, 0x5f, 0x86),
+    retired: Color32::from_rgb(0x8a, 0x86, 0x80),
+    problem: Color32::from_rgb(0x9b, 0x3b, 0x36),
+    problem_soft: Color32::from_rgb(0xf7, 0xe0, 0xdc),
+    private_soft: Color32::from_rgb(0xea, 0xe5, 0xf3),
+    me: Color32::from_rgb(0x3f, 0x6e, 0x58),
+    partner: Color32::from_rgb(0xb0, 0x6a, 0x3b),
+};
+
+const DARK: Palette = Palette {
+    accent: Color32::from_rgb(0x8f, 0xc4, 0xa6),
+    accent_soft: Color32::from_rgb(0x2a, 0x3d, 0x33),
+    card: Color32::from_rgb(0x2a, 0x2c, 0x2b),
+    card_stroke: Color32::from_rgb(0x3b, 0x3e, 0x3c),
+    muted: Color32::from_rgb(0xa9, 0xa5, 0x9d),
+    warm: Color32::from_rgb(0xe3, 0xa8, 0x73),
+    warm_soft: Color32::from_rgb(0x45, 0x35, 0x28),
+    calm_blue: Color32::from_rgb(0x9d, 0xb9, 0xdc),
+    retired: Color32::from_rgb(0x8f, 0x8b, 0x86),
+    problem: Color32::from_rgb(0xf0, 0x9a, 0x8f),
+    problem_soft: Color32::from_rgb(0x4a, 0x2c, 0x29),
+    private_soft: Color32::from_rgb(0x34, 0x31, 0x40),
+    me: Color32::from_rgb(0x8f, 0xc4, 0xa6),
+    partner: Color32::from_rgb(0xe3, 0xa8, 0x73),
+};
+
+/// The person's choice, as stored with the drafts.
+pub(crate) fn preference(stored: &str) -> ThemePreference {
+    match stored {
+        "light" => ThemePreference::Light,
+        "dark" => ThemePreference::Dark,
+        _ => ThemePreference::System,
+    }
+}
+
+/// Sets fonts, spacing and both palettes once.
+pub(crate) fn install(ctx: &egui::Context) {
+    ctx.all_styles_mut(|style| {
+        style.text_styles = [
+            (TextStyle::Heading, FontId::new(24.0, FontFamily::Proportional)),
+            (TextStyle::Body, FontId::new(15.5, FontFamily::Proportional)),
+            (TextStyle::Button, FontId::new(15.0, FontFamily::Proportional)),
+            (TextStyle::Small, FontId::new(12.5, FontFamily::Proportional)),
+            (TextStyle::Monospace, FontId::new(14.5, FontFamily::Monospace)),
+        ]
+        .into();
+        style.spacing.item_spacing = egui::vec2(10.0, 9.0);
+        style.spacing.button_padding = egui::vec2(12.0, 6.0);
+        style.spacing.interact_size.y = 28.0;
+        style.spacing.text_edit_width = 420.0;
+    });
+    ctx.style_mut_of(Theme::Light, |style| {
+        let v = &mut style.visuals;
+        let p = LIGHT;
+        v.panel_fill = Color32::from_rgb(0xf6, 0xf2, 0xea);
+        v.window_fill = p.card;
+        v.extreme_bg_color = Color32::from_rgb(0xff, 0xff, 0xfc);
+        v.faint_bg_color = Color32::from_rgb(0xf0, 0xeb, 0xe1);
+        v.hyperlink_color = p.calm_blue;
+        v.selection.bg_fill = p.accent_soft;
+        v.selection.stroke = Stroke::new(1.0, p.accent);
+        v.override_text_color = Some(Color32::from_rgb(0x2f, 0x2b, 0x26));
+        round(v);
+        v.widgets.inactive.weak_bg_fill = Color32::from_rgb(0xec, 0xe6, 0xdb);
+        v.widgets.inactive.bg_fill = Color32::from_rgb(0xec, 0xe6, 0xdb);
+        v.widgets.hovered.weak_bg_fill = Color32::from_rgb(0xe2, 0xec, 0xe4);
+        v.widgets.hovered.bg_fill = Color32::from_rgb(0xe2, 0xec, 0xe4);
+        v.widgets.active.weak_bg_fill = p.accent_soft;
+    });
+    ctx.style_mut_of(Theme::Dark, |style| {
+        let v = &mut style.visuals;
+        let p = DARK;
+        v.panel_fill = Color32::from_rgb(0x1f, 0x21, 0x20);
+        v.window_fill = p.card;
+        v.extreme_bg_color = Color32::from_rgb(0x18, 0x1a, 0x19);
+        v.faint_bg_color = Color32::from_rgb(0x26, 0x28, 0x27);
+        v.hyperlink_color = p.calm_blue;
+        v.selection.bg_fill = p.accent_soft;
+        v.selection.stroke = Stroke::new(1.0, p.accent);
+        v.override_text_color = Some(Color32::from_rgb(0xe8, 0xe4, 0xdc));
+        round(v);
+    });
+}
+
+fn round(v: &mut egui::Visuals) {
+    let r = CornerRadius::same(8);
+    v.window_corner_radius = CornerRadius::same(12);
+    v.menu_corner_radius = r;
+    v.widgets.noninteractive.corner_radius = r;
+    v.widgets.inactive.corner_radius = r;
+    v.widgets.hovered.corner_radius = r;
+    v.widgets.active.corner_radius = r;
+    v.widgets.open.corner_radius = r;
+}

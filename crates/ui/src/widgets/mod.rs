@@ -1,0 +1,143 @@
+//! Small building blocks every screen uses: labelled fields, cards, badges, empty states.
+
+pub(crate) mod qr;
+
+use egui::{Color32, CornerRadius, Margin, Response, RichText, Stroke, TextEdit, Ui};
+
+use crate::theme::palette;
+
+/// A one-line text field tied to its visible label (so screen readers name it).
+pub(crate) fn field(ui: &mut Ui, label: &str, text: &mut String, hint: &str) -> Response {
+    ui.vertical(|ui| {
+        let l = ui.label(RichText::new(label).strong());
+        ui.add(
+            TextEdit::singleline(text)
+                .hint_text(hint)
+                .desired_width(ui.available_width().min(560.0)),
+        )
+        .labelled_by(l.id)
+    })
+    .inner
+}
+
+/// A few lines of text, tied to their visible label.
+pub(crate) fn area(ui: &mut Ui, label: &str, text: &mut String, hint: &str, rows: usize) -> Response {
+    ui.vertical(|ui| {
+        let l = ui.label(RichText::new(label).strong());
+        ui.add(
+            TextEdit::multiline(text)
+                .hint_text(hint)
+                .desired_rows(rows)
+                .desired_width(ui.available_width().min(620.0)),
+        )
+        .labelled_by(l.id)
+    })
+    .inner
+}
+
+/// A one-line field with its label on the same line.
+pub(crate) fn inline_field(
+    ui: &mut Ui,
+    label: &str,
+    text: &mut String,
+    hint: &str,
+    width: f32,
+) -> Response {
+    ui.horizontal(|ui| {
+        let l = ui.label(label);
+        ui.add(TextEdit::singleline(text).hint_text(hint).desired_width(width))
+            .labelled_by(l.id)
+    })
+    .inner
+}
+
+/// A soft card around one record.
+pub(crate) fn card<R>(ui: &mut Ui, add: impl FnOnce(&mut Ui) -> R) -> R {
+    let p = palette(ui);
+    egui::Frame::new()
+        .fill(p.card)
+        .stroke(Stroke::new(1.0, p.card_stroke))
+        .corner_radius(CornerRadius::same(12))
+        .inner_margin(Margin::same(14))
+        .outer_margin(Margin::symmetric(0, 4))
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            add(ui)
+        })
+        .inner
+}
+
+/// A tinted card (a notice, a private area, a pause).
+pub(crate) fn tinted<R>(ui: &mut Ui, fill: Color32, add: impl FnOnce(&mut Ui) -> R) -> R {
+    egui::Frame::new()
+        .fill(fill)
+        .corner_radius(CornerRadius::same(12))
+        .inner_margin(Margin::same(12))
+        .outer_margin(Margin::symmetric(0, 4))
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            add(ui)
+        })
+        .inner
+}
+
+/// A small rounded label: a status.
+pub(crate) fn badge(ui: &mut Ui, text: &str, fg: Color32, bg: Color32) -> Response {
+    egui::Frame::new()
+        .fill(bg)
+        .corner_radius(CornerRadius::same(10))
+        .inner_margin(Margin::symmetric(8, 2))
+        .show(ui, |ui| ui.label(RichText::new(text).small().color(fg).strong()))
+        .inner
+}
+
+/// The screen's title and one line saying what it is for.
+pub(crate) fn heading(ui: &mut Ui, title: &str, purpose: &str) {
+    ui.add_space(4.0);
+    ui.heading(title);
+    if !purpose.is_empty() {
+        ui.label(RichText::new(purpose).color(palette(ui).muted));
+    }
+    ui.add_space(6.0);
+}
+
+/// A friendly empty state: what the practice is, in one sentence.
+pub(crate) fn empty_state(ui: &mut Ui, title: &str, sentence: &str) {
+    let p = palette(ui);
+    tinted(ui, p.accent_soft, |ui| {
+        ui.label(RichText::new(title).strong());
+        ui.label(sentence);
+    });
+}
+
+/// The main button of a form, greyed out (and saying so) while its action is in flight.
+pub(crate) fn primary(ui: &mut Ui, text: &str, enabled: bool, busy: bool) -> Response {
+    let p = palette(ui);
+    let label = if busy { "Saving…" } else { text };
+    let button = egui::Button::new(RichText::new(label).strong().color(if ui.visuals().dark_mode {
+        Color32::from_rgb(0x12, 0x1a, 0x16)
+    } else {
+        Color32::WHITE
+    }))
+    .fill(p.accent);
+    let r = ui.add_enabled(enabled && !busy, button);
+    if busy {
+        r.on_disabled_hover_text("Waiting for this to be saved")
+    } else {
+        r
+    }
+}
+
+/// Muted small text.
+pub(crate) fn note(ui: &mut Ui, text: &str) -> Response {
+    let muted = palette(ui).muted;
+    ui.label(RichText::new(text).small().color(muted))
+}
+
+/// "Me" → "You", "Partner" → their name.
+pub(crate) fn name_of(view: &trellis_core::View, who: trellis_core::Who) -> String {
+    match who {
+        trellis_core::Who::Me => "You".to_string(),
+        trellis_core::Who::Partner => view.partner.name.clone(),
+    }
+}
