@@ -21,6 +21,9 @@ pub struct Cli {
     /// Print machine-readable JSON instead of text.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Use this network mode for this run only: lan, internet, loopback or a relay URL.
+    #[arg(long, global = true, value_name = "MODE", value_parser = parse_mode)]
+    pub network: Option<trellis_net::NetworkMode>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -50,6 +53,25 @@ pub enum Command {
     },
     /// The honest state of this profile: partner, safety number, what has not reached them.
     Status,
+    /// Invite my partner's device: shows a one-time code (text and QR), waits for them.
+    Invite,
+    /// Join my partner from their invite code.
+    Join {
+        /// The code shown by `trellis invite` on my partner's device.
+        code: String,
+    },
+    /// Pairing: confirm the safety number matched on both devices.
+    #[command(subcommand)]
+    Pair(PairCommand),
+    /// Stay online and keep our copies in sync whenever my partner's device is reachable.
+    Serve,
+    /// Connect to my partner's device now, sync, and report.
+    Sync,
+    /// Show or set how this device reaches my partner's: lan, internet, loopback, or a relay URL.
+    Network {
+        /// The new mode; leave out to show the current one.
+        mode: Option<String>,
+    },
     /// Agreements and boundaries.
     #[command(subcommand)]
     Agreement(AgreementCommand),
@@ -107,6 +129,12 @@ pub enum Command {
         #[arg(long, value_delimiter = ',')]
         sections: Vec<String>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PairCommand {
+    /// We compared the safety number and it matches on both devices.
+    Confirm,
 }
 
 #[derive(Debug, Subcommand)]
@@ -315,6 +343,11 @@ pub enum JournalCommand {
     Trigger { text: String },
     /// My list of triggers.
     Triggers,
+}
+
+fn parse_mode(text: &str) -> Result<trellis_net::NetworkMode, String> {
+    trellis_net::NetworkMode::parse(text)
+        .ok_or_else(|| format!("“{text}” is not a network mode; use lan, internet, loopback or a relay URL"))
 }
 
 /// Dates are typed as YYYY-MM-DD, or "today" / "tomorrow" / "yesterday".

@@ -11,20 +11,36 @@ use trellis_store::{Profile, default_profile_dir};
 pub struct Context {
     pub profile_dir: PathBuf,
     pub json: bool,
+    /// A network mode for this run only.
+    pub network: Option<trellis_net::NetworkMode>,
 }
 
 impl Context {
-    pub fn new(profile: Option<PathBuf>, json: bool) -> Result<Self> {
+    pub fn new(
+        profile: Option<PathBuf>,
+        json: bool,
+        network: Option<trellis_net::NetworkMode>,
+    ) -> Result<Self> {
         let profile_dir = match profile {
             Some(dir) => dir,
             None => default_profile_dir()
                 .context("cannot find a home for the profile; pass --profile DIR")?,
         };
-        Ok(Self { profile_dir, json })
+        Ok(Self {
+            profile_dir,
+            json,
+            network,
+        })
     }
 
+    /// Opens the profile to change it.
     pub fn open(&self) -> Result<Profile> {
         Ok(Profile::open(&self.profile_dir)?)
+    }
+
+    /// Opens the profile to read it, even while the app or `trellis serve` runs on it.
+    pub fn read(&self) -> Result<Profile> {
+        Ok(Profile::open_for_reading(&self.profile_dir)?)
     }
 
     /// Prints `value` as JSON with --json, otherwise the human text.

@@ -38,7 +38,7 @@ pub fn attention_lines(view: &View) -> String {
 }
 
 pub fn show(ctx: &Context) -> Result<()> {
-    let profile = ctx.open()?;
+    let profile = ctx.read()?;
     let view = profile.view(now()).ok_or(StoreError::NoCouple)?;
     let items: Vec<serde_json::Value> = view
         .attention
@@ -55,7 +55,7 @@ pub fn show(ctx: &Context) -> Result<()> {
 }
 
 pub fn log(ctx: &Context, limit: Option<usize>) -> Result<()> {
-    let mut profile = ctx.open()?;
+    let mut profile = ctx.read()?;
     let mut entries = profile.history()?;
     if let Some(n) = limit {
         let skip = entries.len().saturating_sub(n);
@@ -87,7 +87,7 @@ pub fn log(ctx: &Context, limit: Option<usize>) -> Result<()> {
 }
 
 pub fn verify(ctx: &Context) -> Result<()> {
-    let mut profile = ctx.open()?;
+    let mut profile = ctx.read()?;
     let report = profile.verify_all()?;
     let partner = profile
         .couple()
@@ -109,7 +109,7 @@ pub fn export(
     until: Option<NaiveDate>,
     sections: &[String],
 ) -> Result<()> {
-    let profile = ctx.open()?;
+    let profile = ctx.read()?;
     let view = profile.view(now()).ok_or(StoreError::NoCouple)?;
     let sections: Vec<Section> = if sections.is_empty() {
         Section::ALL.to_vec()

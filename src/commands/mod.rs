@@ -3,6 +3,7 @@
 mod agreements;
 mod history;
 mod journal;
+mod network;
 mod practice;
 mod setup;
 
@@ -13,9 +14,10 @@ use trellis_store::Profile;
 
 use crate::cli::{Cli, Command};
 use crate::context::{Context, now};
+pub use network::Unreachable;
 
 pub fn run(cli: Cli) -> Result<()> {
-    let ctx = Context::new(cli.profile, cli.json)?;
+    let ctx = Context::new(cli.profile, cli.json, cli.network)?;
     let Some(command) = cli.command else {
         return setup::overview(&ctx);
     };
@@ -26,6 +28,12 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Bundle(c) => setup::bundle(&ctx, c),
         Command::SafetyNumber { confirm } => setup::safety_number(&ctx, confirm),
         Command::Status => setup::status(&ctx),
+        Command::Invite => network::invite(&ctx),
+        Command::Join { code } => network::join(&ctx, &code),
+        Command::Pair(crate::cli::PairCommand::Confirm) => setup::safety_number(&ctx, true),
+        Command::Serve => network::serve(&ctx),
+        Command::Sync => network::sync(&ctx),
+        Command::Network { mode } => network::mode(&ctx, mode.as_deref()),
         Command::Agreement(c) => agreements::run(&ctx, c),
         Command::CheckIn(c) => practice::checkin(&ctx, c),
         Command::Repair(c) => practice::repair(&ctx, c),

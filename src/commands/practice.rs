@@ -17,7 +17,8 @@ fn scale(v: Option<u32>) -> Option<u8> {
 }
 
 pub fn checkin(ctx: &Context, command: CheckInCommand) -> Result<()> {
-    let mut profile = ctx.open()?;
+    let reading = matches!(command, CheckInCommand::List { .. });
+    let mut profile = if reading { ctx.read()? } else { ctx.open()? };
     match command {
         CheckInCommand::Add(args) => {
             let draft = draft(args)?;
@@ -133,7 +134,8 @@ fn checkins_text(view: &View, items: &[CheckInView]) -> String {
 }
 
 pub fn repair(ctx: &Context, command: RepairCommand) -> Result<()> {
-    let mut profile = ctx.open()?;
+    let reading = matches!(command, RepairCommand::List);
+    let mut profile = if reading { ctx.read()? } else { ctx.open()? };
     match command {
         RepairCommand::Open { what, landed } => act(
             ctx,

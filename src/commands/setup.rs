@@ -63,7 +63,7 @@ fn write_output(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 pub fn card(ctx: &Context, command: CardCommand) -> Result<()> {
-    let profile = ctx.open()?;
+    let profile = ctx.read()?;
     match command {
         CardCommand::Export { file } => {
             let card = profile.card()?;
@@ -176,7 +176,7 @@ struct Safety {
 }
 
 pub fn safety_number(ctx: &Context, confirm: bool) -> Result<()> {
-    let mut profile = ctx.open()?;
+    let mut profile = if confirm { ctx.open()? } else { ctx.read()? };
     let Some(number) = profile.safety_number() else {
         return Err(StoreError::NoCouple.into());
     };
@@ -201,10 +201,33 @@ pub fn safety_number(ctx: &Context, confirm: bool) -> Result<()> {
     })
 }
 
+#[derive(Serialize)]
+struct FullStatus {
+    #[serde(flatten)]
+    status: Status,
+    network: String,
+    /// Whether Trellis (the window or `trellis serve`) is running on this profile now.
+    app_running: bool,
+}
+
 pub fn status(ctx: &Context) -> Result<()> {
-    let mut profile = ctx.open()?;
+    let mut profile = ctx.read()?;
     let status = profile.status()?;
-    ctx.emit(&status, || status_text(&status))
+    let out = FullStatus {
+        network: trellis_net::saved_mode(&profile)?.label(),
+        app_running: profile.is_read_only(),
+        status,
+    };
+    ctx.emit(&out, || {
+        let mut text = status_text(&out.status);
+        text.push_str(&format!("\nNetwork: {}", out.network));
+        text.push_str(if out.app_running {
+            "\nTrellis is running on this profile (the window or `trellis serve`); it keeps the live connection."
+        } else {
+            "\nNo live connection: the window or `trellis serve` keeps one; `trellis sync` meets once."
+        });
+        text
+    })
 }
 
 pub fn status_text(status: &Status) -> String {
@@ -231,9 +254,12 @@ pub fn status_text(status: &Status) -> String {
                 }
             ));
             lines.push(format!("Shared document: {} changes, every one signed", c.changes));
-            match c.last_received_at.or(c.last_synced_at) {
-                Some(t) => lines.push(format!("Last heard from {p}'s copy: {}", when(t))),
-                None => lines.push(format!("Nothing received from {p}'s copy yet")),
+            match (c.last_synced_at, c.last_received_at) {
+                (Some(s), r) if r.is_none_or(|r| s >= r) => {
+                    lines.push(format!("Last synced with {p}: {}", when(s)))
+                }
+                (_, Some(r)) => lines.push(format!("Last changes received from {p}: {}", when(r))),
+                _ => lines.push(format!("Nothing received from {p}'s copy yet")),
             }
             if let Some(t) = c.last_exported_at {
                 lines.push(format!("Last bundle written for {p}: {}", when(t)));
@@ -250,7 +276,7 @@ pub fn status_text(status: &Status) -> String {
 
 /// No subcommand: what needs attention, this profile's status, and what the CLI can do.
 pub fn overview(ctx: &Context) -> Result<()> {
-    let mut profile = match Profile::open(&ctx.profile_dir) {
+    let mut profile = match Profile::open_for_reading(&ctx.profile_dir) {
         Ok(p) => p,
         Err(StoreError::NotInitialized(dir)) => {
             if ctx.json {

@@ -8,7 +8,6 @@ use trellis_core::Card;
 use trellis_core::export::markdown;
 
 use crate::clock::now;
-use crate::conversation::{Role, Until, converse};
 use crate::doc::{Doc, DocState, Publisher};
 use crate::error::NetError;
 use crate::handle::{Command, Event, RequestId};
@@ -81,6 +80,19 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), NetError> {
     };
     std::fs::write(&tmp, bytes).map_err(fail)?;
     std::fs::rename(&tmp, path).map_err(fail)
+}
+
+/// What happened between two readings of the running totals.
+fn since(now: &crate::handle::SyncReport, before: &crate::handle::SyncReport) -> crate::handle::SyncReport {
+    crate::handle::SyncReport {
+        sent_changes: now.sent_changes - before.sent_changes,
+        received_changes: now.received_changes - before.received_changes,
+        verified: now.verified - before.verified,
+        rejected: now.rejected - before.rejected,
+        bytes_sent: now.bytes_sent - before.bytes_sent,
+        bytes_received: now.bytes_received - before.bytes_received,
+        in_sync: now.in_sync,
+    }
 }
 
 fn finish(s: &mut DocState) {
@@ -209,17 +221,30 @@ async fn run(ctx: &Ctx, id: RequestId, command: Command) -> Result<Event, NetErr
         }
         Command::SyncOnce => {
             let net = ctx.net()?;
-            let partner = net.gate.partner().ok_or_else(|| {
-                NetError::Pairing("this profile is not paired with a device yet".into())
-            })?;
-            let conn = tokio::time::timeout(
-                std::time::Duration::from_secs(15),
-                net.endpoint.connect(partner, crate::gate::SYNC_ALPN),
-            )
-            .await
-            .map_err(|_| NetError::Unreachable("no answer".into()))?
-            .map_err(|e| NetError::Unreachable(e.to_string()))?;
-            let report = converse(net, conn, Role::Dialer, Until::InSync).await?;
+            let peers = ctx.peers.as_ref().ok_or(NetError::Stopped)?;
+            let mut totals = net.sync_report.subscribe();
+            let baseline = totals.borrow_and_update().clone();
+            if baseline.in_sync && peers.is_connected() {
+                return Ok(Event::SyncFinished {
+                    id,
+                    report: since(&baseline, &baseline),
+                });
+            }
+            peers.ensure_connected().await?;
+            let wait = async {
+                loop {
+                    if totals.changed().await.is_err() {
+                        return Err(NetError::Stopped);
+                    }
+                    let now = totals.borrow_and_update().clone();
+                    if now.in_sync {
+                        return Ok(since(&now, &baseline));
+                    }
+                }
+            };
+            let report = tokio::time::timeout(std::time::Duration::from_secs(900), wait)
+                .await
+                .map_err(|_| NetError::Timeout)??;
             Ok(Event::SyncFinished { id, report })
         }
         Command::LoadHistory => {

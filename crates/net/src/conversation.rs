@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use iroh::EndpointAddr;
 use iroh::endpoint::Connection;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 use trellis_core::frame::{SYNC_CHUNK_BYTES, changes_frames};
 use trellis_core::{Frame, SignedChange};
@@ -32,25 +32,15 @@ pub(crate) enum Role {
     Acceptor,
 }
 
-/// When the conversation ends.
-#[derive(Debug, Clone)]
-pub(crate) enum Until {
-    /// Stay connected for live updates until told to stop.
-    Stopped(watch::Receiver<bool>),
-    /// End as soon as both copies hold the same changes (`trellis sync`).
-    InSync,
-}
-
 /// How long to wait for the partner's first words.
 const OPEN_TIMEOUT: Duration = Duration::from_secs(30);
-/// A one-shot sync gives up after this long without reaching agreement.
-const ONE_SHOT_LIMIT: Duration = Duration::from_secs(600);
 
+/// Runs a conversation until the connection ends or the node stops. What it did is added
+/// to the node's running totals after each step (`Net::sync_report`).
 pub(crate) async fn converse(
     net: &Net,
     conn: Connection,
     role: Role,
-    until: Until,
 ) -> Result<SyncReport, NetError> {
     let (send, recv) = match role {
         Role::Dialer => conn.open_bi().await,
@@ -69,7 +59,7 @@ pub(crate) async fn converse(
     })
     .await??;
 
-    let result = talk(net, &conn, &mut writer, recv, session_id, until).await;
+    let result = talk(net, &conn, &mut writer, recv, session_id).await;
     doc.run(move |s| {
         s.sessions.remove(&session_id);
     })
@@ -102,10 +92,10 @@ async fn talk(
     writer: &mut FrameWriter,
     recv: iroh::endpoint::RecvStream,
     session: u64,
-    until: Until,
 ) -> Result<SyncReport, NetError> {
     let doc = &net.doc;
     let mut report = SyncReport::default();
+    let mut published = SyncReport::default();
     let hello = serde_json::to_vec(&net.endpoint.addr()).unwrap_or_default();
     writer.send(&Frame::Hello { payload: hello }).await?;
 
@@ -127,11 +117,11 @@ async fn talk(
 
     let mut local = doc.local_changes();
     local.borrow_and_update();
-    let (mut stop, one_shot) = match until {
-        Until::Stopped(rx) => (rx, false),
-        Until::InSync => (watch::channel(false).1, true),
-    };
-    let deadline = tokio::time::Instant::now() + ONE_SHOT_LIMIT;
+    let mut stop = net.stop.clone();
+    if *stop.borrow_and_update() {
+        writer.goodbye("shutting down").await;
+        return Ok(report);
+    }
 
     send_outgoing(doc, writer, session, &mut report).await?;
     loop {
@@ -148,7 +138,11 @@ async fn talk(
                 };
                 match frame {
                     Frame::Hello { payload } => remember_partner(net, conn, &payload).await,
-                    Frame::Changes(changes) => receive_changes(doc, session, changes, &mut report).await?,
+                    Frame::Changes(changes) => {
+                        receive_changes(doc, session, changes, &mut report).await?;
+                        report.in_sync = false;
+                        publish(net, &report, &mut published);
+                    }
                     Frame::Sync { message } => {
                         let in_sync = doc
                             .run(move |s| -> Result<bool, NetError> {
@@ -163,11 +157,10 @@ async fn talk(
                                 Ok(in_sync)
                             })
                             .await??;
-                        let sent = send_outgoing(doc, writer, session, &mut report).await?;
-                        report.in_sync = in_sync && !sent;
-                        if one_shot && report.in_sync {
-                            return Ok(report);
-                        }
+                        send_outgoing(doc, writer, session, &mut report).await?;
+                        // Equal heads on both sides mean equal copies.
+                        report.in_sync = in_sync;
+                        publish(net, &report, &mut published);
                     }
                     Frame::Goodbye { reason } => {
                         debug!("the partner's device ended the conversation: {reason}");
@@ -180,18 +173,31 @@ async fn talk(
             }
             changed = local.changed() => {
                 if changed.is_ok() {
+                    report.in_sync = false;
                     send_outgoing(doc, writer, session, &mut report).await?;
+                    publish(net, &report, &mut published);
                 }
             }
             _ = stop.changed() => {
                 writer.goodbye("shutting down").await;
                 return Ok(report);
             }
-            _ = tokio::time::sleep_until(deadline), if one_shot => {
-                return Err(NetError::Timeout);
-            }
         }
     }
+}
+
+/// Adds what this conversation did since the last call to the node's running totals.
+fn publish(net: &Net, report: &SyncReport, published: &mut SyncReport) {
+    net.sync_report.send_modify(|t| {
+        t.sent_changes += report.sent_changes - published.sent_changes;
+        t.received_changes += report.received_changes - published.received_changes;
+        t.verified += report.verified - published.verified;
+        t.rejected += report.rejected - published.rejected;
+        t.bytes_sent += report.bytes_sent - published.bytes_sent;
+        t.bytes_received += report.bytes_received - published.bytes_received;
+        t.in_sync = report.in_sync;
+    });
+    *published = report.clone();
 }
 
 /// Gives the peer a moment to read our last words before the connection closes.

@@ -1,7 +1,8 @@
 //! Invite codes: what one partner shows and the other types or scans.
 //!
 //! ```text
-//! code = "TRELLIS-" base32( version:1 | secret:16 | expires:8 | inviter key:32 | endpoint addr (JSON) | check:4 )
+//! code = "TRELLIS-" base32( version:1 | secret:16 | expires:8 | inviter key:32 | address | check:4 )
+//! address = endpoint id:32 | count:1 | count × (4|6:1, ip:4|16, port:2) | relay url (rest)
 //! ```
 //! The check bytes catch a mistyped code before any connection is made.
 
@@ -80,11 +81,7 @@ impl Invite {
         bytes.extend_from_slice(&self.secret);
         bytes.extend_from_slice(&self.expires_at.to_le_bytes());
         bytes.extend_from_slice(self.inviter.as_bytes());
-        bytes.extend_from_slice(
-            serde_json::to_string(&self.addr)
-                .unwrap_or_default()
-                .as_bytes(),
-        );
+        encode_addr(&self.addr, &mut bytes);
         let c = check(&bytes);
         bytes.extend_from_slice(&c);
         format!("{PREFIX}{}", base32(&bytes))
@@ -122,7 +119,7 @@ impl Invite {
         let secret: [u8; 16] = data[1..17].try_into().map_err(|_| bad())?;
         let expires_at = i64::from_le_bytes(data[17..25].try_into().map_err(|_| bad())?);
         let inviter = PartnerKey(data[25..57].try_into().map_err(|_| bad())?);
-        let addr: EndpointAddr = serde_json::from_slice(&data[57..]).map_err(|_| bad())?;
+        let addr = decode_addr(&data[57..]).ok_or_else(bad)?;
         Ok(Self {
             secret,
             expires_at,
@@ -130,6 +127,59 @@ impl Invite {
             addr,
         })
     }
+}
+
+fn encode_addr(addr: &EndpointAddr, out: &mut Vec<u8>) {
+    out.extend_from_slice(addr.id.as_bytes());
+    let ips: Vec<&std::net::SocketAddr> = addr.ip_addrs().take(16).collect();
+    out.push(ips.len() as u8);
+    for ip in ips {
+        match ip {
+            std::net::SocketAddr::V4(v4) => {
+                out.push(4);
+                out.extend_from_slice(&v4.ip().octets());
+            }
+            std::net::SocketAddr::V6(v6) => {
+                out.push(6);
+                out.extend_from_slice(&v6.ip().octets());
+            }
+        }
+        out.extend_from_slice(&ip.port().to_le_bytes());
+    }
+    if let Some(relay) = addr.relay_urls().next() {
+        out.extend_from_slice(relay.to_string().as_bytes());
+    }
+}
+
+fn decode_addr(data: &[u8]) -> Option<EndpointAddr> {
+    let id = iroh::EndpointId::from_bytes(data.get(..32)?.try_into().ok()?).ok()?;
+    let mut addr = EndpointAddr::new(id);
+    let count = *data.get(32)? as usize;
+    let mut pos = 33;
+    for _ in 0..count {
+        let ip: std::net::IpAddr = match data.get(pos)? {
+            4 => {
+                let o: [u8; 4] = data.get(pos + 1..pos + 5)?.try_into().ok()?;
+                pos += 5;
+                o.into()
+            }
+            6 => {
+                let o: [u8; 16] = data.get(pos + 1..pos + 17)?.try_into().ok()?;
+                pos += 17;
+                o.into()
+            }
+            _ => return None,
+        };
+        let port = u16::from_le_bytes(data.get(pos..pos + 2)?.try_into().ok()?);
+        pos += 2;
+        addr = addr.with_ip_addr(std::net::SocketAddr::new(ip, port));
+    }
+    let rest = data.get(pos..)?;
+    if !rest.is_empty() {
+        let url: iroh::RelayUrl = std::str::from_utf8(rest).ok()?.parse().ok()?;
+        addr = addr.with_relay_url(url);
+    }
+    Some(addr)
 }
 
 #[cfg(test)]
@@ -142,7 +192,10 @@ mod tests {
             secret: [9; 16],
             expires_at: 1_795_338_600_000,
             inviter: PartnerKey([3; 32]),
-            addr: EndpointAddr::new(id).with_ip_addr("127.0.0.1:4242".parse().unwrap()),
+            addr: EndpointAddr::new(id)
+                .with_ip_addr("127.0.0.1:4242".parse().unwrap())
+                .with_ip_addr("[fe80::1]:4243".parse().unwrap())
+                .with_relay_url("https://relay.example.org./".parse().unwrap()),
         }
     }
 
@@ -151,6 +204,7 @@ mod tests {
         let invite = sample();
         let code = invite.encode();
         assert!(code.starts_with("TRELLIS-"));
+        assert!(code.len() < 260, "{} characters", code.len());
         assert_eq!(Invite::decode(&code).unwrap(), invite);
         let spaced: String = code
             .chars()

@@ -27,5 +27,5 @@ pub use handle::{
     Command, Event, NetworkState, NodeHandle, RequestId, Snapshot, SyncReport, event_id,
 };
 pub use invite::{INVITE_MINUTES, Invite};
-pub use mode::NetworkMode;
+pub use mode::{NetworkMode, save_mode, saved_mode};
 pub use node::{NodeOptions, start};

@@ -59,6 +59,22 @@ impl fmt::Display for NetworkMode {
     }
 }
 
+/// The mode saved in a profile (LAN when none was chosen).
+pub fn saved_mode(profile: &trellis_store::Profile) -> Result<NetworkMode, trellis_store::StoreError> {
+    Ok(profile
+        .setting(keys::MODE)?
+        .and_then(|s| NetworkMode::from_setting(&s))
+        .unwrap_or_default())
+}
+
+/// Saves the mode in a profile; it takes effect the next time the node starts.
+pub fn save_mode(
+    profile: &trellis_store::Profile,
+    mode: &NetworkMode,
+) -> Result<(), trellis_store::StoreError> {
+    profile.set_setting(keys::MODE, &mode.to_setting())
+}
+
 /// Settings keys in the profile's store.
 pub(crate) mod keys {
     pub const MODE: &str = "network.mode";

@@ -70,6 +70,8 @@ pub(crate) struct Net {
     pub memory: MemoryLookup,
     pub publisher: Publisher,
     pub stop: watch::Receiver<bool>,
+    /// The live conversation's report so far (sync progress, and whether both copies agree).
+    pub sync_report: Arc<watch::Sender<crate::handle::SyncReport>>,
 }
 
 impl Net {
@@ -264,6 +266,7 @@ async fn start_network(
         memory,
         publisher: publisher.clone(),
         stop,
+        sync_report: Arc::new(watch::channel(Default::default()).0),
     };
     let peers = Peers::new(net.clone());
     let invites = Invites::default();

@@ -27,6 +27,8 @@ const STEP_TIMEOUT: Duration = Duration::from_secs(30);
 const MAX_WRONG: u32 = 5;
 /// Each wrong secret is answered this late, so guessing is slow.
 const WRONG_DELAY: Duration = Duration::from_secs(1);
+/// The joiner's last word once the couple's document is verified and stored.
+const PAIRED: &str = "paired";
 
 #[derive(Debug)]
 struct Open {
@@ -192,7 +194,7 @@ impl PairHandler {
             ));
         }
         let partner_card = card.card.clone();
-        let (my_card, bundle, name, number) = net
+        let (my_card, bundle, heads, name, number) = net
             .doc
             .run(move |s| -> Result<_, NetError> {
                 match s.profile.couple() {
@@ -208,9 +210,10 @@ impl PairHandler {
                     }
                 }
                 let (bundle, _) = s.profile.export_bundle(true, now())?;
+                let heads = s.profile.couple_mut()?.heads();
                 let my_card = s.profile.card()?.to_json();
                 s.publish(now());
-                Ok((my_card, bundle, card.name.clone(), s.profile.safety_number().unwrap_or_default()))
+                Ok((my_card, bundle, heads, card.name.clone(), s.profile.safety_number().unwrap_or_default()))
             })
             .await??;
         writer.send(&Frame::PairAccept { card: my_card }).await?;
@@ -223,7 +226,17 @@ impl PairHandler {
         }
         writer.finish();
         // The joiner says goodbye once it has verified and stored everything.
-        let _ = reader.expect(STEP_TIMEOUT).await;
+        if let Ok(Frame::Goodbye { reason }) = reader.expect(STEP_TIMEOUT).await
+            && reason == PAIRED
+        {
+            let _ = net
+                .doc
+                .run(move |s| {
+                    let _ = s.profile.note_partner_has(&heads, now());
+                    s.publish(now());
+                })
+                .await;
+        }
         net.gate.set_partner(Some(conn.remote_id()));
         info!("paired with {name}");
         net.publisher.event(Event::Paired {
@@ -329,7 +342,7 @@ async fn join_over(
             Ok((name, s.profile.safety_number().unwrap_or_default()))
         })
         .await??;
-    writer.goodbye("paired").await;
+    writer.goodbye(PAIRED).await;
     net.remember_address(EndpointAddr::from_parts(
         remote,
         invite.addr.addrs.iter().cloned(),

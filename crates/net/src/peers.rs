@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use iroh::endpoint::Connection;
 use iroh::protocol::{AcceptError, ProtocolHandler};
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
-use crate::conversation::{Role, Until, converse};
+use crate::conversation::{Role, converse};
 use crate::gate::{SYNC_ALPN, codes};
+use crate::error::NetError;
 use crate::handle::Event;
 use crate::node::Net;
 
@@ -47,6 +48,27 @@ impl Peers {
         self.wake.notify_one();
     }
 
+    /// Makes sure a conversation with the partner is running: dials now if none is.
+    pub(crate) async fn ensure_connected(self: &Arc<Self>) -> Result<(), NetError> {
+        if self.connected() {
+            return Ok(());
+        }
+        let partner = self.net.gate.partner().ok_or_else(|| {
+            NetError::Pairing("this profile is not paired with a device yet".into())
+        })?;
+        let conn = tokio::time::timeout(DIAL_TIMEOUT, self.net.endpoint.connect(partner, SYNC_ALPN))
+            .await
+            .map_err(|_| NetError::Unreachable("no answer".into()))?
+            .map_err(|e| NetError::Unreachable(e.to_string()))?;
+        let me = self.clone();
+        tokio::spawn(async move { me.run(conn, Role::Dialer).await });
+        Ok(())
+    }
+
+    pub(crate) fn is_connected(&self) -> bool {
+        self.connected()
+    }
+
     fn connected(&self) -> bool {
         self.current.lock().map(|c| c.is_some()).unwrap_or(false)
     }
@@ -79,11 +101,11 @@ impl Peers {
                             Some(backoff)
                         }
                         Ok(Err(e)) => {
-                            self.note_unreachable(&e.to_string(), backoff);
+                            self.note_unreachable(&e.to_string());
                             Some(backoff)
                         }
                         Err(_) => {
-                            self.note_unreachable("no answer", backoff);
+                            self.note_unreachable("no answer");
                             Some(backoff)
                         }
                     }
@@ -103,15 +125,21 @@ impl Peers {
         }
     }
 
-    fn note_unreachable(&self, why: &str, retry: Duration) {
+    fn note_unreachable(&self, why: &str) {
         let name = self.partner_name();
+        let why = if why.contains("addressing information") {
+            format!("where to find it is not known yet; this device learns it when {name}'s device connects")
+        } else {
+            why.to_string()
+        };
         let message = format!(
-            "{name}'s device is not reachable right now ({why}); trying again in {}s. Nothing is lost: changes wait here until you meet.",
-            retry.as_secs()
+            "{name}'s device is not reachable right now ({why}). Trellis keeps trying; nothing is lost — your changes wait here until you meet."
         );
-        self.net
-            .publisher
-            .update(|s| s.network.problem = Some(message));
+        self.net.publisher.update(|s| {
+            if s.network.problem.as_ref() != Some(&message) {
+                s.network.problem = Some(message);
+            }
+        });
     }
 
     fn partner_name(&self) -> String {
@@ -181,19 +209,17 @@ impl Peers {
         self.net.publisher.event(Event::Connected {
             partner: name.clone(),
         });
-        let result = converse(
-            &self.net,
-            conn.clone(),
-            role,
-            Until::Stopped(self.net.stop.clone()),
-        )
-        .await;
+        let result = converse(&self.net, conn.clone(), role).await;
         let reason = match &result {
             Ok(report) => {
                 if report.sent_changes + report.received_changes > 0 {
                     self.net.publisher.event(Event::Synced(report.clone()));
                 }
                 "the conversation ended".to_string()
+            }
+            Err(_) if replaced(&conn) => {
+                debug!("a second connection with {name}'s device was closed in favour of the first");
+                "replaced by another connection".to_string()
             }
             Err(e) => {
                 warn!("the connection with {name}'s device ended: {e}");
@@ -209,6 +235,18 @@ impl Peers {
             // Let the dialer take over (it pauses a moment before dialing again).
             self.ended.notify_one();
         }
+    }
+}
+
+/// Whether either side closed this connection because another one took its place.
+fn replaced(conn: &Connection) -> bool {
+    use iroh::endpoint::ConnectionError;
+    match conn.close_reason() {
+        Some(ConnectionError::ApplicationClosed(close)) => {
+            close.error_code == codes::REPLACED.into()
+        }
+        Some(ConnectionError::LocallyClosed) => true,
+        _ => false,
     }
 }
 

@@ -216,3 +216,46 @@ fn wrong_reused_and_expired_invites_are_refused() {
     // Eve never became anyone's partner.
     assert!(eve.snapshot().status.as_ref().unwrap().couple.is_none());
 }
+
+#[test]
+fn a_one_shot_sync_meets_reports_and_ends() {
+    init_logs();
+    let tmp = tempfile::tempdir().unwrap();
+    let alex_dir = profile(tmp.path(), "Alex");
+    let sam_dir = profile(tmp.path(), "Sam");
+    let alex = start(&alex_dir);
+    {
+        let sam = start(&sam_dir);
+        pair(&alex, &sam);
+        sam.shutdown();
+    }
+    ok(&alex, propose("While Sam was away"));
+    let sam = start_with(&sam_dir, |o| o.auto_connect = false);
+    ok(
+        &sam,
+        Command::Act(Action::Appreciate {
+            text: "thanks".into(),
+        }),
+    );
+    let started = std::time::Instant::now();
+    let report = match call(&sam, Command::SyncOnce) {
+        trellis_net::Event::SyncFinished { report, .. } => report,
+        other => panic!("sync failed: {other:?}"),
+    };
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    assert!(report.in_sync, "{report:?}");
+    assert_eq!(report.sent_changes, 1);
+    assert_eq!(report.received_changes, 1);
+    assert_eq!(report.verified, 1);
+    assert_eq!(report.rejected, 0);
+    let s = wait_until(&sam, "Sam's status is honest", |s| {
+        s.status
+            .as_ref()
+            .and_then(|st| st.couple.as_ref())
+            .is_some_and(|c| c.not_yet_with_partner == 0)
+    });
+    assert!(agreement_status(&s, "While Sam was away").is_some());
+    wait_until(&alex, "Alex has Sam's change", |s| {
+        s.view.as_ref().is_some_and(|v| v.appreciations.len() == 1)
+    });
+}

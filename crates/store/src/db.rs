@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use redb::{
-    Database, DatabaseError, ReadableDatabase, ReadableTable, ReadableTableMetadata,
-    TableDefinition, WriteTransaction,
+    Builder, ConcurrencyMode, Database, DatabaseError, ReadOnlyDatabase, ReadTransaction,
+    ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction,
 };
 use trellis_core::{ChangeHash, ChangeSignature, SignedChange};
 
@@ -33,10 +33,33 @@ pub struct Stored {
     pub log: Vec<Vec<u8>>,
 }
 
+/// One process writes (the window or `trellis serve`); others may read at the same time.
+const MODE: ConcurrencyMode = ConcurrencyMode::SingleWriter;
+
+enum Handle {
+    Writer(Database),
+    Reader(ReadOnlyDatabase),
+}
+
+impl std::fmt::Debug for Handle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Handle::Writer(_) => "Writer",
+            Handle::Reader(_) => "Reader",
+        })
+    }
+}
+
 #[derive(Debug)]
 pub struct DocumentDb {
-    db: Database,
+    db: Handle,
     path: PathBuf,
+}
+
+fn builder() -> Builder {
+    let mut b = Builder::new();
+    b.set_concurrency_mode(MODE);
+    b
 }
 
 fn open_error(path: &Path, e: DatabaseError) -> StoreError {
@@ -57,10 +80,10 @@ impl DocumentDb {
         if path.exists() {
             return Err(StoreError::AlreadyInitialized(path.to_path_buf()));
         }
-        let db = Database::create(path).map_err(|e| open_error(path, e))?;
+        let db = builder().create(path).map_err(|e| open_error(path, e))?;
         set_private(path);
         let me = Self {
-            db,
+            db: Handle::Writer(db),
             path: path.to_path_buf(),
         };
         me.write(|tx| {
@@ -83,11 +106,41 @@ impl DocumentDb {
                 "the file is missing although the profile's keys exist",
             ));
         }
-        let db = Database::open(path).map_err(|e| open_error(path, e))?;
+        let db = builder().open(path).map_err(|e| open_error(path, e))?;
         Ok(Self {
-            db,
+            db: Handle::Writer(db),
             path: path.to_path_buf(),
         })
+    }
+
+    /// Opens the store only for reading, beside a running writer.
+    pub fn open_read_only(path: &Path) -> Result<Self, StoreError> {
+        if !path.exists() {
+            return Err(StoreError::corrupt(
+                path,
+                "the file is missing although the profile's keys exist",
+            ));
+        }
+        let db = builder()
+            .open_read_only(path)
+            .map_err(|e| open_error(path, e))?;
+        Ok(Self {
+            db: Handle::Reader(db),
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// True when this handle cannot write (another process has the profile open).
+    pub fn is_read_only(&self) -> bool {
+        matches!(self.db, Handle::Reader(_))
+    }
+
+    fn begin_read(&self) -> Result<ReadTransaction, StoreError> {
+        match &self.db {
+            Handle::Writer(db) => db.begin_read(),
+            Handle::Reader(db) => db.begin_read(),
+        }
+        .map_err(|e| self.read_err(e))
     }
 
     pub fn path(&self) -> &Path {
@@ -103,8 +156,10 @@ impl DocumentDb {
     where
         F: FnOnce(&WriteTransaction) -> Result<(), redb::Error>,
     {
-        let tx = self
-            .db
+        let Handle::Writer(db) = &self.db else {
+            return Err(StoreError::ReadOnly(self.path.clone()));
+        };
+        let tx = db
             .begin_write()
             .map_err(|e| StoreError::write(&self.path, e))?;
         f(&tx).map_err(|e| StoreError::write(&self.path, e))?;
@@ -112,7 +167,7 @@ impl DocumentDb {
     }
 
     pub fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let tx = self.db.begin_read().map_err(|e| self.read_err(e))?;
+        let tx = self.begin_read()?;
         let table = tx.open_table(META).map_err(|e| self.read_err(e))?;
         let value = table.get(key).map_err(|e| self.read_err(e))?;
         Ok(value.map(|v| v.value().to_vec()))
@@ -167,7 +222,7 @@ impl DocumentDb {
     }
 
     pub fn load(&self) -> Result<Stored, StoreError> {
-        let tx = self.db.begin_read().map_err(|e| self.read_err(e))?;
+        let tx = self.begin_read()?;
         let snapshot = tx
             .open_table(SNAPSHOT)
             .map_err(|e| self.read_err(e))?
@@ -184,13 +239,13 @@ impl DocumentDb {
     }
 
     pub fn log_len(&self) -> Result<u64, StoreError> {
-        let tx = self.db.begin_read().map_err(|e| self.read_err(e))?;
+        let tx = self.begin_read()?;
         let table = tx.open_table(LOG).map_err(|e| self.read_err(e))?;
         table.len().map_err(|e| self.read_err(e))
     }
 
     pub fn signature(&self, hash: &ChangeHash) -> Result<Option<ChangeSignature>, StoreError> {
-        let tx = self.db.begin_read().map_err(|e| self.read_err(e))?;
+        let tx = self.begin_read()?;
         let table = tx.open_table(SIGNATURES).map_err(|e| self.read_err(e))?;
         let value = table.get(hash.0.as_slice()).map_err(|e| self.read_err(e))?;
         match value {
@@ -206,7 +261,7 @@ impl DocumentDb {
         &self,
         hashes: impl IntoIterator<Item = ChangeHash>,
     ) -> Result<Vec<(ChangeHash, Option<ChangeSignature>)>, StoreError> {
-        let tx = self.db.begin_read().map_err(|e| self.read_err(e))?;
+        let tx = self.begin_read()?;
         let table = tx.open_table(SIGNATURES).map_err(|e| self.read_err(e))?;
         let mut out = Vec::new();
         for hash in hashes {
@@ -220,7 +275,7 @@ impl DocumentDb {
     }
 
     pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
-        let tx = self.db.begin_read().map_err(|e| self.read_err(e))?;
+        let tx = self.begin_read()?;
         let table = tx.open_table(SETTINGS).map_err(|e| self.read_err(e))?;
         let value = table.get(key).map_err(|e| self.read_err(e))?;
         Ok(value.map(|v| v.value().to_string()))
@@ -234,7 +289,7 @@ impl DocumentDb {
     }
 
     pub fn sync_state(&self, peer: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let tx = self.db.begin_read().map_err(|e| self.read_err(e))?;
+        let tx = self.begin_read()?;
         let table = tx.open_table(SYNC_STATE).map_err(|e| self.read_err(e))?;
         let value = table.get(peer).map_err(|e| self.read_err(e))?;
         Ok(value.map(|v| v.value().to_vec()))

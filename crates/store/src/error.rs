@@ -16,6 +16,10 @@ pub enum StoreError {
     )]
     Busy(PathBuf),
     #[error(
+        "Trellis is running on this profile ({0}), so this command can only read; make the change in the app, or stop it first"
+    )]
+    ReadOnly(PathBuf),
+    #[error(
         "{path} could not be read: {detail}. Nothing was changed or overwritten. Restore this file from a backup, or move it aside to start a new profile"
     )]
     Corrupt { path: PathBuf, detail: String },

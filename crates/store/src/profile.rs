@@ -118,13 +118,34 @@ impl Profile {
 
     /// Opens an existing profile and loads its document.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        Self::open_with(dir, DocumentDb::open)
+    }
+
+    /// Opens the profile to write if possible, or only to read when Trellis is running on it
+    /// elsewhere (the window, `trellis serve`).
+    pub fn open_for_reading(dir: &Path) -> Result<Self, StoreError> {
+        match Self::open(dir) {
+            Err(StoreError::Busy(_)) => Self::open_with(dir, DocumentDb::open_read_only),
+            other => other,
+        }
+    }
+
+    /// True when another process holds the profile and this one can only read.
+    pub fn is_read_only(&self) -> bool {
+        self.db.is_read_only()
+    }
+
+    fn open_with(
+        dir: &Path,
+        open_db: fn(&Path) -> Result<DocumentDb, StoreError>,
+    ) -> Result<Self, StoreError> {
         let paths = ProfilePaths::new(dir);
         if !paths.identity_key().exists() {
             return Err(StoreError::NotInitialized(paths.dir.clone()));
         }
         let seed = read_key(&paths.identity_key())?;
         let device = read_key(&paths.device_key())?;
-        let db = DocumentDb::open(&paths.document_db())?;
+        let db = open_db(&paths.document_db())?;
         let name = db.meta_string(meta::NAME)?.unwrap_or_else(|| "me".into());
         let mut profile = Self {
             paths,

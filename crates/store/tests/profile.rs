@@ -208,3 +208,20 @@ fn a_bundle_from_another_couple_or_from_myself_is_refused() {
     assert_eq!(v.attention.last().map(|a| a.record()), Some(None));
     let _ = Who::Me;
 }
+
+#[test]
+fn a_second_process_may_read_while_the_app_writes() {
+    let (tmp, mut alex, _sam) = couple();
+    propose(&mut alex, "Visible to readers", now(3));
+    let reader = Profile::open_for_reading(&tmp.path().join("alex")).unwrap();
+    assert!(reader.is_read_only());
+    let v = reader.view(now(4)).unwrap();
+    assert_eq!(v.agreements.len(), 1);
+    let mut reader = reader;
+    let err = reader
+        .act(&Action::Appreciate { text: "hi".into() }, now(5))
+        .unwrap_err();
+    assert!(matches!(err, StoreError::ReadOnly(_)), "{err}");
+    // The writer is unaffected.
+    propose(&mut alex, "Still writing", now(6));
+}
