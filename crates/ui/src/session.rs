@@ -320,3 +320,40 @@ impl Session {
         self.node.shutdown();
     }
 }
+
+/// What tests and the binary may look at.
+impl Session {
+    /// The node's handle (to send commands directly).
+    pub fn node(&self) -> &NodeHandle {
+        &self.node
+    }
+
+    /// The latest snapshot the window drew.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.snap.clone()
+    }
+
+    pub fn screen(&self) -> Screen {
+        self.screen
+    }
+
+    /// Switches to `screen`, as the navigation does.
+    pub fn go(&mut self, screen: Screen) {
+        crate::screens::shell::go(self, screen);
+    }
+
+    /// The journal entries the window has loaded (newest first).
+    pub fn journal_texts(&self) -> Vec<String> {
+        self.journal.entries.iter().map(|e| e.text.clone()).collect()
+    }
+
+    /// The appreciation being typed.
+    pub fn appreciation_draft(&self) -> &str {
+        &self.drafts.appreciation
+    }
+
+    /// Actions sent and not yet confirmed.
+    pub fn in_flight(&self) -> usize {
+        self.pending.len() + self.journal.pending.len()
+    }
+}

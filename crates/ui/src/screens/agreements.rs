@@ -76,7 +76,7 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
 
 fn propose(ui: &mut Ui, s: &mut Session) {
     if !s.drafts.proposal.open {
-        if ui.button("＋ Propose an agreement").clicked() {
+        if ui.button("+ Propose an agreement").clicked() {
             s.drafts.proposal.open = true;
         }
         return;
@@ -85,7 +85,7 @@ fn propose(ui: &mut Ui, s: &mut Session) {
     widgets::card(ui, |ui| {
         ui.label(RichText::new("Propose an agreement").size(18.0).strong());
         ui.horizontal(|ui| {
-            ui.label("Start from an example:");
+            let l = ui.label("Start from an example:");
             egui::ComboBox::from_id_salt("template")
                 .selected_text("choose…")
                 .show_ui(ui, |ui| {
@@ -101,7 +101,9 @@ fn propose(ui: &mut Ui, s: &mut Session) {
                             f.if_crossed = t.if_crossed;
                         }
                     }
-                });
+                })
+                .response
+                .labelled_by(l.id);
         });
         let f = &mut s.drafts.proposal;
         let r1 = widgets::field(ui, "Title", &mut f.title, "Phones at dinner");

@@ -94,7 +94,7 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
                     trellis_core::Who::Me => ("You".to_string(), p.me),
                     trellis_core::Who::Partner => (view.partner.name.clone(), p.partner),
                 };
-                ui.label(RichText::new("♥").color(color));
+                ui.label(RichText::new("•").color(color).strong());
                 ui.label(RichText::new(&a.text));
                 widgets::note(
                     ui,

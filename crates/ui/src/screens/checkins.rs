@@ -169,7 +169,7 @@ fn checkin_card(ui: &mut Ui, s: &mut Session, view: &View, c: &CheckInView) {
         widgets::note(ui, &facts.join(" · "));
         for r in &c.replies {
             ui.horizontal_wrapped(|ui| {
-                ui.label(RichText::new("↳").color(p.muted));
+                ui.add_space(16.0);
                 ui.label(RichText::new(widgets::name_of(view, r.author)).strong());
                 ui.label(&r.text);
             });

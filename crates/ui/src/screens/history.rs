@@ -60,9 +60,9 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
                 ui.horizontal(|ui| {
                     ui.set_height(row_height);
                     let (mark, color) = if e.verified {
-                        ("✔ verified", p.accent)
+                        ("verified", p.accent)
                     } else {
-                        ("⚠ not verified", p.problem)
+                        ("NOT verified", p.problem)
                     };
                     ui.label(RichText::new(mark).color(color).small());
                     ui.label(

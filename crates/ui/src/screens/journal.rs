@@ -11,7 +11,7 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
     let p = palette(ui);
     widgets::heading(ui, "My private journal", "");
     widgets::tinted(ui, p.private_soft, |ui| {
-        ui.label(RichText::new("🔒 Private: only on this computer").strong());
+        ui.label(RichText::new("Private: only on this computer").strong());
         ui.label("What you write here is never shared, never synced and never exported — not to your partner, not to a therapist's export, not in a bundle. It lives in its own file that the sharing part of Trellis cannot open.");
     });
     if let Some(problem) = s.journal.problem.clone() {

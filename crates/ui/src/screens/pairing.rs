@@ -26,7 +26,7 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
     }
     ui.columns(2, |cols| {
         widgets::card(&mut cols[0], |ui| {
-            ui.label(RichText::new("Start our space").size(18.0).strong());
+            ui.label(RichText::new("I'll start our space").size(18.0).strong());
             ui.label("Show a one-time code (and a QR code) for your partner to join with. It works once, for ten minutes.");
             ui.add_space(6.0);
             let busy = s.pairing.invite_request.is_some();
@@ -38,7 +38,7 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
             }
         });
         widgets::card(&mut cols[1], |ui| {
-            ui.label(RichText::new("Join my partner").size(18.0).strong());
+            ui.label(RichText::new("My partner has a code").size(18.0).strong());
             ui.label("Paste the code your partner's screen shows.");
             let r = widgets::area(
                 ui,
@@ -66,7 +66,7 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         widgets::note(ui, &format!("The last invite was closed ({reason})."));
     }
     widgets::tinted(ui, p.accent_soft, |ui| {
-        ui.label("No network between you? Each of you can still use Trellis alone, and exchange signed bundle files later from Settings → Bundles, or with `trellis bundle` on the command line.");
+        ui.label("No network between you? Each of you can still use Trellis alone, and exchange signed bundle files later from Settings, under Bundles, or with `trellis bundle` on the command line.");
     });
 }
 

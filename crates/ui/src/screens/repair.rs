@@ -48,7 +48,7 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
 fn open_form(ui: &mut Ui, s: &mut Session, view: &View) {
     if !s.drafts.repair.open {
         if ui
-            .button("＋ Open a repair")
+            .button("+ Open a repair")
             .on_hover_text("For the one who was hurt: say what happened and how it landed")
             .clicked()
         {
@@ -196,8 +196,8 @@ fn commitment(ui: &mut Ui, s: &mut Session, view: &View, c: &CommitmentView) {
                         Some((note, _)) => {
                             let who = widgets::name_of(view, other(c.owner));
                             let seen = match note {
-                                Some(n) => format!("✓ {who} saw it: {n}"),
-                                None => format!("✓ {who} saw it"),
+                                Some(n) => format!("{who} saw it: {n}"),
+                                None => format!("{who} saw it"),
                             };
                             ui.label(RichText::new(seen).color(p.accent));
                         }
@@ -286,7 +286,7 @@ fn report_form(ui: &mut Ui, s: &mut Session, c: &CommitmentView) {
 
 fn commit_form(ui: &mut Ui, s: &mut Session, r: &RepairView) {
     if !s.t.commitment_open.contains(&r.id) && !s.drafts.commitments.contains_key(&r.id) {
-        if ui.button("＋ Add a commitment of mine").clicked() {
+        if ui.button("+ Add a commitment of mine").clicked() {
             s.t.commitment_open.insert(r.id.clone());
             s.drafts.commitments.entry(r.id.clone()).or_default();
         }

@@ -120,7 +120,7 @@ fn profile(ui: &mut Ui, s: &mut Session) {
                 ui.label(format!("Safety number with {}:", c.partner_name));
                 ui.label(RichText::new(&c.safety_number).monospace().strong());
                 if c.safety_number_checked {
-                    widgets::note(ui, "compared together ✓");
+                    widgets::note(ui, "compared together");
                 }
             });
             if !c.safety_number_checked {

@@ -130,7 +130,7 @@ pub(crate) fn go(s: &mut Session, screen: Screen) {
 fn top_bar(ui: &mut Ui, s: &mut Session, paired: bool) {
     let p = palette(ui);
     ui.horizontal(|ui| {
-        ui.label(RichText::new("🌿 Trellis").size(20.0).strong().color(p.accent));
+        ui.label(RichText::new("Trellis").size(20.0).strong().color(p.accent));
         if let Some(v) = &s.snap.view {
             ui.label(
                 RichText::new(format!("{} & {}", v.me.name, v.partner.name)).color(p.muted),
@@ -165,14 +165,14 @@ fn top_bar(ui: &mut Ui, s: &mut Session, paired: bool) {
                     .color(p.calm_blue),
                 );
             } else if ui
-                .button("⏸ I need a pause")
+                .button("I need a pause")
                 .on_hover_text("Take a time-out with a return time (Ctrl+P)")
                 .clicked()
             {
                 s.t.pause_open = true;
             }
             if ui
-                .button("♥ Appreciate")
+                .button("Appreciate")
                 .on_hover_text("Say thank you in one line (Ctrl+K)")
                 .clicked()
             {

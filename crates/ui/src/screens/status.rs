@@ -42,8 +42,13 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
     let p = palette(ui);
     ui.horizontal_wrapped(|ui| {
         let connected = s.snap.network.connected;
-        let dot = if connected { "●" } else { "○" };
-        ui.label(RichText::new(dot).color(if connected { p.accent } else { p.muted }));
+        let (rect, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
+        if connected {
+            ui.painter().circle_filled(rect.center(), 5.0, p.accent);
+        } else {
+            ui.painter()
+                .circle_stroke(rect.center(), 4.5, egui::Stroke::new(1.5, p.muted));
+        }
         let line = sentences(&s.snap).join(" · ");
         ui.label(RichText::new(line).color(p.muted));
         if let Some((done, total)) = s.snap.network.progress {
@@ -62,12 +67,12 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
             ui.label(RichText::new("Saving…").color(p.calm_blue));
         }
         if let Some(problem) = &s.snap.network.problem {
-            ui.label(RichText::new(format!("⚠ {problem}")).color(p.problem));
+            ui.label(RichText::new(format!("Problem: {problem}")).color(p.problem));
         }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             ui.label(RichText::new(s.snap.network.mode.label()).small().color(p.muted));
             if let Some(done) = &s.last_done {
-                ui.label(RichText::new(format!("✓ {done}")).small().color(p.accent));
+                ui.label(RichText::new(format!("Done: {done}")).small().color(p.accent));
             }
         });
     });

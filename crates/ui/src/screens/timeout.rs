@@ -23,7 +23,7 @@ pub(crate) fn banner(ui: &mut Ui, s: &mut Session) {
                 Who::Partner => format!("{} is", view.partner.name),
             };
             let mut line = format!(
-                "⏸ {who} taking a pause — back at {}",
+                "{who} taking a pause — back at {}",
                 crate::clock::clock_time(t.back_at)
             );
             if let Some(n) = &t.note {

@@ -48,7 +48,7 @@ pub(crate) fn show(ui: &mut Ui, app: &mut TrellisApp) {
     let mut start = None;
     centered(ui, |ui| {
         let p = palette(ui);
-        ui.label(RichText::new("🌿").size(40.0));
+        
         ui.heading("Welcome to Trellis");
         ui.label(
             "A quiet place for the two of you to rebuild trust: your agreements, check-ins \

@@ -1,0 +1,61 @@
+//! Screenshots of the main screens with the demo's example data, rendered on the CPU:
+//! `cargo test -p trellis-ui --test window -- --ignored screenshots`
+//! writes docs/screenshots/*.png.
+
+use std::path::PathBuf;
+
+use egui_kittest::kittest::Queryable;
+use trellis_ui::Screen;
+
+use crate::support::*;
+
+fn out_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots")
+}
+
+fn save(h: &mut App<'_>, name: &str) {
+    h.run();
+    let image = h.render().expect("a CPU renderer");
+    let path = out_dir().join(format!("{name}.png"));
+    image.save(&path).expect("the screenshot is written");
+}
+
+#[test]
+#[ignore = "writes docs/screenshots; run on purpose"]
+fn screenshots() {
+    std::fs::create_dir_all(out_dir()).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = trellis_ui::prepare_demo(tmp.path()).unwrap();
+    let mut alex = open(&a);
+    let mut sam = open(&b);
+    wait(&mut alex, "Alex's window", |h| {
+        h.state().session().is_some_and(|s| s.snapshot().view.is_some())
+    });
+    wait(&mut sam, "Sam's window", |h| {
+        h.state().session().is_some_and(|s| s.snapshot().view.is_some())
+    });
+    connected(&mut alex, &mut sam);
+    save(&mut alex, "today");
+    for (screen, name) in [
+        (Screen::Agreements, "agreements"),
+        (Screen::CheckIns, "checkins"),
+        (Screen::Repair, "repair"),
+        (Screen::Progress, "progress"),
+        (Screen::History, "history"),
+        (Screen::Journal, "journal"),
+        (Screen::Settings, "settings"),
+    ] {
+        go(&mut alex, screen);
+        if screen == Screen::History {
+            wait_label_contains(&mut alex, "every signature verified");
+        }
+        save(&mut alex, name);
+    }
+    go(&mut sam, Screen::Agreements);
+    save(&mut sam, "agreements-sam");
+    let _ = sam.query_by_label("Today");
+    // First run, in a fresh folder.
+    let mut fresh = open(&tmp.path().join("new"));
+    wait(&mut fresh, "the welcome", |h| h.state().phase_name() == "welcome");
+    save(&mut fresh, "welcome");
+}

@@ -1,0 +1,367 @@
+//! The window's main flows, driven like a person would (by role and label), against real
+//! nodes on loopback. No GPU and no display server needed.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed step should panic loudly
+
+#[path = "support/screenshots.rs"]
+mod screenshots;
+mod support;
+
+use egui::Role;
+use egui_kittest::kittest::Queryable;
+use support::*;
+use trellis_core::view::AgreementStatus;
+use trellis_net::Command;
+use trellis_ui::Screen;
+
+#[test]
+fn first_run_then_pairing_with_an_invite_and_the_safety_number() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut alex = open(&tmp.path().join("alex"));
+    let mut sam = open(&tmp.path().join("sam"));
+
+    // First run: a name, then "Continue" creates the profile off the window's thread.
+    for (h, name) in [(&mut alex, "Alex"), (&mut sam, "Sam")] {
+        wait(h, "the welcome screen", |h| h.state().phase_name() == "welcome");
+        assert!(h.query_by_label("Welcome to Trellis").is_some());
+        type_into(h, "Your name", name);
+        click(h, "Continue");
+        wait(h, "the pairing screen", |h| {
+            h.state().session().is_some_and(|s| s.snapshot().network.listening)
+        });
+        wait_label(h, "Join my partner");
+    }
+
+    // Alex starts the space: the invite as text and as a QR code.
+    alex.get_by_role_and_label(Role::Button, "Start our space").click();
+    wait_label_contains(&mut alex, "waiting for your partner to join");
+    assert!(alex.query_by_label("QR code of the invite code").is_some());
+    let code = snap(&alex).network.invite.clone().expect("an open invite").0;
+    assert!(code.starts_with("TRELLIS-"));
+
+    // Sam pastes it.
+    type_into(&mut sam, "Invite code", &code);
+    sam.get_by_role_and_label(Role::Button, "Join my partner").click();
+    sam.run();
+
+    // Both see the same safety number and confirm it.
+    let mut numbers = Vec::new();
+    for h in [&mut alex, &mut sam] {
+        wait_label(h, "We compared these — they match");
+        let number = snap(h)
+            .status
+            .as_ref()
+            .and_then(|s| s.couple.as_ref())
+            .map(|c| c.safety_number.clone())
+            .unwrap();
+        assert!(h.query_by_label(&number).is_some(), "the number is on screen");
+        numbers.push(number);
+        click(h, "We compared these — they match");
+        wait(h, "the practice to open", |h| {
+            h.query_by_role_and_label(Role::Button, "Agreements").is_some()
+        });
+    }
+    assert_eq!(numbers[0], numbers[1]);
+    assert!(alex.query_by_label_contains("Connected to Sam's device now").is_some() || {
+        wait_label_contains(&mut alex, "Connected to Sam's device now");
+        true
+    });
+}
+
+#[test]
+fn an_agreement_proposed_in_one_window_is_accepted_in_the_other() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut alex, mut sam) = open_pair(tmp.path());
+
+    go(&mut alex, Screen::Agreements);
+    assert!(alex.query_by_label("No agreements yet").is_some(), "a friendly empty state");
+    click(&mut alex, "+ Propose an agreement");
+    type_into(&mut alex, "Title", "Phones at dinner");
+    type_into(&mut alex, "Wording", "Phones stay in another room while we eat.");
+    alex.get_by_role_and_label(Role::Button, "Propose").click();
+    alex.run();
+    wait_label(&mut alex, "proposed");
+    wait_label_contains(&mut alex, "Waiting for Sam's yes");
+
+    // It arrives in Sam's window by itself and can be accepted there.
+    go(&mut sam, Screen::Agreements);
+    wait_label(&mut sam, "Say yes to this wording");
+    assert!(sam.query_by_label("Phones stay in another room while we eat.").is_some());
+    click(&mut sam, "Say yes to this wording");
+    wait_label(&mut sam, "in force");
+    wait_label(&mut alex, "in force");
+    let view = snap(&alex).view.clone().unwrap();
+    assert_eq!(view.agreements[0].status, AgreementStatus::InForce);
+    // Every version readable, with who wrote it.
+    alex.get_by_label_contains("Every version (1)").click();
+    alex.run();
+    assert!(alex.query_all_by_label_contains("by You").count() >= 1);
+    sam.get_by_label_contains("Every version (1)").click();
+    sam.run();
+    assert!(sam.query_all_by_label_contains("by Alex").count() >= 1);
+}
+
+#[test]
+fn a_partners_check_in_stays_folded_until_mine_is_in() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut alex, mut sam) = open_pair(tmp.path());
+
+    go(&mut sam, Screen::CheckIns);
+    type_into(&mut sam, "I feel …", "quietly hopeful");
+    type_into(&mut sam, "… when …", "we walk after dinner");
+    click(&mut sam, "Save my check-in");
+    settle(&mut sam);
+    assert_eq!(
+        sam.get_by_label("I feel …").value().unwrap_or_default(),
+        "",
+        "the form is cleared once the node confirmed it"
+    );
+
+    go(&mut alex, Screen::CheckIns);
+    wait_label(&mut alex, "Show Sam's check-in anyway");
+    assert!(alex.query_by_label_contains("It is not a secret").is_some());
+    assert!(alex.query_by_label_contains("quietly hopeful").is_none(), "folded");
+    click(&mut alex, "Show Sam's check-in anyway");
+    assert!(alex.query_by_label_contains("quietly hopeful").is_some());
+
+    // Writing mine (saved with Ctrl+Enter) unfolds it for good, and I can answer.
+    type_into(&mut alex, "I feel …", "tired but close");
+    alex.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
+    alex.run();
+    settle(&mut alex);
+    assert!(snap(&alex).view.as_ref().unwrap().checkins.iter().all(|c| !c.folded));
+    click(&mut alex, "I hear you");
+    wait_label_contains(&mut sam, "I hear you");
+}
+
+#[test]
+fn a_repair_goes_from_naming_to_acknowledgement_to_follow_through_and_closes_with_both() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut alex, mut sam) = open_pair(tmp.path());
+
+    // Sam was hurt: step 1.
+    go(&mut sam, Screen::Repair);
+    click(&mut sam, "+ Open a repair");
+    type_into(&mut sam, "What happened", "You read my messages.");
+    type_into(&mut sam, "How it landed for me", "I felt watched.");
+    click(&mut sam, "Open this repair");
+    settle(&mut sam);
+
+    // Alex acknowledges it in their own words: step 2.
+    go(&mut alex, Screen::Repair);
+    wait_label(&mut alex, "You read my messages.");
+    type_into(&mut alex, "I understand that…", "I went through your phone without asking.");
+    type_into(&mut alex, "I regret…", "I am sorry I did that.");
+    click(&mut alex, "Acknowledge");
+    settle(&mut alex);
+    wait_label(&mut sam, "Alex acknowledged it");
+
+    // A concrete commitment and its follow-through: step 3.
+    click(&mut alex, "+ Add a commitment of mine");
+    type_into(&mut alex, "I commit to…", "Ask before I look");
+    click(&mut alex, "Commit");
+    settle(&mut alex);
+    type_into(&mut alex, "Note", "Asked before borrowing your laptop");
+    click(&mut alex, "Add to the log");
+    settle(&mut alex);
+
+    wait_label(&mut sam, "I saw it");
+    click(&mut sam, "I saw it");
+    wait_label(&mut alex, "Sam saw it");
+
+    // Closing needs both.
+    click(&mut sam, "This feels complete to me");
+    wait_label_contains(&mut alex, "Sam feels this repair is complete.");
+    assert!(!snap(&alex).view.as_ref().unwrap().repairs[0].closed);
+    click(&mut alex, "This feels complete to me");
+    wait(&mut alex, "the repair to close", |h| {
+        snap(h).view.as_ref().unwrap().repairs[0].closed
+    });
+}
+
+#[test]
+fn a_time_out_carries_its_return_time_to_the_partner() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut alex, mut sam) = open_pair(tmp.path());
+    alex.get_by_role_and_label(Role::Button, "I need a pause").click();
+    alex.run();
+    wait_label_contains(&mut alex, "I need a pause, I'll be back at");
+    alex.get_by_role_and_label(Role::Button, "30 minutes").click();
+    alex.run();
+    type_into(&mut alex, "A word for your partner (optional)", "a walk round the block");
+    click(&mut alex, "Start my pause");
+    wait_label_contains(&mut alex, "You are on a pause until");
+    wait_label_contains(&mut sam, "Alex is taking a pause — back at");
+    assert!(sam.query_by_label_contains("a walk round the block").is_some());
+    click(&mut alex, "I'm back");
+    wait(&mut sam, "the pause to end", |h| {
+        h.query_by_label_contains("Alex is taking a pause").is_none()
+    });
+    // Ctrl+P opens it from any screen.
+    go(&mut alex, Screen::Progress);
+    alex.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::P);
+    alex.run();
+    assert!(alex.query_by_label("Start my pause").is_some());
+}
+
+#[test]
+fn the_journal_never_leaves_the_device() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut alex, mut sam) = open_pair(tmp.path());
+    let secret = "JOURNAL-MARKER-7f3a9";
+    let trigger = "TRIGGER-MARKER-51c2";
+    let shared = "SHARED-MARKER-b8e4";
+
+    go(&mut alex, Screen::Journal);
+    assert!(alex.query_by_label_contains("never shared, never synced").is_some());
+    type_into(&mut alex, "Journal entry", secret);
+    click(&mut alex, "Keep in my journal");
+    wait_label(&mut alex, secret);
+    type_into(&mut alex, "A trigger", trigger);
+    click(&mut alex, "Add trigger");
+    wait_label_contains(&mut alex, trigger);
+    go(&mut alex, Screen::Today);
+    // A shared appreciation, as a control: that one must travel.
+    type_into(&mut alex, "Appreciation", shared);
+    click(&mut alex, "Send appreciation");
+    settle(&mut alex);
+    wait(&mut sam, "Sam to receive the appreciation", |h| {
+        snap(h).view.as_ref().unwrap().appreciations.iter().any(|a| a.text == shared)
+    });
+
+    // Exports through the node: a bundle of everything and a Markdown file.
+    let bundle = tmp.path().join("all.trellis");
+    let md = tmp.path().join("export.md");
+    let node = session(&alex).node();
+    call(node, Command::ExportBundle { path: bundle.clone(), all: true });
+    call(
+        node,
+        Command::ExportMarkdown {
+            path: md.clone(),
+            options: trellis_core::export::ExportOptions {
+                sections: trellis_core::export::Section::ALL.to_vec(),
+                since: None,
+                until: None,
+                now: trellis_core::Moment::new(i64::MAX / 4, 0),
+            },
+        },
+    );
+    let md = std::fs::read_to_string(&md).unwrap();
+    assert!(md.contains(shared) && !md.contains(secret) && !md.contains(trigger));
+    let bundle = std::fs::read(&bundle).unwrap();
+    assert!(contains(&bundle, shared), "the control is found in the bundle");
+    assert!(!contains(&bundle, secret) && !contains(&bundle, trigger));
+
+    // Everything that reached Sam's device, on disk and in the view.
+    drop(sam);
+    let sam_files = all_bytes(&tmp.path().join("sam"));
+    assert!(contains(&sam_files, shared), "the control reached Sam's store");
+    assert!(!contains(&sam_files, secret) && !contains(&sam_files, trigger));
+}
+
+#[test]
+fn two_versions_written_apart_are_shown_side_by_side_and_settled_together() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = paired_profiles(tmp.path());
+    // An agreement in force, then each revises it while apart (no network at all).
+    let now = trellis_core::Moment::new(1_795_000_000_000, 0);
+    let id = {
+        let mut alex = trellis_store::Profile::open(&a).unwrap();
+        let c = alex
+            .act(
+                &trellis_core::Action::ProposeAgreement(trellis_core::AgreementDraft {
+                    title: "Evenings".into(),
+                    category: trellis_core::schema::Category::TimeAndSpace,
+                    wording: "One evening a week each, alone.".into(),
+                    if_crossed: None,
+                    review_on: None,
+                }),
+                now,
+            )
+            .unwrap();
+        let (bundle, _) = alex.export_bundle(true, now).unwrap();
+        let mut sam = trellis_store::Profile::open(&b).unwrap();
+        sam.import_bundle(&bundle, now).unwrap();
+        c.record
+    };
+    for (dir, wording) in [(&a, "Two evenings a week each."), (&b, "One evening a week, told a day ahead.")] {
+        let mut p = trellis_store::Profile::open(dir).unwrap();
+        p.act(
+            &trellis_core::Action::ReviseAgreement {
+                agreement: id.clone(),
+                draft: trellis_core::RevisionDraft {
+                    wording: Some(wording.into()),
+                    ..Default::default()
+                },
+            },
+            now.plus_minutes(5),
+        )
+        .unwrap();
+    }
+
+    let mut alex = open(&a);
+    let mut sam = open(&b);
+    wait(&mut alex, "Alex's window", |h| h.state().session().is_some());
+    wait(&mut sam, "Sam's window", |h| h.state().session().is_some());
+    connected(&mut alex, &mut sam);
+    go(&mut alex, Screen::Agreements);
+    wait_label(&mut alex, "needs a conversation");
+    assert!(alex.query_by_label("Talk about it together").is_some());
+    assert!(alex.query_by_label("Your version").is_some());
+    assert!(alex.query_by_label("Sam's version").is_some());
+    assert!(alex.query_by_label("Two evenings a week each.").is_some());
+    assert!(alex.query_by_label("One evening a week, told a day ahead.").is_some());
+
+    // They talk, and settle on Sam's wording.
+    click(&mut alex, "Keep Sam's wording");
+    wait_label(&mut alex, "proposed");
+    go(&mut sam, Screen::Agreements);
+    wait_label(&mut sam, "Say yes to this wording");
+    click(&mut sam, "Say yes to this wording");
+    wait_label(&mut alex, "in force");
+    let view = snap(&alex).view.clone().unwrap();
+    let rev = view.agreements[0].current_revision().unwrap();
+    assert_eq!(rev.wording, "One evening a week, told a day ahead.");
+    assert_eq!(view.agreements[0].revisions.len(), 4, "no one's words were dropped");
+}
+
+#[test]
+fn typed_text_survives_a_sync_and_a_restart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut alex, mut sam) = open_pair(tmp.path());
+    type_into(&mut alex, "Appreciation", "Thank you for the flowers");
+
+    // Sam's change arrives while Alex is typing.
+    type_into(&mut sam, "Appreciation", "Thank you for listening");
+    click(&mut sam, "Send appreciation");
+    wait(&mut alex, "Sam's appreciation to arrive", |h| {
+        !snap(h).view.as_ref().unwrap().appreciations.is_empty()
+    });
+    assert_eq!(session(&alex).appreciation_draft(), "Thank you for the flowers");
+    assert_eq!(
+        alex.get_by_label("Appreciation").value().as_deref(),
+        Some("Thank you for the flowers")
+    );
+
+    // The draft is on disk; a new window on the same profile has it back.
+    let drafts = tmp.path().join("alex").join("window-drafts.json");
+    wait(&mut alex, "the drafts file", |_| {
+        std::fs::read_to_string(&drafts).is_ok_and(|t| t.contains("Thank you for the flowers"))
+    });
+    drop(alex);
+    let mut again = open(&tmp.path().join("alex"));
+    wait(&mut again, "the window to reopen", |h| h.state().session().is_some());
+    assert_eq!(session(&again).appreciation_draft(), "Thank you for the flowers");
+}
+
+#[test]
+fn history_shows_every_change_with_its_verified_mark() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut alex, _sam) = open_pair(tmp.path());
+    go(&mut alex, Screen::History);
+    wait_label_contains(&mut alex, "every signature verified");
+    assert!(alex.query_all_by_label("verified").count() >= 1);
+    go(&mut alex, Screen::Progress);
+    assert!(alex.query_by_label("Nothing to show yet").is_some());
+    go(&mut alex, Screen::Settings);
+    assert!(alex.query_by_label("Write the export").is_some());
+}
