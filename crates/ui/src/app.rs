@@ -18,7 +18,10 @@ pub(crate) enum Phase {
         creating: bool,
     },
     /// No profile yet: the first-run welcome.
-    Welcome { name: String, problem: Option<String> },
+    Welcome {
+        name: String,
+        problem: Option<String>,
+    },
     Open(Box<Session>),
     Failed(String),
 }

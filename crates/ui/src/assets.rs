@@ -62,7 +62,10 @@ mod tests {
     fn the_shipped_texts_parse() {
         let t = templates();
         assert!(t.len() >= 5);
-        assert!(t.iter().all(|t| !matches!(t.category, Category::Unknown(_))));
+        assert!(
+            t.iter()
+                .all(|t| !matches!(t.category, Category::Unknown(_)))
+        );
         assert!(!prompt_for(chrono::NaiveDate::MIN).is_empty());
         assert!(icon().is_some());
     }

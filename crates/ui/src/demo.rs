@@ -42,7 +42,11 @@ fn act(node: &NodeHandle, action: Action) -> Result<String, UiError> {
     }
 }
 
-fn wait(node: &NodeHandle, what: &str, cond: impl Fn(&Snapshot) -> bool) -> Result<Arc<Snapshot>, UiError> {
+fn wait(
+    node: &NodeHandle,
+    what: &str,
+    cond: impl Fn(&Snapshot) -> bool,
+) -> Result<Arc<Snapshot>, UiError> {
     let deadline = Instant::now() + WAIT;
     loop {
         let snap = node.snapshot();
@@ -67,13 +71,7 @@ fn settled(s: &Snapshot) -> bool {
         .is_some_and(|c| c.not_yet_with_partner == 0)
 }
 
-fn checkin(
-    feel: &str,
-    when: &str,
-    need: Need,
-    scales: (u8, u8, u8),
-    days_ago: i64,
-) -> Action {
+fn checkin(feel: &str, when: &str, need: Need, scales: (u8, u8, u8), days_ago: i64) -> Action {
     let today = crate::clock::now().today();
     Action::AddCheckIn(CheckInDraft {
         feel: feel.into(),
@@ -129,7 +127,9 @@ pub fn prepare_demo(root: &Path) -> Result<(PathBuf, PathBuf), UiError> {
         }),
     )?;
     wait(&sam, "Sam to receive the first agreement", |s| {
-        s.view.as_ref().is_some_and(|v| v.agreement(&phones).is_some())
+        s.view
+            .as_ref()
+            .is_some_and(|v| v.agreement(&phones).is_some())
     })?;
     act(
         &sam,
@@ -146,16 +146,58 @@ pub fn prepare_demo(root: &Path) -> Result<(PathBuf, PathBuf), UiError> {
         (7, (6, 5, 6), (5, 5, 6)),
         (2, (6, 6, 7), (6, 5, 7)),
     ];
+    let mut earlier = Vec::new();
     for (days, a, s) in history {
-        act(&alex, checkin("hopeful", "we cook together", Need::Support, a, days))?;
-        act(&sam, checkin("a little steadier", "you tell me things first", Need::Reassurance, s, days))?;
+        let from_alex = act(
+            &alex,
+            checkin("hopeful", "we cook together", Need::Support, a, days),
+        )?;
+        let from_sam = act(
+            &sam,
+            checkin(
+                "a little steadier",
+                "you tell me things first",
+                Need::Reassurance,
+                s,
+                days,
+            ),
+        )?;
+        earlier.push((from_alex, from_sam));
+    }
+    // Each answered the other's earlier check-ins: being heard is the point.
+    for (from_alex, from_sam) in earlier {
+        for (node, id, text) in [
+            (&alex, from_sam, "I hear you."),
+            (&sam, from_alex, "I hear you, and I'm glad."),
+        ] {
+            wait(node, "the check-in to arrive", |s| {
+                s.view
+                    .as_ref()
+                    .is_some_and(|v| v.checkins.iter().any(|c| c.id == id))
+            })?;
+            act(
+                node,
+                Action::ReplyToCheckIn {
+                    checkin: id,
+                    text: text.into(),
+                },
+            )?;
+        }
     }
     let alex_today = act(
         &alex,
-        checkin("tender and a bit nervous", "we talk about last spring", Need::Reassurance, (6, 6, 7), 0),
+        checkin(
+            "tender and a bit nervous",
+            "we talk about last spring",
+            Need::Reassurance,
+            (6, 6, 7),
+            0,
+        ),
     )?;
     wait(&sam, "Sam to receive Alex's check-in", |s| {
-        s.view.as_ref().is_some_and(|v| v.checkins.iter().any(|c| c.id == alex_today))
+        s.view
+            .as_ref()
+            .is_some_and(|v| v.checkins.iter().any(|c| c.id == alex_today))
     })?;
     act(
         &sam,
@@ -174,7 +216,9 @@ pub fn prepare_demo(root: &Path) -> Result<(PathBuf, PathBuf), UiError> {
         },
     )?;
     wait(&alex, "Alex to receive the repair", |s| {
-        s.view.as_ref().is_some_and(|v| v.repairs.iter().any(|r| r.id == repair))
+        s.view
+            .as_ref()
+            .is_some_and(|v| v.repairs.iter().any(|r| r.id == repair))
     })?;
     act(
         &alex,
@@ -220,11 +264,30 @@ pub fn prepare_demo(root: &Path) -> Result<(PathBuf, PathBuf), UiError> {
     )?;
 
     // Small moments.
-    act(&sam, Action::Appreciate { text: "Thank you for the tea when I came home late.".into() })?;
-    act(&alex, Action::Appreciate { text: "Thank you for telling me calmly how it felt.".into() })?;
+    act(
+        &sam,
+        Action::Appreciate {
+            text: "Thank you for the tea when I came home late.".into(),
+        },
+    )?;
+    act(
+        &alex,
+        Action::Appreciate {
+            text: "Thank you for telling me calmly how it felt.".into(),
+        },
+    )?;
     // Sam's check-in today: folded on Alex's side until Alex writes one for today? Alex has;
     // so it is open there — the fold rule shows on Sam's side for tomorrow's first check-in.
-    act(&sam, checkin("calmer than last week", "we keep small promises", Need::NothingRightNow, (6, 6, 7), 0))?;
+    act(
+        &sam,
+        checkin(
+            "calmer than last week",
+            "we keep small promises",
+            Need::NothingRightNow,
+            (6, 6, 7),
+            0,
+        ),
+    )?;
 
     // One proposed and waiting for Sam's yes.
     let review = crate::clock::now().today() + chrono::Duration::days(60);
@@ -239,7 +302,9 @@ pub fn prepare_demo(root: &Path) -> Result<(PathBuf, PathBuf), UiError> {
         }),
     )?;
     wait(&sam, "Sam to receive the proposal", |s| {
-        s.view.as_ref().is_some_and(|v| v.agreement(&whereabouts).is_some())
+        s.view
+            .as_ref()
+            .is_some_and(|v| v.agreement(&whereabouts).is_some())
     })?;
 
     for node in [&alex, &sam] {

@@ -17,13 +17,25 @@ pub enum UiError {
     Window(String),
     /// The profile could not be created or opened.
     #[error("{0}")]
-    Store(#[from] trellis_store::StoreError),
+    Store(Box<trellis_store::StoreError>),
     /// The node could not start or did not answer.
     #[error("{0}")]
-    Net(#[from] trellis_net::NetError),
+    Net(Box<trellis_net::NetError>),
     /// A step of the demo did not work.
     #[error("the demo could not be prepared: {0}")]
     Demo(String),
+}
+
+impl From<trellis_store::StoreError> for UiError {
+    fn from(e: trellis_store::StoreError) -> Self {
+        UiError::Store(Box::new(e))
+    }
+}
+
+impl From<trellis_net::NetError> for UiError {
+    fn from(e: trellis_net::NetError) -> Self {
+        UiError::Net(Box::new(e))
+    }
 }
 
 /// One line, whatever the underlying library printed.

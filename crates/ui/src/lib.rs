@@ -38,7 +38,11 @@ pub struct RunOptions {
 
 /// Whether a display server is there to draw on.
 fn display_available() -> Result<(), String> {
-    if cfg!(all(unix, not(target_os = "macos"), not(target_os = "android"))) {
+    if cfg!(all(
+        unix,
+        not(target_os = "macos"),
+        not(target_os = "android")
+    )) {
         let set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
         if !set("DISPLAY") && !set("WAYLAND_DISPLAY") {
             return Err("there is no display (neither DISPLAY nor WAYLAND_DISPLAY is set)".into());

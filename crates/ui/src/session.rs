@@ -62,6 +62,8 @@ pub(crate) struct Transient {
     pub network_choice: Option<trellis_net::NetworkMode>,
     pub relay_url: String,
     pub import_reading: bool,
+    /// The check-in form opened again after today's check-in.
+    pub checkin_open: bool,
 }
 
 /// Everything the window knows about one open profile.
@@ -206,7 +208,10 @@ impl Session {
             self.t.import_reading = false;
             match read {
                 Ok(bytes) => {
-                    self.send(Command::ImportBundle(bytes), FormKey::Other("import".into()));
+                    self.send(
+                        Command::ImportBundle(bytes),
+                        FormKey::Other("import".into()),
+                    );
                 }
                 Err(e) => self.problem(e),
             }
@@ -229,6 +234,9 @@ impl Session {
                     self.drafts.clear(key);
                     if *key == FormKey::Proposal {
                         self.drafts.proposal.open = false;
+                    }
+                    if *key == FormKey::CheckIn {
+                        self.t.checkin_open = false;
                     }
                 }
                 if id == self.pairing.invite_request {
@@ -262,10 +270,7 @@ impl Session {
                     report.new_changes,
                     self.partner_name(),
                     if report.waiting > 0 {
-                        format!(
-                            "; {} wait for earlier ones this copy lacks",
-                            report.waiting
-                        )
+                        format!("; {} wait for earlier ones this copy lacks", report.waiting)
                     } else {
                         String::new()
                     }
@@ -344,7 +349,11 @@ impl Session {
 
     /// The journal entries the window has loaded (newest first).
     pub fn journal_texts(&self) -> Vec<String> {
-        self.journal.entries.iter().map(|e| e.text.clone()).collect()
+        self.journal
+            .entries
+            .iter()
+            .map(|e| e.text.clone())
+            .collect()
     }
 
     /// The appreciation being typed.

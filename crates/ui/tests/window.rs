@@ -21,26 +21,37 @@ fn first_run_then_pairing_with_an_invite_and_the_safety_number() {
 
     // First run: a name, then "Continue" creates the profile off the window's thread.
     for (h, name) in [(&mut alex, "Alex"), (&mut sam, "Sam")] {
-        wait(h, "the welcome screen", |h| h.state().phase_name() == "welcome");
+        wait(h, "the welcome screen", |h| {
+            h.state().phase_name() == "welcome"
+        });
         assert!(h.query_by_label("Welcome to Trellis").is_some());
         type_into(h, "Your name", name);
         click(h, "Continue");
         wait(h, "the pairing screen", |h| {
-            h.state().session().is_some_and(|s| s.snapshot().network.listening)
+            h.state()
+                .session()
+                .is_some_and(|s| s.snapshot().network.listening)
         });
         wait_label(h, "Join my partner");
     }
 
     // Alex starts the space: the invite as text and as a QR code.
-    alex.get_by_role_and_label(Role::Button, "Start our space").click();
+    alex.get_by_role_and_label(Role::Button, "Start our space")
+        .click();
     wait_label_contains(&mut alex, "waiting for your partner to join");
     assert!(alex.query_by_label("QR code of the invite code").is_some());
-    let code = snap(&alex).network.invite.clone().expect("an open invite").0;
+    let code = snap(&alex)
+        .network
+        .invite
+        .clone()
+        .expect("an open invite")
+        .0;
     assert!(code.starts_with("TRELLIS-"));
 
     // Sam pastes it.
     type_into(&mut sam, "Invite code", &code);
-    sam.get_by_role_and_label(Role::Button, "Join my partner").click();
+    sam.get_by_role_and_label(Role::Button, "Join my partner")
+        .click();
     sam.run();
 
     // Both see the same safety number and confirm it.
@@ -53,18 +64,26 @@ fn first_run_then_pairing_with_an_invite_and_the_safety_number() {
             .and_then(|s| s.couple.as_ref())
             .map(|c| c.safety_number.clone())
             .unwrap();
-        assert!(h.query_by_label(&number).is_some(), "the number is on screen");
+        assert!(
+            h.query_by_label(&number).is_some(),
+            "the number is on screen"
+        );
         numbers.push(number);
         click(h, "We compared these — they match");
         wait(h, "the practice to open", |h| {
-            h.query_by_role_and_label(Role::Button, "Agreements").is_some()
+            h.query_by_role_and_label(Role::Button, "Agreements")
+                .is_some()
         });
     }
     assert_eq!(numbers[0], numbers[1]);
-    assert!(alex.query_by_label_contains("Connected to Sam's device now").is_some() || {
-        wait_label_contains(&mut alex, "Connected to Sam's device now");
-        true
-    });
+    assert!(
+        alex.query_by_label_contains("Connected to Sam's device now")
+            .is_some()
+            || {
+                wait_label_contains(&mut alex, "Connected to Sam's device now");
+                true
+            }
+    );
 }
 
 #[test]
@@ -73,10 +92,17 @@ fn an_agreement_proposed_in_one_window_is_accepted_in_the_other() {
     let (mut alex, mut sam) = open_pair(tmp.path());
 
     go(&mut alex, Screen::Agreements);
-    assert!(alex.query_by_label("No agreements yet").is_some(), "a friendly empty state");
+    assert!(
+        alex.query_by_label("No agreements yet").is_some(),
+        "a friendly empty state"
+    );
     click(&mut alex, "+ Propose an agreement");
     type_into(&mut alex, "Title", "Phones at dinner");
-    type_into(&mut alex, "Wording", "Phones stay in another room while we eat.");
+    type_into(
+        &mut alex,
+        "Wording",
+        "Phones stay in another room while we eat.",
+    );
     alex.get_by_role_and_label(Role::Button, "Propose").click();
     alex.run();
     wait_label(&mut alex, "proposed");
@@ -85,7 +111,10 @@ fn an_agreement_proposed_in_one_window_is_accepted_in_the_other() {
     // It arrives in Sam's window by itself and can be accepted there.
     go(&mut sam, Screen::Agreements);
     wait_label(&mut sam, "Say yes to this wording");
-    assert!(sam.query_by_label("Phones stay in another room while we eat.").is_some());
+    assert!(
+        sam.query_by_label("Phones stay in another room while we eat.")
+            .is_some()
+    );
     click(&mut sam, "Say yes to this wording");
     wait_label(&mut sam, "in force");
     wait_label(&mut alex, "in force");
@@ -110,6 +139,8 @@ fn a_partners_check_in_stays_folded_until_mine_is_in() {
     type_into(&mut sam, "… when …", "we walk after dinner");
     click(&mut sam, "Save my check-in");
     settle(&mut sam);
+    // Saved: the form folds away, and opens again empty.
+    click(&mut sam, "Write another check-in");
     assert_eq!(
         sam.get_by_label("I feel …").value().unwrap_or_default(),
         "",
@@ -119,7 +150,10 @@ fn a_partners_check_in_stays_folded_until_mine_is_in() {
     go(&mut alex, Screen::CheckIns);
     wait_label(&mut alex, "Show Sam's check-in anyway");
     assert!(alex.query_by_label_contains("It is not a secret").is_some());
-    assert!(alex.query_by_label_contains("quietly hopeful").is_none(), "folded");
+    assert!(
+        alex.query_by_label_contains("quietly hopeful").is_none(),
+        "folded"
+    );
     click(&mut alex, "Show Sam's check-in anyway");
     assert!(alex.query_by_label_contains("quietly hopeful").is_some());
 
@@ -128,7 +162,15 @@ fn a_partners_check_in_stays_folded_until_mine_is_in() {
     alex.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
     alex.run();
     settle(&mut alex);
-    assert!(snap(&alex).view.as_ref().unwrap().checkins.iter().all(|c| !c.folded));
+    assert!(
+        snap(&alex)
+            .view
+            .as_ref()
+            .unwrap()
+            .checkins
+            .iter()
+            .all(|c| !c.folded)
+    );
     click(&mut alex, "I hear you");
     wait_label_contains(&mut sam, "I hear you");
 }
@@ -149,7 +191,11 @@ fn a_repair_goes_from_naming_to_acknowledgement_to_follow_through_and_closes_wit
     // Alex acknowledges it in their own words: step 2.
     go(&mut alex, Screen::Repair);
     wait_label(&mut alex, "You read my messages.");
-    type_into(&mut alex, "I understand that…", "I went through your phone without asking.");
+    type_into(
+        &mut alex,
+        "I understand that…",
+        "I went through your phone without asking.",
+    );
     type_into(&mut alex, "I regret…", "I am sorry I did that.");
     click(&mut alex, "Acknowledge");
     settle(&mut alex);
@@ -182,19 +228,29 @@ fn a_repair_goes_from_naming_to_acknowledgement_to_follow_through_and_closes_wit
 fn a_time_out_carries_its_return_time_to_the_partner() {
     let tmp = tempfile::tempdir().unwrap();
     let (mut alex, mut sam) = open_pair(tmp.path());
-    alex.get_by_role_and_label(Role::Button, "I need a pause").click();
+    alex.get_by_role_and_label(Role::Button, "I need a pause")
+        .click();
     alex.run();
     wait_label_contains(&mut alex, "I need a pause, I'll be back at");
-    alex.get_by_role_and_label(Role::Button, "30 minutes").click();
+    alex.get_by_role_and_label(Role::Button, "30 minutes")
+        .click();
     alex.run();
-    type_into(&mut alex, "A word for your partner (optional)", "a walk round the block");
+    type_into(
+        &mut alex,
+        "A word for your partner (optional)",
+        "a walk round the block",
+    );
     click(&mut alex, "Start my pause");
     wait_label_contains(&mut alex, "You are on a pause until");
     wait_label_contains(&mut sam, "Alex is taking a pause — back at");
-    assert!(sam.query_by_label_contains("a walk round the block").is_some());
+    assert!(
+        sam.query_by_label_contains("a walk round the block")
+            .is_some()
+    );
     click(&mut alex, "I'm back");
     wait(&mut sam, "the pause to end", |h| {
-        h.query_by_label_contains("Alex is taking a pause").is_none()
+        h.query_by_label_contains("Alex is taking a pause")
+            .is_none()
     });
     // Ctrl+P opens it from any screen.
     go(&mut alex, Screen::Progress);
@@ -212,7 +268,10 @@ fn the_journal_never_leaves_the_device() {
     let shared = "SHARED-MARKER-b8e4";
 
     go(&mut alex, Screen::Journal);
-    assert!(alex.query_by_label_contains("never shared, never synced").is_some());
+    assert!(
+        alex.query_by_label_contains("never shared, never synced")
+            .is_some()
+    );
     type_into(&mut alex, "Journal entry", secret);
     click(&mut alex, "Keep in my journal");
     wait_label(&mut alex, secret);
@@ -225,14 +284,26 @@ fn the_journal_never_leaves_the_device() {
     click(&mut alex, "Send appreciation");
     settle(&mut alex);
     wait(&mut sam, "Sam to receive the appreciation", |h| {
-        snap(h).view.as_ref().unwrap().appreciations.iter().any(|a| a.text == shared)
+        snap(h)
+            .view
+            .as_ref()
+            .unwrap()
+            .appreciations
+            .iter()
+            .any(|a| a.text == shared)
     });
 
     // Exports through the node: a bundle of everything and a Markdown file.
     let bundle = tmp.path().join("all.trellis");
     let md = tmp.path().join("export.md");
     let node = session(&alex).node();
-    call(node, Command::ExportBundle { path: bundle.clone(), all: true });
+    call(
+        node,
+        Command::ExportBundle {
+            path: bundle.clone(),
+            all: true,
+        },
+    );
     call(
         node,
         Command::ExportMarkdown {
@@ -248,13 +319,19 @@ fn the_journal_never_leaves_the_device() {
     let md = std::fs::read_to_string(&md).unwrap();
     assert!(md.contains(shared) && !md.contains(secret) && !md.contains(trigger));
     let bundle = std::fs::read(&bundle).unwrap();
-    assert!(contains(&bundle, shared), "the control is found in the bundle");
+    assert!(
+        contains(&bundle, shared),
+        "the control is found in the bundle"
+    );
     assert!(!contains(&bundle, secret) && !contains(&bundle, trigger));
 
     // Everything that reached Sam's device, on disk and in the view.
     drop(sam);
     let sam_files = all_bytes(&tmp.path().join("sam"));
-    assert!(contains(&sam_files, shared), "the control reached Sam's store");
+    assert!(
+        contains(&sam_files, shared),
+        "the control reached Sam's store"
+    );
     assert!(!contains(&sam_files, secret) && !contains(&sam_files, trigger));
 }
 
@@ -283,7 +360,10 @@ fn two_versions_written_apart_are_shown_side_by_side_and_settled_together() {
         sam.import_bundle(&bundle, now).unwrap();
         c.record
     };
-    for (dir, wording) in [(&a, "Two evenings a week each."), (&b, "One evening a week, told a day ahead.")] {
+    for (dir, wording) in [
+        (&a, "Two evenings a week each."),
+        (&b, "One evening a week, told a day ahead."),
+    ] {
         let mut p = trellis_store::Profile::open(dir).unwrap();
         p.act(
             &trellis_core::Action::ReviseAgreement {
@@ -300,7 +380,9 @@ fn two_versions_written_apart_are_shown_side_by_side_and_settled_together() {
 
     let mut alex = open(&a);
     let mut sam = open(&b);
-    wait(&mut alex, "Alex's window", |h| h.state().session().is_some());
+    wait(&mut alex, "Alex's window", |h| {
+        h.state().session().is_some()
+    });
     wait(&mut sam, "Sam's window", |h| h.state().session().is_some());
     connected(&mut alex, &mut sam);
     go(&mut alex, Screen::Agreements);
@@ -309,7 +391,10 @@ fn two_versions_written_apart_are_shown_side_by_side_and_settled_together() {
     assert!(alex.query_by_label("Your version").is_some());
     assert!(alex.query_by_label("Sam's version").is_some());
     assert!(alex.query_by_label("Two evenings a week each.").is_some());
-    assert!(alex.query_by_label("One evening a week, told a day ahead.").is_some());
+    assert!(
+        alex.query_by_label("One evening a week, told a day ahead.")
+            .is_some()
+    );
 
     // They talk, and settle on Sam's wording.
     click(&mut alex, "Keep Sam's wording");
@@ -321,7 +406,11 @@ fn two_versions_written_apart_are_shown_side_by_side_and_settled_together() {
     let view = snap(&alex).view.clone().unwrap();
     let rev = view.agreements[0].current_revision().unwrap();
     assert_eq!(rev.wording, "One evening a week, told a day ahead.");
-    assert_eq!(view.agreements[0].revisions.len(), 4, "no one's words were dropped");
+    assert_eq!(
+        view.agreements[0].revisions.len(),
+        4,
+        "no one's words were dropped"
+    );
 }
 
 #[test]
@@ -336,7 +425,10 @@ fn typed_text_survives_a_sync_and_a_restart() {
     wait(&mut alex, "Sam's appreciation to arrive", |h| {
         !snap(h).view.as_ref().unwrap().appreciations.is_empty()
     });
-    assert_eq!(session(&alex).appreciation_draft(), "Thank you for the flowers");
+    assert_eq!(
+        session(&alex).appreciation_draft(),
+        "Thank you for the flowers"
+    );
     assert_eq!(
         alex.get_by_label("Appreciation").value().as_deref(),
         Some("Thank you for the flowers")
@@ -349,8 +441,13 @@ fn typed_text_survives_a_sync_and_a_restart() {
     });
     drop(alex);
     let mut again = open(&tmp.path().join("alex"));
-    wait(&mut again, "the window to reopen", |h| h.state().session().is_some());
-    assert_eq!(session(&again).appreciation_draft(), "Thank you for the flowers");
+    wait(&mut again, "the window to reopen", |h| {
+        h.state().session().is_some()
+    });
+    assert_eq!(
+        session(&again).appreciation_draft(),
+        "Thank you for the flowers"
+    );
 }
 
 #[test]

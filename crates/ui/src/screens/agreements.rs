@@ -91,7 +91,10 @@ fn propose(ui: &mut Ui, s: &mut Session) {
                 .show_ui(ui, |ui| {
                     for t in crate::assets::templates() {
                         if ui
-                            .selectable_label(false, format!("{} — {}", t.category.label(), t.title))
+                            .selectable_label(
+                                false,
+                                format!("{} — {}", t.category.label(), t.title),
+                            )
                             .clicked()
                         {
                             let f = &mut s.drafts.proposal;
@@ -122,7 +125,13 @@ fn propose(ui: &mut Ui, s: &mut Session) {
                 .response
                 .labelled_by(l.id);
         });
-        let r2 = widgets::area(ui, "Wording", &mut f.wording, "What we both agree to, in plain words", 3);
+        let r2 = widgets::area(
+            ui,
+            "Wording",
+            &mut f.wording,
+            "What we both agree to, in plain words",
+            3,
+        );
         let r3 = widgets::area(
             ui,
             "If it is crossed (optional)",
@@ -130,19 +139,31 @@ fn propose(ui: &mut Ui, s: &mut Session) {
             "What we do if one of us crosses it",
             2,
         );
-        let r4 = widgets::field(ui, "Review on (optional, YYYY-MM-DD)", &mut f.review_on, "2027-01-15");
+        let r4 = widgets::field(
+            ui,
+            "Review on (optional, YYYY-MM-DD)",
+            &mut f.review_on,
+            "2027-01-15",
+        );
         let date = typed_date(&f.review_on);
         if date.is_err() {
             widgets::note(ui, "Write the date as YYYY-MM-DD, e.g. 2027-01-15.");
         }
         if category == Category::Transparency {
-            widgets::note(ui, "Transparency & privacy agreements are revisited: give this one a review date.");
+            widgets::note(
+                ui,
+                "Transparency & privacy agreements are revisited: give this one a review date.",
+            );
         }
         let ready = !f.title.trim().is_empty() && !f.wording.trim().is_empty() && date.is_ok();
         let mut send = false;
         ui.horizontal(|ui| {
             send = widgets::primary(ui, "Propose", ready, busy).clicked();
-            if ui.button("Close the form").on_hover_text("What you typed is kept").clicked() {
+            if ui
+                .button("Close the form")
+                .on_hover_text("What you typed is kept")
+                .clicked()
+            {
                 f.open = false;
             }
         });
@@ -200,10 +221,16 @@ fn agreement_card(ui: &mut Ui, s: &mut Session, view: &View, a: &AgreementView) 
                         Who::Partner => format!("{partner}'s yes"),
                     })
                     .collect();
-                ui.label(RichText::new(format!("Waiting for {}", waiting.join(" and "))).color(p.calm_blue));
+                ui.label(
+                    RichText::new(format!("Waiting for {}", waiting.join(" and ")))
+                        .color(p.calm_blue),
+                );
             }
             AgreementStatus::Retired => {
-                widgets::note(ui, "Retired by both of you. Every version stays readable below.");
+                widgets::note(
+                    ui,
+                    "Retired by both of you. Every version stays readable below.",
+                );
             }
             _ => {}
         }
@@ -212,7 +239,8 @@ fn agreement_card(ui: &mut Ui, s: &mut Session, view: &View, a: &AgreementView) 
             let accept_key = FormKey::Other(format!("accept:{}", a.id));
             if a.waiting_for.contains(&Who::Me)
                 && let Some(rev) = a.current_revision()
-                && widgets::primary(ui, "Say yes to this wording", true, s.busy(&accept_key)).clicked()
+                && widgets::primary(ui, "Say yes to this wording", true, s.busy(&accept_key))
+                    .clicked()
             {
                 s.act(
                     Action::AcceptAgreement {
@@ -235,7 +263,10 @@ fn agreement_card(ui: &mut Ui, s: &mut Session, view: &View, a: &AgreementView) 
                 }
                 let retire_key = FormKey::Other(format!("retire:{}", a.id));
                 if a.retire_requested_by.contains(&Who::Me) {
-                    widgets::note(ui, &format!("You asked to retire it; it is retired when {partner} agrees."));
+                    widgets::note(
+                        ui,
+                        &format!("You asked to retire it; it is retired when {partner} agrees."),
+                    );
                 } else {
                     let label = if a.retire_requested_by.contains(&Who::Partner) {
                         "Retire it too"
@@ -260,7 +291,12 @@ fn agreement_card(ui: &mut Ui, s: &mut Session, view: &View, a: &AgreementView) 
         });
         if s.drafts.revisions.get(&a.id).is_some_and(|f| f.open) {
             revise_form(ui, s, a, false);
-        } else if s.drafts.revisions.get(&a.id).is_some_and(|f| *f == RevisionForm::default()) {
+        } else if s
+            .drafts
+            .revisions
+            .get(&a.id)
+            .is_some_and(|f| *f == RevisionForm::default())
+        {
             s.drafts.revisions.remove(&a.id);
         }
         history(ui, view, a);
@@ -296,11 +332,18 @@ pub(crate) fn revise_form(ui: &mut Ui, s: &mut Session, a: &AgreementView, settl
             "Save this revision"
         };
         send = widgets::primary(ui, text, ready, busy).clicked();
-        if ui.button("Close").on_hover_text("What you typed is kept").clicked() {
+        if ui
+            .button("Close")
+            .on_hover_text("What you typed is kept")
+            .clicked()
+        {
             f.open = false;
         }
     });
-    widgets::note(ui, "Saving it counts as your yes; it is in force once your partner says yes too.");
+    widgets::note(
+        ui,
+        "Saving it counts as your yes; it is in force once your partner says yes too.",
+    );
     send |= ready && !busy && s.submitted(&[&r1, &r2, &r3]);
     if send {
         let f = &s.drafts.revisions[&a.id];

@@ -24,10 +24,17 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         .checkins
         .iter()
         .any(|c| c.author == Who::Me && c.date == view.today);
-    if mine_today {
-        widgets::note(ui, "You checked in today. Another one is welcome whenever you like.");
+    let typing = s.drafts.checkin != crate::drafts::CheckInForm::default();
+    if mine_today && !typing && !s.t.checkin_open {
+        ui.horizontal(|ui| {
+            ui.label("You checked in today.");
+            if ui.button("Write another check-in").clicked() {
+                s.t.checkin_open = true;
+            }
+        });
+    } else {
+        form(ui, s, &view);
     }
-    form(ui, s, &view);
     ui.add_space(8.0);
     if view.checkins.is_empty() {
         widgets::empty_state(
@@ -61,7 +68,12 @@ fn form(ui: &mut Ui, s: &mut Session, view: &View) {
         }
         let f = &mut s.drafts.checkin;
         let r1 = widgets::field(ui, "I feel …", &mut f.feel, "hopeful, tired, unsure…");
-        let r2 = widgets::field(ui, "… when …", &mut f.when, "we laugh together in the kitchen");
+        let r2 = widgets::field(
+            ui,
+            "… when …",
+            &mut f.when,
+            "we laugh together in the kitchen",
+        );
         let r3 = widgets::area(ui, "What went well", &mut f.went_well, "", 2);
         let r4 = widgets::area(ui, "What was hard", &mut f.was_hard, "", 2);
         let need = Need::parse(&f.need).unwrap_or_default();
@@ -82,7 +94,10 @@ fn form(ui: &mut Ui, s: &mut Session, view: &View) {
                 }
             }
         });
-        ui.checkbox(&mut f.with_scales, "Add how safe, trusting and connected I feel (1–10)");
+        ui.checkbox(
+            &mut f.with_scales,
+            "Add how safe, trusting and connected I feel (1–10)",
+        );
         if f.with_scales {
             for (label, v) in [
                 ("Safety", &mut f.safety),
@@ -97,7 +112,10 @@ fn form(ui: &mut Ui, s: &mut Session, view: &View) {
                     ui.add(egui::Slider::new(v, 1..=10)).labelled_by(l.id);
                 });
             }
-            widgets::note(ui, "Your own sense of how you feel — plotted over weeks, never as a grade.");
+            widgets::note(
+                ui,
+                "Your own sense of how you feel — plotted over weeks, never as a grade.",
+            );
         }
         let ready = !f.feel.trim().is_empty();
         let send = widgets::primary(ui, "Save my check-in", ready, busy).clicked()
@@ -141,8 +159,14 @@ fn checkin_card(ui: &mut Ui, s: &mut Session, view: &View, c: &CheckInView) {
                     "{partner}'s check-in for {} stays folded until you write yours for that day.",
                     crate::clock::short_date(&c.date)
                 ));
-                widgets::note(ui, "It is not a secret — it is already on this computer. Folding it is a gentle invitation to speak for yourself first.");
-                if ui.button(format!("Show {partner}'s check-in anyway")).clicked() {
+                widgets::note(
+                    ui,
+                    "It is not a secret — it is already on this computer. Folding it is a gentle invitation to speak for yourself first.",
+                );
+                if ui
+                    .button(format!("Show {partner}'s check-in anyway"))
+                    .clicked()
+                {
                     s.t.shown_anyway.insert(c.id.clone());
                 }
             });
@@ -161,7 +185,11 @@ fn checkin_card(ui: &mut Ui, s: &mut Session, view: &View, c: &CheckInView) {
         }
         let mut facts = vec![format!("Needs: {}", c.need.label().to_lowercase())];
         facts.push(c.response.label().to_string());
-        for (name, v) in [("safety", c.safety), ("trust", c.trust), ("connection", c.connection)] {
+        for (name, v) in [
+            ("safety", c.safety),
+            ("trust", c.trust),
+            ("connection", c.connection),
+        ] {
             if let Some(v) = v {
                 facts.push(format!("{name} {v}/10"));
             }
@@ -211,7 +239,9 @@ fn reply(ui: &mut Ui, s: &mut Session, c: &CheckInView) {
             .labelled_by(l.id);
         let ready = !text.trim().is_empty();
         let text = text.trim().to_string();
-        if ui.add_enabled(ready && !busy, egui::Button::new("Send reply")).clicked()
+        if ui
+            .add_enabled(ready && !busy, egui::Button::new("Send reply"))
+            .clicked()
             || (ready && !busy && s.submitted(&[&r]))
         {
             s.act(

@@ -13,7 +13,11 @@ use crate::widgets;
 pub(crate) fn show(ui: &mut Ui, s: &mut Session, view: &View, a: &AgreementView) {
     let p = palette(ui);
     widgets::tinted(ui, p.warm_soft, |ui| {
-        ui.label(RichText::new("Talk about it together").strong().color(p.warm));
+        ui.label(
+            RichText::new("Talk about it together")
+                .strong()
+                .color(p.warm),
+        );
         ui.label("You each changed this agreement while apart, so there are two versions. Nothing was dropped: read both side by side, talk, then keep one or write the wording you settle on.");
     });
     let versions: Vec<_> = a.current.iter().filter_map(|id| a.revision(id)).collect();

@@ -45,7 +45,11 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         return;
     };
     if entries.is_empty() {
-        widgets::empty_state(ui, "No history yet", "Every change you make together is recorded here, signed by whoever made it — so authorship can never be quietly rewritten.");
+        widgets::empty_state(
+            ui,
+            "No history yet",
+            "Every change you make together is recorded here, signed by whoever made it — so authorship can never be quietly rewritten.",
+        );
         return;
     }
     let partner = s.partner_name();
@@ -65,9 +69,7 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
                         ("NOT verified", p.problem)
                     };
                     ui.label(RichText::new(mark).color(color).small());
-                    ui.label(
-                        RichText::new(crate::clock::when(e.time * 1000)).color(p.muted),
-                    );
+                    ui.label(RichText::new(crate::clock::when(e.time * 1000)).color(p.muted));
                     let who = match e.author {
                         Who::Me => "You".to_string(),
                         Who::Partner => partner.clone(),

@@ -22,7 +22,13 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
     ui.add_space(6.0);
     widgets::card(ui, |ui| {
         let busy = s.journal.busy(true);
-        let r = widgets::area(ui, "Journal entry", &mut s.drafts.journal, "Only you will read this.", 5);
+        let r = widgets::area(
+            ui,
+            "Journal entry",
+            &mut s.drafts.journal,
+            "Only you will read this.",
+            5,
+        );
         let ready = !s.drafts.journal.trim().is_empty();
         if widgets::primary(ui, "Keep in my journal", ready, busy).clicked()
             || (ready && !busy && s.submitted(&[&r]))
@@ -33,7 +39,10 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
     });
     ui.add_space(6.0);
     ui.label(RichText::new("My triggers").size(18.0).strong());
-    widgets::note(ui, "Knowing what sets you off helps you pause before it does. Also private.");
+    widgets::note(
+        ui,
+        "Knowing what sets you off helps you pause before it does. Also private.",
+    );
     ui.horizontal(|ui| {
         let busy = s.journal.busy(false);
         let l = ui.label("A trigger");
@@ -46,7 +55,9 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
             .labelled_by(l.id);
         let ready = !s.drafts.trigger.trim().is_empty();
         let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-        if ui.add_enabled(ready && !busy, egui::Button::new("Add trigger")).clicked()
+        if ui
+            .add_enabled(ready && !busy, egui::Button::new("Add trigger"))
+            .clicked()
             || (ready && !busy && (enter || s.submitted(&[&r])))
         {
             let text = s.drafts.trigger.trim().to_string();

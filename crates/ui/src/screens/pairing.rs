@@ -95,7 +95,10 @@ fn invite_open(ui: &mut Ui, s: &mut Session, code: &str, expires_at: i64) {
                         s.last_done = Some("Invite code copied".into());
                     }
                     if ui.button("Cancel the invite").clicked() {
-                        s.send(Command::CancelInvite, FormKey::Other("cancel-invite".into()));
+                        s.send(
+                            Command::CancelInvite,
+                            FormKey::Other("cancel-invite".into()),
+                        );
                     }
                 });
                 ui.label(

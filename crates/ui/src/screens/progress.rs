@@ -14,7 +14,9 @@ fn x_label(weeks: &[WeekTrend], x: f64) -> String {
     if i < 0.0 || (i as usize) >= weeks.len() || (x - i).abs() > 0.01 {
         return String::new();
     }
-    crate::clock::short_date(&weeks[i as usize].week)
+    trellis_core::time::parse_date(&weeks[i as usize].week)
+        .map(|d| d.format("%-d %b").to_string())
+        .unwrap_or_default()
 }
 
 fn scale_line<'a>(
@@ -68,73 +70,78 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         return;
     }
     let height = ((ui.available_height() - 120.0) / 3.0).clamp(120.0, 260.0);
-    egui::ScrollArea::vertical().auto_shrink(false).show(ui, |ui| {
-        let w1 = weeks.clone();
-        ui.columns(2, |cols| {
-            for (col, (title, mine)) in cols
-                .iter_mut()
-                .zip([(view.me.name.clone(), true), (view.partner.name.clone(), false)])
-            {
-                col.label(RichText::new(format!("{title} — safety, trust, connection")).strong());
-                let w = w1.clone();
-                let wl = w.clone();
-                Plot::new(("scales", mine))
-                    .height(height)
-                    .include_y(0.0)
-                    .include_y(10.0)
-                    .allow_drag(false)
-                    .allow_zoom(false)
-                    .allow_scroll(false)
-                    .legend(Legend::default())
-                    .x_axis_formatter(move |m, _| x_label(&wl, m.value))
-                    .show(col, |pui| {
-                        pui.line(scale_line("safety", &w, |s| s.safety, mine).color(p.accent));
-                        pui.line(scale_line("trust", &w, |s| s.trust, mine).color(p.calm_blue));
-                        pui.line(
-                            scale_line("connection", &w, |s| s.connection, mine).color(p.warm),
-                        );
-                    });
-            }
-        });
-        ui.add_space(8.0);
-        ui.label(RichText::new("Follow-through per week (both of your commitments)").strong());
-        let bars = |pick: fn(&WeekTrend) -> usize| -> Vec<Bar> {
-            weeks
-                .iter()
-                .enumerate()
-                .map(|(i, w)| Bar::new(i as f64, pick(w) as f64).width(0.7))
-                .collect()
-        };
-        let kept = BarChart::new("kept", bars(|w| w.kept)).color(p.accent);
-        let partly = BarChart::new("partly", bars(|w| w.partly))
-            .color(p.calm_blue)
-            .stack_on(&[&kept]);
-        let missed = BarChart::new("missed", bars(|w| w.missed))
-            .color(p.retired)
-            .stack_on(&[&kept, &partly]);
-        let wl = weeks.clone();
-        Plot::new("follow-through")
-            .height(height)
-            .allow_drag(false)
-            .allow_zoom(false)
-            .allow_scroll(false)
-            .legend(Legend::default())
-            .x_axis_formatter(move |m, _| x_label(&wl, m.value))
-            .show(ui, |pui| {
-                pui.bar_chart(kept);
-                pui.bar_chart(partly);
-                pui.bar_chart(missed);
+    egui::ScrollArea::vertical()
+        .auto_shrink(false)
+        .show(ui, |ui| {
+            let w1 = weeks.clone();
+            ui.columns(2, |cols| {
+                for (col, (title, mine)) in cols.iter_mut().zip([
+                    (view.me.name.clone(), true),
+                    (view.partner.name.clone(), false),
+                ]) {
+                    col.label(
+                        RichText::new(format!("{title} — safety, trust, connection")).strong(),
+                    );
+                    let w = w1.clone();
+                    let wl = w.clone();
+                    Plot::new(("scales", mine))
+                        .height(height)
+                        .include_y(0.0)
+                        .include_y(10.0)
+                        .allow_drag(false)
+                        .allow_zoom(false)
+                        .allow_scroll(false)
+                        .legend(Legend::default().position(egui_plot::Corner::RightBottom))
+                        .x_axis_formatter(move |m, _| x_label(&wl, m.value))
+                        .show(col, |pui| {
+                            pui.line(scale_line("safety", &w, |s| s.safety, mine).color(p.accent));
+                            pui.line(scale_line("trust", &w, |s| s.trust, mine).color(p.calm_blue));
+                            pui.line(
+                                scale_line("connection", &w, |s| s.connection, mine).color(p.warm),
+                            );
+                        });
+                }
             });
-        ui.add_space(8.0);
-        ui.label(RichText::new("Appreciations per week").strong());
-        let appreciations = BarChart::new("appreciations", bars(|w| w.appreciations)).color(p.partner);
-        let wl = weeks.clone();
-        Plot::new("appreciations")
-            .height(height)
-            .allow_drag(false)
-            .allow_zoom(false)
-            .allow_scroll(false)
-            .x_axis_formatter(move |m, _| x_label(&wl, m.value))
-            .show(ui, |pui| pui.bar_chart(appreciations));
-    });
+            ui.add_space(8.0);
+            ui.label(RichText::new("Follow-through per week (both of your commitments)").strong());
+            let bars = |pick: fn(&WeekTrend) -> usize| -> Vec<Bar> {
+                weeks
+                    .iter()
+                    .enumerate()
+                    .map(|(i, w)| Bar::new(i as f64, pick(w) as f64).width(0.7))
+                    .collect()
+            };
+            let kept = BarChart::new("kept", bars(|w| w.kept)).color(p.accent);
+            let partly = BarChart::new("partly", bars(|w| w.partly))
+                .color(p.calm_blue)
+                .stack_on(&[&kept]);
+            let missed = BarChart::new("missed", bars(|w| w.missed))
+                .color(p.retired)
+                .stack_on(&[&kept, &partly]);
+            let wl = weeks.clone();
+            Plot::new("follow-through")
+                .height(height)
+                .allow_drag(false)
+                .allow_zoom(false)
+                .allow_scroll(false)
+                .legend(Legend::default().position(egui_plot::Corner::LeftTop))
+                .x_axis_formatter(move |m, _| x_label(&wl, m.value))
+                .show(ui, |pui| {
+                    pui.bar_chart(kept);
+                    pui.bar_chart(partly);
+                    pui.bar_chart(missed);
+                });
+            ui.add_space(8.0);
+            ui.label(RichText::new("Appreciations per week").strong());
+            let appreciations =
+                BarChart::new("appreciations", bars(|w| w.appreciations)).color(p.partner);
+            let wl = weeks.clone();
+            Plot::new("appreciations")
+                .height(height)
+                .allow_drag(false)
+                .allow_zoom(false)
+                .allow_scroll(false)
+                .x_axis_formatter(move |m, _| x_label(&wl, m.value))
+                .show(ui, |pui| pui.bar_chart(appreciations));
+        });
 }

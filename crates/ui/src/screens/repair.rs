@@ -60,15 +60,37 @@ fn open_form(ui: &mut Ui, s: &mut Session, view: &View) {
     let busy = s.busy(&key);
     widgets::card(ui, |ui| {
         ui.label(RichText::new("Open a repair").size(18.0).strong());
-        widgets::note(ui, &format!("Step 1 of 3 — you say what happened and how it landed. {} then acknowledges it in their own words, and commitments follow.", view.partner.name));
+        widgets::note(
+            ui,
+            &format!(
+                "Step 1 of 3 — you say what happened and how it landed. {} then acknowledges it in their own words, and commitments follow.",
+                view.partner.name
+            ),
+        );
         let f = &mut s.drafts.repair;
-        let r1 = widgets::area(ui, "What happened", &mut f.what_happened, "the facts, as you saw them", 3);
-        let r2 = widgets::area(ui, "How it landed for me", &mut f.how_it_landed, "I felt …", 3);
+        let r1 = widgets::area(
+            ui,
+            "What happened",
+            &mut f.what_happened,
+            "the facts, as you saw them",
+            3,
+        );
+        let r2 = widgets::area(
+            ui,
+            "How it landed for me",
+            &mut f.how_it_landed,
+            "I felt …",
+            3,
+        );
         let ready = !f.what_happened.trim().is_empty() && !f.how_it_landed.trim().is_empty();
         let mut send = false;
         ui.horizontal(|ui| {
             send = widgets::primary(ui, "Open this repair", ready, busy).clicked();
-            if ui.button("Close the form").on_hover_text("What you typed is kept").clicked() {
+            if ui
+                .button("Close the form")
+                .on_hover_text("What you typed is kept")
+                .clicked()
+            {
                 f.open = false;
             }
         });
@@ -88,7 +110,10 @@ fn repair_card(ui: &mut Ui, s: &mut Session, view: &View, r: &RepairView) {
     let partner = view.partner.name.clone();
     widgets::card(ui, |ui| {
         ui.horizontal_wrapped(|ui| {
-            ui.label(RichText::new(format!("Opened by {}", widgets::name_of(view, r.opened_by))).strong());
+            ui.label(
+                RichText::new(format!("Opened by {}", widgets::name_of(view, r.opened_by)))
+                    .strong(),
+            );
             widgets::note(ui, &crate::clock::short_date(&r.date));
             if r.closed {
                 widgets::badge(ui, "closed", p.retired, p.card_stroke);
@@ -110,16 +135,24 @@ fn repair_card(ui: &mut Ui, s: &mut Session, view: &View, r: &RepairView) {
                     ui.label(RichText::new(format!("Regret: {}", ack.regret)).italics());
                 });
             }
-            None if r.opened_by == Who::Partner && !r.closed => acknowledge_form(ui, s, r, &partner),
+            None if r.opened_by == Who::Partner && !r.closed => {
+                acknowledge_form(ui, s, r, &partner)
+            }
             None => {
-                widgets::note(ui, &format!("Waiting for {partner} to acknowledge it, in their own time."));
+                widgets::note(
+                    ui,
+                    &format!("Waiting for {partner} to acknowledge it, in their own time."),
+                );
             }
         }
         if r.acknowledgement.is_some() || !r.commitments.is_empty() {
             ui.add_space(4.0);
             ui.label(RichText::new("Commitments").strong());
             if r.commitments.is_empty() {
-                widgets::note(ui, "No commitments yet: small, concrete steps, each with a rhythm.");
+                widgets::note(
+                    ui,
+                    "No commitments yet: small, concrete steps, each with a rhythm.",
+                );
             }
             for c in &r.commitments {
                 commitment(ui, s, view, c);
@@ -146,12 +179,20 @@ fn acknowledge_form(ui: &mut Ui, s: &mut Session, r: &RepairView, partner: &str)
     let busy = s.busy(&key);
     widgets::tinted(ui, palette(ui).warm_soft, |ui| {
         ui.label(RichText::new("Step 2 of 3 — acknowledge it").strong());
-        widgets::note(ui, &format!("In your own words, what happened and how it affected {partner} — without excuses. Then what you regret."));
+        widgets::note(
+            ui,
+            &format!(
+                "In your own words, what happened and how it affected {partner} — without excuses. Then what you regret."
+            ),
+        );
         let f = s.drafts.acknowledgements.entry(r.id.clone()).or_default();
         let r1 = widgets::area(ui, "I understand that…", &mut f.acknowledgement, "", 3);
         let r2 = widgets::area(ui, "I regret…", &mut f.regret, "", 2);
         let ready = !f.acknowledgement.trim().is_empty() && !f.regret.trim().is_empty();
-        let (acknowledgement, regret) = (f.acknowledgement.trim().to_string(), f.regret.trim().to_string());
+        let (acknowledgement, regret) = (
+            f.acknowledgement.trim().to_string(),
+            f.regret.trim().to_string(),
+        );
         if widgets::primary(ui, "Acknowledge", ready, busy).clicked()
             || (ready && !busy && s.submitted(&[&r1, &r2]))
         {
@@ -188,7 +229,11 @@ fn commitment(ui: &mut Ui, s: &mut Session, view: &View, c: &CommitmentView) {
             });
             for rep in &c.reports {
                 ui.horizontal_wrapped(|ui| {
-                    ui.label(format!("{} — {}", crate::clock::short_date(&rep.date), rep.outcome.label()));
+                    ui.label(format!(
+                        "{} — {}",
+                        crate::clock::short_date(&rep.date),
+                        rep.outcome.label()
+                    ));
                     if let Some(n) = &rep.note {
                         ui.label(RichText::new(n).italics());
                     }
@@ -247,7 +292,11 @@ fn report_form(ui: &mut Ui, s: &mut Session, c: &CommitmentView) {
     let f = s.drafts.reports.entry(c.id.clone()).or_default();
     let outcome = Outcome::parse(&f.outcome).unwrap_or_default();
     ui.horizontal_wrapped(|ui| {
-        ui.label(if c.due_now { "How did it go? (a note would be timely)" } else { "How did it go?" });
+        ui.label(if c.due_now {
+            "How did it go? (a note would be timely)"
+        } else {
+            "How did it go?"
+        });
         for o in Outcome::ALL {
             if ui.radio(outcome == *o, o.label()).clicked() {
                 f.outcome = o.as_str().to_string();
@@ -265,7 +314,9 @@ fn report_form(ui: &mut Ui, s: &mut Session, c: &CommitmentView) {
                         .desired_width(320.0),
                 )
                 .labelled_by(l.id);
-            let clicked = ui.add_enabled(!busy, egui::Button::new("Add to the log")).clicked();
+            let clicked = ui
+                .add_enabled(!busy, egui::Button::new("Add to the log"))
+                .clicked();
             (clicked, r)
         })
         .inner;
@@ -296,7 +347,12 @@ fn commit_form(ui: &mut Ui, s: &mut Session, r: &RepairView) {
     let busy = s.busy(&key);
     ui.label(RichText::new("Step 3 — a concrete commitment").strong());
     let f = s.drafts.commitments.entry(r.id.clone()).or_default();
-    let r1 = widgets::field(ui, "I commit to…", &mut f.wording, "ask before I look at your phone");
+    let r1 = widgets::field(
+        ui,
+        "I commit to…",
+        &mut f.wording,
+        "ask before I look at your phone",
+    );
     let cadence = Cadence::parse(&f.cadence).unwrap_or(Cadence::Weekly);
     ui.horizontal_wrapped(|ui| {
         ui.label("How often");
@@ -319,7 +375,11 @@ fn commit_form(ui: &mut Ui, s: &mut Session, r: &RepairView) {
     send |= ready && !busy && s.submitted(&[&r1, &r2]);
     if close {
         s.t.commitment_open.remove(&r.id);
-        if s.drafts.commitments.get(&r.id).is_some_and(|f| f.wording.trim().is_empty()) {
+        if s.drafts
+            .commitments
+            .get(&r.id)
+            .is_some_and(|f| f.wording.trim().is_empty())
+        {
             s.drafts.commitments.remove(&r.id);
         }
     }
@@ -344,7 +404,12 @@ fn closing(ui: &mut Ui, s: &mut Session, r: &RepairView, partner: &str) {
     ui.add_space(4.0);
     ui.horizontal_wrapped(|ui| {
         if r.closed_by.contains(&Who::Me) {
-            widgets::note(ui, &format!("You feel this repair is complete. It closes when {partner} feels so too."));
+            widgets::note(
+                ui,
+                &format!(
+                    "You feel this repair is complete. It closes when {partner} feels so too."
+                ),
+            );
         } else {
             if r.closed_by.contains(&Who::Partner) {
                 ui.label(format!("{partner} feels this repair is complete."));

@@ -24,7 +24,10 @@ fn section_label(s: Section) -> &'static str {
 }
 
 fn default_folder(s: &Session) -> PathBuf {
-    s.dir().parent().map(PathBuf::from).unwrap_or_else(|| s.dir())
+    s.dir()
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| s.dir())
 }
 
 pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
@@ -46,11 +49,10 @@ fn network(ui: &mut Ui, s: &mut Session) {
     widgets::card(ui, |ui| {
         title(ui, "Network");
         ui.label(format!("Now: {}", s.snap.network.mode.label()));
-        let current = s
-            .t
-            .network_choice
-            .clone()
-            .unwrap_or_else(|| s.snap.network.mode.clone());
+        let current =
+            s.t.network_choice
+                .clone()
+                .unwrap_or_else(|| s.snap.network.mode.clone());
         if s.t.relay_url.is_empty()
             && let NetworkMode::OwnRelay(url) = &current
         {
@@ -58,9 +60,18 @@ fn network(ui: &mut Ui, s: &mut Session) {
         }
         let mut choice = current.clone();
         for (mode, words) in [
-            (NetworkMode::Lan, "Only at home: found on the local network; nothing leaves it."),
-            (NetworkMode::Internet, "Also across the internet, through public relays that only ever see encrypted bytes."),
-            (NetworkMode::OwnRelay(s.t.relay_url.clone()), "Across the internet through a relay of your own."),
+            (
+                NetworkMode::Lan,
+                "Only at home: found on the local network; nothing leaves it.",
+            ),
+            (
+                NetworkMode::Internet,
+                "Also across the internet, through public relays that only ever see encrypted bytes.",
+            ),
+            (
+                NetworkMode::OwnRelay(s.t.relay_url.clone()),
+                "Across the internet through a relay of your own.",
+            ),
         ] {
             let selected = std::mem::discriminant(&choice) == std::mem::discriminant(&mode);
             ui.horizontal_wrapped(|ui| {
@@ -71,7 +82,13 @@ fn network(ui: &mut Ui, s: &mut Session) {
             });
         }
         if matches!(choice, NetworkMode::OwnRelay(_)) {
-            widgets::inline_field(ui, "Relay URL", &mut s.t.relay_url, "https://relay.example.org", 320.0);
+            widgets::inline_field(
+                ui,
+                "Relay URL",
+                &mut s.t.relay_url,
+                "https://relay.example.org",
+                320.0,
+            );
             choice = NetworkMode::OwnRelay(s.t.relay_url.trim().to_string());
         }
         if choice != current || s.t.network_choice.is_some() {
@@ -82,7 +99,10 @@ fn network(ui: &mut Ui, s: &mut Session) {
         let valid = !matches!(&choice, NetworkMode::OwnRelay(u) if !(u.starts_with("https://") || u.starts_with("http://")));
         ui.horizontal(|ui| {
             if ui
-                .add_enabled(changed && valid && !s.busy(&key), egui::Button::new("Use this network"))
+                .add_enabled(
+                    changed && valid && !s.busy(&key),
+                    egui::Button::new("Use this network"),
+                )
                 .clicked()
             {
                 s.send(Command::SetNetwork(choice.clone()), key.clone());
@@ -92,7 +112,10 @@ fn network(ui: &mut Ui, s: &mut Session) {
                 s.send(Command::SyncNow, FormKey::Other("sync-now".into()));
             }
         });
-        widgets::note(ui, "A new network setting takes effect when Trellis starts next.");
+        widgets::note(
+            ui,
+            "A new network setting takes effect when Trellis starts next.",
+        );
     });
 }
 
@@ -126,17 +149,26 @@ fn profile(ui: &mut Ui, s: &mut Session) {
             if !c.safety_number_checked {
                 let key = FormKey::Other("confirm-safety".into());
                 if ui
-                    .add_enabled(!s.busy(&key), egui::Button::new("We compared these — they match"))
+                    .add_enabled(
+                        !s.busy(&key),
+                        egui::Button::new("We compared these — they match"),
+                    )
                     .clicked()
                 {
                     s.send(Command::ConfirmSafety, key);
                 }
             }
-            widgets::note(ui, &format!("{} change(s) in your shared document.", c.changes));
+            widgets::note(
+                ui,
+                &format!("{} change(s) in your shared document.", c.changes),
+            );
         }
         let key = FormKey::Other("verify".into());
         if ui
-            .add_enabled(!s.busy(&key), egui::Button::new("Verify every signature again"))
+            .add_enabled(
+                !s.busy(&key),
+                egui::Button::new("Verify every signature again"),
+            )
             .clicked()
         {
             s.send(Command::Verify, key);
@@ -148,8 +180,13 @@ fn theme(ui: &mut Ui, s: &mut Session) {
     widgets::card(ui, |ui| {
         title(ui, "Appearance");
         ui.horizontal(|ui| {
-            for (value, label) in [("system", "Follow the system"), ("light", "Light"), ("dark", "Dark")] {
-                let selected = s.drafts.theme == value || (value == "system" && s.drafts.theme.is_empty());
+            for (value, label) in [
+                ("system", "Follow the system"),
+                ("light", "Light"),
+                ("dark", "Dark"),
+            ] {
+                let selected =
+                    s.drafts.theme == value || (value == "system" && s.drafts.theme.is_empty());
                 if ui.radio(selected, label).clicked() {
                     s.drafts.theme = value.to_string();
                 }
@@ -169,7 +206,10 @@ fn therapist_export(ui: &mut Ui, s: &mut Session) {
         }
         if f.markdown_path.is_empty() {
             f.markdown_path = folder
-                .join(format!("trellis-for-our-therapist-{}.md", crate::clock::now().today()))
+                .join(format!(
+                    "trellis-for-our-therapist-{}.md",
+                    crate::clock::now().today()
+                ))
                 .display()
                 .to_string();
         }
@@ -192,13 +232,19 @@ fn therapist_export(ui: &mut Ui, s: &mut Session) {
         let since = super::agreements::typed_date(&f.since);
         let until = super::agreements::typed_date(&f.until);
         if since.is_err() || until.is_err() {
-            widgets::note(ui, "Write dates as YYYY-MM-DD, or leave them empty for all dates.");
+            widgets::note(
+                ui,
+                "Write dates as YYYY-MM-DD, or leave them empty for all dates.",
+            );
         }
         let sections: Vec<Section> = Section::ALL
             .into_iter()
             .filter(|sec| f.sections.iter().any(|n| n == sec.name()))
             .collect();
-        let ready = !sections.is_empty() && since.is_ok() && until.is_ok() && !f.markdown_path.trim().is_empty();
+        let ready = !sections.is_empty()
+            && since.is_ok()
+            && until.is_ok()
+            && !f.markdown_path.trim().is_empty();
         let path = PathBuf::from(f.markdown_path.trim());
         let key = FormKey::Other("export-markdown".into());
         if widgets::primary(ui, "Write the export", ready, s.busy(&key)).clicked() {
@@ -221,10 +267,16 @@ fn bundles(ui: &mut Ui, s: &mut Session) {
         ui.label(format!("No network between you? Write a signed bundle of your changes, carry it to {partner} any way you like (a USB stick, a message), and import theirs. Each change is verified before it is applied."));
         let f = &mut s.drafts.export;
         if f.bundle_path.is_empty() {
-            f.bundle_path = folder.join(format!("for-{}.trellis", partner.to_lowercase())).display().to_string();
+            f.bundle_path = folder
+                .join(format!("for-{}.trellis", partner.to_lowercase()))
+                .display()
+                .to_string();
         }
         widgets::inline_field(ui, "Write to", &mut f.bundle_path, "", 460.0);
-        ui.checkbox(&mut f.bundle_all, "Everything (not only what my partner may lack)");
+        ui.checkbox(
+            &mut f.bundle_all,
+            "Everything (not only what my partner may lack)",
+        );
         let (path, all) = (PathBuf::from(f.bundle_path.trim()), f.bundle_all);
         let key = FormKey::Other("export-bundle".into());
         if ui
@@ -235,7 +287,13 @@ fn bundles(ui: &mut Ui, s: &mut Session) {
         }
         ui.separator();
         let f = &mut s.drafts.export;
-        widgets::inline_field(ui, "Import from", &mut f.import_path, "path to a .trellis file", 460.0);
+        widgets::inline_field(
+            ui,
+            "Import from",
+            &mut f.import_path,
+            "path to a .trellis file",
+            460.0,
+        );
         let path = PathBuf::from(f.import_path.trim());
         let ready = !f.import_path.trim().is_empty();
         let busy = s.t.import_reading || s.busy(&FormKey::Other("import".into()));

@@ -14,16 +14,10 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         shortcuts(ui, s);
     }
     egui::Panel::bottom("status")
-        .frame(
-            egui::Frame::side_top_panel(ui.style())
-                .inner_margin(egui::Margin::symmetric(14, 6)),
-        )
+        .frame(egui::Frame::side_top_panel(ui.style()).inner_margin(egui::Margin::symmetric(14, 6)))
         .show(ui, |ui| super::status::show(ui, s));
     egui::Panel::top("top")
-        .frame(
-            egui::Frame::side_top_panel(ui.style())
-                .inner_margin(egui::Margin::symmetric(14, 8)),
-        )
+        .frame(egui::Frame::side_top_panel(ui.style()).inner_margin(egui::Margin::symmetric(14, 8)))
         .show(ui, |ui| top_bar(ui, s, paired));
 
     let needs_safety = s
@@ -53,15 +47,11 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         .resizable(false)
         .exact_size(200.0)
         .frame(
-            egui::Frame::side_top_panel(ui.style())
-                .inner_margin(egui::Margin::symmetric(10, 14)),
+            egui::Frame::side_top_panel(ui.style()).inner_margin(egui::Margin::symmetric(10, 14)),
         )
         .show(ui, |ui| nav(ui, s));
     egui::CentralPanel::default()
-        .frame(
-            egui::Frame::central_panel(ui.style())
-                .inner_margin(egui::Margin::symmetric(22, 14)),
-        )
+        .frame(egui::Frame::central_panel(ui.style()).inner_margin(egui::Margin::symmetric(22, 14)))
         .show(ui, |ui| {
             notices(ui, s);
             super::timeout::banner(ui, s);
@@ -132,19 +122,18 @@ fn top_bar(ui: &mut Ui, s: &mut Session, paired: bool) {
     ui.horizontal(|ui| {
         ui.label(RichText::new("Trellis").size(20.0).strong().color(p.accent));
         if let Some(v) = &s.snap.view {
-            ui.label(
-                RichText::new(format!("{} & {}", v.me.name, v.partner.name)).color(p.muted),
-            );
+            ui.label(RichText::new(format!("{} & {}", v.me.name, v.partner.name)).color(p.muted));
         }
         if !paired {
             return;
         }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            let mine = s
-                .snap
-                .view
-                .as_ref()
-                .and_then(|v| v.timeouts.iter().find(|t| t.running && t.who == trellis_core::Who::Me).cloned());
+            let mine = s.snap.view.as_ref().and_then(|v| {
+                v.timeouts
+                    .iter()
+                    .find(|t| t.running && t.who == trellis_core::Who::Me)
+                    .cloned()
+            });
             if let Some(t) = mine {
                 let busy = s.busy(&crate::drafts::FormKey::Other("end-pause".into()));
                 if ui

@@ -31,7 +31,7 @@ pub(crate) fn sentences(snap: &Snapshot) -> Vec<String> {
         None => format!("Not synced with {partner} yet"),
     });
     out.push(match c.not_yet_with_partner {
-        0 => format!("{partner} has all your changes"),
+        0 => format!("All your changes have reached {partner}"),
         1 => format!("1 of your changes has not reached {partner} yet"),
         n => format!("{n} of your changes have not reached {partner} yet"),
     });
@@ -70,9 +70,17 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
             ui.label(RichText::new(format!("Problem: {problem}")).color(p.problem));
         }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            ui.label(RichText::new(s.snap.network.mode.label()).small().color(p.muted));
+            ui.label(
+                RichText::new(s.snap.network.mode.label())
+                    .small()
+                    .color(p.muted),
+            );
             if let Some(done) = &s.last_done {
-                ui.label(RichText::new(format!("Done: {done}")).small().color(p.accent));
+                ui.label(
+                    RichText::new(format!("Done: {done}"))
+                        .small()
+                        .color(p.accent),
+                );
             }
         });
     });

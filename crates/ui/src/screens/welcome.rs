@@ -48,7 +48,7 @@ pub(crate) fn show(ui: &mut Ui, app: &mut TrellisApp) {
     let mut start = None;
     centered(ui, |ui| {
         let p = palette(ui);
-        
+
         ui.heading("Welcome to Trellis");
         ui.label(
             "A quiet place for the two of you to rebuild trust: your agreements, check-ins \
@@ -58,7 +58,13 @@ pub(crate) fn show(ui: &mut Ui, app: &mut TrellisApp) {
         widgets::card(ui, |ui| {
             ui.with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
                 let r = widgets::field(ui, "Your name", name, "as your partner knows you");
-                widgets::note(ui, "Your partner will see this name next to everything you write.");
+                if ui.memory(|m| m.focused().is_none()) && name.is_empty() {
+                    r.request_focus();
+                }
+                widgets::note(
+                    ui,
+                    "Your partner will see this name next to everything you write.",
+                );
                 ui.add_space(6.0);
                 let ready = !name.trim().is_empty();
                 let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));

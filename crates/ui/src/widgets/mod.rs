@@ -21,7 +21,13 @@ pub(crate) fn field(ui: &mut Ui, label: &str, text: &mut String, hint: &str) -> 
 }
 
 /// A few lines of text, tied to their visible label.
-pub(crate) fn area(ui: &mut Ui, label: &str, text: &mut String, hint: &str, rows: usize) -> Response {
+pub(crate) fn area(
+    ui: &mut Ui,
+    label: &str,
+    text: &mut String,
+    hint: &str,
+    rows: usize,
+) -> Response {
     ui.vertical(|ui| {
         let l = ui.label(RichText::new(label).strong());
         ui.add(
@@ -45,8 +51,12 @@ pub(crate) fn inline_field(
 ) -> Response {
     ui.horizontal(|ui| {
         let l = ui.label(label);
-        ui.add(TextEdit::singleline(text).hint_text(hint).desired_width(width))
-            .labelled_by(l.id)
+        ui.add(
+            TextEdit::singleline(text)
+                .hint_text(hint)
+                .desired_width(width),
+        )
+        .labelled_by(l.id)
     })
     .inner
 }
@@ -87,7 +97,9 @@ pub(crate) fn badge(ui: &mut Ui, text: &str, fg: Color32, bg: Color32) -> Respon
         .fill(bg)
         .corner_radius(CornerRadius::same(10))
         .inner_margin(Margin::symmetric(8, 2))
-        .show(ui, |ui| ui.label(RichText::new(text).small().color(fg).strong()))
+        .show(ui, |ui| {
+            ui.label(RichText::new(text).small().color(fg).strong())
+        })
         .inner
 }
 
@@ -114,11 +126,13 @@ pub(crate) fn empty_state(ui: &mut Ui, title: &str, sentence: &str) {
 pub(crate) fn primary(ui: &mut Ui, text: &str, enabled: bool, busy: bool) -> Response {
     let p = palette(ui);
     let label = if busy { "Saving…" } else { text };
-    let button = egui::Button::new(RichText::new(label).strong().color(if ui.visuals().dark_mode {
-        Color32::from_rgb(0x12, 0x1a, 0x16)
-    } else {
-        Color32::WHITE
-    }))
+    let button = egui::Button::new(RichText::new(label).strong().color(
+        if ui.visuals().dark_mode {
+            Color32::from_rgb(0x12, 0x1a, 0x16)
+        } else {
+            Color32::WHITE
+        },
+    ))
     .fill(p.accent);
     let r = ui.add_enabled(enabled && !busy, button);
     if busy {

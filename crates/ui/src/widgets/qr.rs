@@ -17,11 +17,7 @@ pub(crate) fn qr_code(ui: &mut Ui, text: &str, size: f32) {
     let side = cell * total;
     let (rect, response) = ui.allocate_exact_size(vec2(side, side), Sense::hover());
     response.widget_info(|| {
-        egui::WidgetInfo::labeled(
-            egui::Role::Image,
-            true,
-            "QR code of the invite code",
-        )
+        egui::WidgetInfo::labeled(egui::Role::Image, true, "QR code of the invite code")
     });
     let painter = ui.painter_at(rect);
     // Always dark on white, whatever the theme: that is what cameras read.

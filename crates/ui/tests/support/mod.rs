@@ -17,9 +17,18 @@ pub type App<'a> = Harness<'a, TrellisApp>;
 
 /// The app on `dir` (loopback only), in a harness the size of a small laptop window.
 pub fn open(dir: &Path) -> App<'static> {
-    let app = TrellisApp::new(dir.to_path_buf(), Some(NetworkMode::Loopback), Arc::new(|| {}));
+    open_themed(dir, egui::Theme::Dark)
+}
+
+pub fn open_themed(dir: &Path, theme: egui::Theme) -> App<'static> {
+    let app = TrellisApp::new(
+        dir.to_path_buf(),
+        Some(NetworkMode::Loopback),
+        Arc::new(|| {}),
+    );
     Harness::builder()
         .with_size(egui::vec2(1180.0, 820.0))
+        .with_theme(theme)
         .build_ui_state(|ui, app: &mut TrellisApp| app.show(ui), app)
 }
 
@@ -40,7 +49,9 @@ pub fn wait(h: &mut App<'_>, what: &str, cond: impl Fn(&mut App<'_>) -> bool) {
 
 /// Waits until a widget with this exact label is on screen.
 pub fn wait_label(h: &mut App<'_>, label: &str) {
-    wait(h, &format!("“{label}” on screen"), |h| h.query_by_label(label).is_some());
+    wait(h, &format!("“{label}” on screen"), |h| {
+        h.query_by_label(label).is_some()
+    });
 }
 
 pub fn wait_label_contains(h: &mut App<'_>, part: &str) {
@@ -59,7 +70,8 @@ pub fn snap(h: &App<'_>) -> Arc<Snapshot> {
 
 /// Clicks a navigation entry.
 pub fn go(h: &mut App<'_>, screen: Screen) {
-    h.get_by_role_and_label(egui::Role::Button, screen.label()).click();
+    h.get_by_role_and_label(egui::Role::Button, screen.label())
+        .click();
     h.run();
 }
 
@@ -140,10 +152,14 @@ pub fn open_pair(root: &Path) -> (App<'static>, App<'static>) {
     let mut alex = open(&a);
     let mut sam = open(&b);
     wait(&mut alex, "Alex's window to open", |h| {
-        h.state().session().is_some_and(|s| s.snapshot().view.is_some())
+        h.state()
+            .session()
+            .is_some_and(|s| s.snapshot().view.is_some())
     });
     wait(&mut sam, "Sam's window to open", |h| {
-        h.state().session().is_some_and(|s| s.snapshot().view.is_some())
+        h.state()
+            .session()
+            .is_some_and(|s| s.snapshot().view.is_some())
     });
     connected(&mut alex, &mut sam);
     (alex, sam)
@@ -158,7 +174,10 @@ pub fn connected(alex: &mut App<'_>, sam: &mut App<'_>) {
         if snap(alex).network.connected && snap(sam).network.connected {
             break;
         }
-        assert!(Instant::now() < deadline, "timed out waiting for the devices to connect");
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for the devices to connect"
+        );
         std::thread::sleep(Duration::from_millis(15));
     }
     alex.run();

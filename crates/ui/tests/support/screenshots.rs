@@ -26,13 +26,17 @@ fn screenshots() {
     std::fs::create_dir_all(out_dir()).unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let (a, b) = trellis_ui::prepare_demo(tmp.path()).unwrap();
-    let mut alex = open(&a);
-    let mut sam = open(&b);
+    let mut alex = open_themed(&a, egui::Theme::Light);
+    let mut sam = open_themed(&b, egui::Theme::Light);
     wait(&mut alex, "Alex's window", |h| {
-        h.state().session().is_some_and(|s| s.snapshot().view.is_some())
+        h.state()
+            .session()
+            .is_some_and(|s| s.snapshot().view.is_some())
     });
     wait(&mut sam, "Sam's window", |h| {
-        h.state().session().is_some_and(|s| s.snapshot().view.is_some())
+        h.state()
+            .session()
+            .is_some_and(|s| s.snapshot().view.is_some())
     });
     connected(&mut alex, &mut sam);
     save(&mut alex, "today");
@@ -51,11 +55,25 @@ fn screenshots() {
         }
         save(&mut alex, name);
     }
+    save(&mut sam, "today-sam");
     go(&mut sam, Screen::Agreements);
     save(&mut sam, "agreements-sam");
-    let _ = sam.query_by_label("Today");
+    go(&mut sam, Screen::CheckIns);
+    save(&mut sam, "checkins-sam");
+    drop(sam);
+    drop(alex);
+    let mut dark = open_themed(&a, egui::Theme::Dark);
+    wait(&mut dark, "Alex's window, dark", |h| {
+        h.state()
+            .session()
+            .is_some_and(|s| s.snapshot().view.is_some())
+    });
+    let _ = dark.query_by_label("Today");
+    save(&mut dark, "today-dark");
     // First run, in a fresh folder.
-    let mut fresh = open(&tmp.path().join("new"));
-    wait(&mut fresh, "the welcome", |h| h.state().phase_name() == "welcome");
+    let mut fresh = open_themed(&tmp.path().join("new"), egui::Theme::Light);
+    wait(&mut fresh, "the welcome", |h| {
+        h.state().phase_name() == "welcome"
+    });
     save(&mut fresh, "welcome");
 }
