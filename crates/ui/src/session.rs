@@ -64,6 +64,11 @@ pub(crate) struct Transient {
     pub import_reading: bool,
     /// The check-in form opened again after today's check-in.
     pub checkin_open: bool,
+    /// How many of today's items, open repairs, and agreements per category are laid out
+    /// (long lists grow on request, so years of history stay fast).
+    pub today_shown: usize,
+    pub repairs_shown: usize,
+    pub agreements_shown: HashMap<String, usize>,
 }
 
 /// Everything the window knows about one open profile.
@@ -121,6 +126,8 @@ impl Session {
             t: Transient {
                 checkins_shown: 20,
                 appreciations_shown: 30,
+                today_shown: 12,
+                repairs_shown: 8,
                 ..Default::default()
             },
             submit_pressed: false,

@@ -113,6 +113,10 @@ pub(crate) fn install(ctx: &egui::Context) {
         v.widgets.hovered.weak_bg_fill = Color32::from_rgb(0xe2, 0xec, 0xe4);
         v.widgets.hovered.bg_fill = Color32::from_rgb(0xe2, 0xec, 0xe4);
         v.widgets.active.weak_bg_fill = p.accent_soft;
+        // Fields must stand out from the cards they sit on.
+        v.extreme_bg_color = Color32::from_rgb(0xfb, 0xf9, 0xf5);
+        v.widgets.inactive.bg_stroke = Stroke::new(1.0, Color32::from_rgb(0xd6, 0xcd, 0xbf));
+        v.widgets.noninteractive.bg_stroke = Stroke::new(1.0, p.card_stroke);
     });
     ctx.style_mut_of(Theme::Dark, |style| {
         let v = &mut style.visuals;

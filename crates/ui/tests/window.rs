@@ -2,6 +2,8 @@
 //! nodes on loopback. No GPU and no display server needed.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a failed step should panic loudly
 
+#[path = "support/frames.rs"]
+mod frames;
 #[path = "support/screenshots.rs"]
 mod screenshots;
 mod support;

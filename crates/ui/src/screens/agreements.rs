@@ -57,7 +57,7 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         }
     }
     for category in categories {
-        let mut items: Vec<&AgreementView> = view
+        let items: Vec<&AgreementView> = view
             .agreements
             .iter()
             .filter(|a| a.category == category)
@@ -65,11 +65,35 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         if items.is_empty() {
             continue;
         }
-        items.sort_by_key(|a| a.status == AgreementStatus::Retired);
+        let (active, retired): (Vec<&AgreementView>, Vec<&AgreementView>) = items
+            .into_iter()
+            .partition(|a| a.status != AgreementStatus::Retired);
         ui.add_space(8.0);
         ui.label(RichText::new(category.label()).size(18.0).strong());
-        for a in items {
+        let key = category.as_str().to_string();
+        let limit = *s.t.agreements_shown.get(&key).unwrap_or(&12);
+        for a in active.iter().take(limit) {
             agreement_card(ui, s, &view, a);
+        }
+        if active.len() > limit
+            && ui
+                .button(format!(
+                    "Show {} more in {}",
+                    active.len() - limit,
+                    category.label()
+                ))
+                .clicked()
+        {
+            s.t.agreements_shown.insert(key.clone(), limit + 20);
+        }
+        if !retired.is_empty() {
+            egui::CollapsingHeader::new(format!("Retired ({})", retired.len()))
+                .id_salt(("retired", &key))
+                .show(ui, |ui| {
+                    for a in retired {
+                        agreement_card(ui, s, &view, a);
+                    }
+                });
         }
     }
 }

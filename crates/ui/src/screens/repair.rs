@@ -31,8 +31,19 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
     }
     let (open, closed): (Vec<&RepairView>, Vec<&RepairView>) =
         view.repairs.iter().partition(|r| !r.closed);
-    for r in open {
+    let limit = s.t.repairs_shown;
+    for r in open.iter().take(limit) {
         repair_card(ui, s, &view, r);
+    }
+    if open.len() > limit
+        && ui
+            .button(format!(
+                "Show {} more repairs in progress",
+                open.len() - limit
+            ))
+            .clicked()
+    {
+        s.t.repairs_shown += 10;
     }
     if !closed.is_empty() {
         egui::CollapsingHeader::new(format!("Closed repairs ({})", closed.len()))

@@ -58,7 +58,8 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         );
     } else {
         ui.label(RichText::new("Waiting for you, whenever you are ready").strong());
-        for (i, item) in items.iter().enumerate() {
+        let shown = s.t.today_shown.min(items.len());
+        for (i, item) in items[..shown].iter().enumerate() {
             widgets::card(ui, |ui| {
                 ui.horizontal(|ui| {
                     let (tint, word) = match item {
@@ -86,6 +87,13 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
                 });
             });
         }
+    }
+    if items.len() > s.t.today_shown
+        && ui
+            .button(format!("Show {} more", items.len() - s.t.today_shown))
+            .clicked()
+    {
+        s.t.today_shown += 20;
     }
     ui.add_space(10.0);
     ui.label(RichText::new("A small moment").strong());

@@ -29,6 +29,8 @@ pub fn open_themed(dir: &Path, theme: egui::Theme) -> App<'static> {
     Harness::builder()
         .with_size(egui::vec2(1180.0, 820.0))
         .with_theme(theme)
+        // Enabled-state fades take a few frames to settle.
+        .with_max_steps(16)
         .build_ui_state(|ui, app: &mut TrellisApp| app.show(ui), app)
 }
 
