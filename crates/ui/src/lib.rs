@@ -17,6 +17,7 @@ mod starter;
 mod theme;
 mod widgets;
 
+use std::ffi::OsStr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -36,19 +37,27 @@ pub struct RunOptions {
     pub mode: Option<NetworkMode>,
 }
 
-/// Whether a display server is there to draw on.
-fn display_available() -> Result<(), String> {
+/// Whether a display server is there to draw on, from the values of `DISPLAY` and
+/// `WAYLAND_DISPLAY` (Linux and the BSDs; elsewhere there always is one).
+fn display_check(display: Option<&OsStr>, wayland: Option<&OsStr>) -> Result<(), String> {
     if cfg!(all(
         unix,
         not(target_os = "macos"),
         not(target_os = "android")
     )) {
-        let set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
-        if !set("DISPLAY") && !set("WAYLAND_DISPLAY") {
+        let set = |v: Option<&OsStr>| v.is_some_and(|v| !v.is_empty());
+        if !set(display) && !set(wayland) {
             return Err("there is no display (neither DISPLAY nor WAYLAND_DISPLAY is set)".into());
         }
     }
     Ok(())
+}
+
+fn display_available() -> Result<(), String> {
+    display_check(
+        std::env::var_os("DISPLAY").as_deref(),
+        std::env::var_os("WAYLAND_DISPLAY").as_deref(),
+    )
 }
 
 /// Opens the window on `options.profile_dir` and returns when it is closed.
@@ -77,4 +86,23 @@ pub fn run(options: RunOptions) -> Result<(), UiError> {
         }),
     )
     .map_err(|e| UiError::Window(error::one_line(e)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[cfg(all(unix, not(target_os = "macos"), not(target_os = "android")))]
+    fn no_display_is_said_in_one_line_pointing_to_the_command_line() {
+        let err = display_check(None, Some(OsStr::new(""))).map_err(UiError::NoDisplay);
+        let text = err.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(text.contains("no display"), "{text}");
+        assert!(text.contains("trellis --help"), "{text}");
+        assert!(!text.contains('\n'));
+        assert!(display_check(Some(OsStr::new(":0")), None).is_ok());
+        assert!(display_check(None, Some(OsStr::new("wayland-0"))).is_ok());
+        let window = UiError::Window(error::one_line("no adapter\nfound"));
+        assert!(!window.to_string().contains('\n'));
+    }
 }
