@@ -346,8 +346,9 @@ pub enum JournalCommand {
 }
 
 fn parse_mode(text: &str) -> Result<trellis_net::NetworkMode, String> {
-    trellis_net::NetworkMode::parse(text)
-        .ok_or_else(|| format!("“{text}” is not a network mode; use lan, internet, loopback or a relay URL"))
+    trellis_net::NetworkMode::parse(text).ok_or_else(|| {
+        format!("“{text}” is not a network mode; use lan, internet, loopback or a relay URL")
+    })
 }
 
 /// Dates are typed as YYYY-MM-DD, or "today" / "tomorrow" / "yesterday".

@@ -11,7 +11,10 @@ use crate::context::{Context, now};
 use crate::render::{self, when};
 
 pub fn run(ctx: &Context, command: AgreementCommand) -> Result<()> {
-    let reading = matches!(command, AgreementCommand::List { .. } | AgreementCommand::Show { .. });
+    let reading = matches!(
+        command,
+        AgreementCommand::List { .. } | AgreementCommand::Show { .. }
+    );
     let mut profile = if reading { ctx.read()? } else { ctx.open()? };
     match command {
         AgreementCommand::Propose {

@@ -87,7 +87,10 @@ pub fn invite(ctx: &Context) -> Result<()> {
     if ctx.json {
         print_json(&serde_json::json!({ "invite": code, "expires_at": expires_at }));
     } else {
-        println!("Your invite (one use, valid until {}):\n\n{code}\n", clock(expires_at));
+        println!(
+            "Your invite (one use, valid until {}):\n\n{code}\n",
+            clock(expires_at)
+        );
         if let Some(q) = qr(&code) {
             println!("{q}");
         }
@@ -101,7 +104,9 @@ pub fn invite(ctx: &Context) -> Result<()> {
                 safety_number,
             }) => {
                 if ctx.json {
-                    print_json(&serde_json::json!({ "paired": partner, "safety_number": safety_number }));
+                    print_json(
+                        &serde_json::json!({ "paired": partner, "safety_number": safety_number }),
+                    );
                 } else {
                     println!(
                         "\nPaired with {partner}.\nSafety number: {safety_number}\n\
@@ -155,7 +160,9 @@ pub fn serve(ctx: &Context) -> Result<()> {
     let partner = partner_name(&snap);
     if snap.view.is_none() {
         node.shutdown();
-        bail!("this profile is not part of a couple yet: `trellis invite` or `trellis join CODE` first");
+        bail!(
+            "this profile is not part of a couple yet: `trellis invite` or `trellis join CODE` first"
+        );
     }
     println!(
         "Serving {}'s copy on {}. Keeping it in sync with {partner} whenever their device is reachable. Ctrl-C stops.",
@@ -166,10 +173,12 @@ pub fn serve(ctx: &Context) -> Result<()> {
         if let Some(event) = node.wait_event(Duration::from_millis(200)) {
             let stamp = clock(now().at_ms);
             let line = match &event {
-                Event::Connected { partner } => Some(format!("{stamp}  connected to {partner}'s device")),
-                Event::Disconnected { partner, reason } => {
-                    Some(format!("{stamp}  {partner}'s device disconnected ({reason})"))
+                Event::Connected { partner } => {
+                    Some(format!("{stamp}  connected to {partner}'s device"))
                 }
+                Event::Disconnected { partner, reason } => Some(format!(
+                    "{stamp}  {partner}'s device disconnected ({reason})"
+                )),
                 Event::Synced(r) => Some(format!(
                     "{stamp}  synced: sent {}, received {} ({} verified, {} refused)",
                     r.sent_changes, r.received_changes, r.verified, r.rejected
@@ -263,7 +272,9 @@ pub fn mode(ctx: &Context, mode: Option<&str>) -> Result<()> {
         }
         Some(text) => {
             let mode = NetworkMode::parse(text).ok_or_else(|| {
-                anyhow!("“{text}” is not a network mode; use lan, internet, loopback or a relay URL")
+                anyhow!(
+                    "“{text}” is not a network mode; use lan, internet, loopback or a relay URL"
+                )
             })?;
             let profile = ctx.open()?;
             trellis_net::save_mode(&profile, &mode)?;

@@ -33,6 +33,10 @@ pub struct Outgoing {
 pub struct SyncSession {
     state: sync::State,
     waiting: Vec<SignedChange>,
+    /// Changes accepted since the last sync message (raw bytes). They are handed to
+    /// automerge with that message, already applied, so its bookkeeping sees a message
+    /// that carried changes — otherwise it decides our heads need no answer.
+    accepted: Vec<Vec<u8>>,
     received_messages: usize,
 }
 
@@ -45,6 +49,7 @@ impl SyncSession {
         Self {
             state,
             waiting: Vec::new(),
+            accepted: Vec::new(),
             received_messages: 0,
         }
     }
@@ -96,12 +101,14 @@ impl SyncSession {
             .into());
         }
         self.waiting = std::mem::take(&mut verified.deferred);
+        self.accepted
+            .extend(verified.ready.iter().map(|(c, _)| c.raw_bytes().to_vec()));
         Ok(verified)
     }
 
     /// Takes in the partner's sync message (after the changes sent before it were applied).
     pub fn receive(&mut self, couple: &mut Couple, message: &[u8]) -> Result<(), CoreError> {
-        let message = sync::Message::decode(message).map_err(|e| Rejection::Malformed {
+        let mut message = sync::Message::decode(message).map_err(|e| Rejection::Malformed {
             index: 0,
             detail: format!("not a sync message: {e}"),
         })?;
@@ -112,6 +119,10 @@ impl SyncSession {
             }
             .into());
         }
+        // Only changes that crossed the trust boundary and are already applied: loading
+        // them again changes nothing in the document.
+        let applied: Vec<Vec<u8>> = std::mem::take(&mut self.accepted);
+        message.changes = ChunkList::from(applied);
         couple
             .sync_doc()
             .receive_sync_message(&mut self.state, message)?;

@@ -213,3 +213,32 @@ fn changes_arriving_before_their_parents_wait_and_are_applied_later() {
     assert_eq!(session.waiting(), 0);
     assert!(alex.couple.has_change(&second.hash));
 }
+
+#[test]
+fn when_only_one_side_changed_both_still_learn_they_agree() {
+    let (mut alex, mut sam) = pair();
+    let mut sa = SyncSession::resume(None);
+    let mut sb = SyncSession::resume(None);
+    converge(&mut alex, &mut sa, &mut sam, &mut sb);
+    assert!(sa.in_sync(&mut alex.couple) && sb.in_sync(&mut sam.couple));
+    // A fresh conversation in which only Sam has something new.
+    sam.act(
+        Action::Appreciate {
+            text: "just me".into(),
+        },
+        at(5),
+    )
+    .unwrap();
+    let mut sa = SyncSession::resume(Some(&sa.saved_state()));
+    let mut sb = SyncSession::resume(Some(&sb.saved_state()));
+    converge(&mut alex, &mut sa, &mut sam, &mut sb);
+    assert_eq!(alex.couple.heads(), sam.couple.heads());
+    assert!(
+        sa.in_sync(&mut alex.couple),
+        "Alex knows Sam's copy equals his"
+    );
+    assert!(
+        sb.in_sync(&mut sam.couple),
+        "Sam learns Alex received the change"
+    );
+}

@@ -83,7 +83,10 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), NetError> {
 }
 
 /// What happened between two readings of the running totals.
-fn since(now: &crate::handle::SyncReport, before: &crate::handle::SyncReport) -> crate::handle::SyncReport {
+fn since(
+    now: &crate::handle::SyncReport,
+    before: &crate::handle::SyncReport,
+) -> crate::handle::SyncReport {
     crate::handle::SyncReport {
         sent_changes: now.sent_changes - before.sent_changes,
         received_changes: now.received_changes - before.received_changes,

@@ -235,7 +235,7 @@ async fn send_outgoing(
 ) -> Result<bool, NetError> {
     let out = doc
         .run(
-            move |s| -> Result<Option<(Vec<SignedChange>, Vec<u8>)>, NetError> {
+            move |s| -> Result<Option<trellis_store::SignedOutgoing>, NetError> {
                 let Some(mut sess) = s.sessions.remove(&session) else {
                     return Err(NetError::Stopped);
                 };
@@ -245,7 +245,7 @@ async fn send_outgoing(
             },
         )
         .await??;
-    let Some((changes, message)) = out else {
+    let Some(trellis_store::SignedOutgoing { changes, message }) = out else {
         return Ok(false);
     };
     report.sent_changes += changes.len();

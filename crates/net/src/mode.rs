@@ -60,7 +60,9 @@ impl fmt::Display for NetworkMode {
 }
 
 /// The mode saved in a profile (LAN when none was chosen).
-pub fn saved_mode(profile: &trellis_store::Profile) -> Result<NetworkMode, trellis_store::StoreError> {
+pub fn saved_mode(
+    profile: &trellis_store::Profile,
+) -> Result<NetworkMode, trellis_store::StoreError> {
     Ok(profile
         .setting(keys::MODE)?
         .and_then(|s| NetworkMode::from_setting(&s))

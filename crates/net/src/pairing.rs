@@ -23,6 +23,8 @@ use crate::node::Net;
 use crate::wire::{FrameReader, FrameWriter};
 
 const STEP_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long to try reaching the inviting device.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Wrong secrets tolerated before the invite is closed.
 const MAX_WRONG: u32 = 5;
 /// Each wrong secret is answered this late, so guessing is slow.
@@ -263,7 +265,7 @@ pub(crate) async fn join(net: &Net, code: &str) -> Result<(String, String), NetE
     }
     net.memory.add_endpoint_info(invite.addr.clone());
     let conn = tokio::time::timeout(
-        STEP_TIMEOUT,
+        CONNECT_TIMEOUT,
         net.endpoint.connect(invite.addr.clone(), PAIR_ALPN),
     )
     .await

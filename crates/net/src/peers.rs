@@ -9,12 +9,12 @@ use iroh::protocol::{AcceptError, ProtocolHandler};
 use tracing::{debug, info, warn};
 
 use crate::conversation::{Role, converse};
-use crate::gate::{SYNC_ALPN, codes};
 use crate::error::NetError;
+use crate::gate::{SYNC_ALPN, codes};
 use crate::handle::Event;
 use crate::node::Net;
 
-const DIAL_TIMEOUT: Duration = Duration::from_secs(15);
+const DIAL_TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
 #[derive(Debug)]
@@ -56,10 +56,11 @@ impl Peers {
         let partner = self.net.gate.partner().ok_or_else(|| {
             NetError::Pairing("this profile is not paired with a device yet".into())
         })?;
-        let conn = tokio::time::timeout(DIAL_TIMEOUT, self.net.endpoint.connect(partner, SYNC_ALPN))
-            .await
-            .map_err(|_| NetError::Unreachable("no answer".into()))?
-            .map_err(|e| NetError::Unreachable(e.to_string()))?;
+        let conn =
+            tokio::time::timeout(DIAL_TIMEOUT, self.net.endpoint.connect(partner, SYNC_ALPN))
+                .await
+                .map_err(|_| NetError::Unreachable("no answer".into()))?
+                .map_err(|e| NetError::Unreachable(e.to_string()))?;
         let me = self.clone();
         tokio::spawn(async move { me.run(conn, Role::Dialer).await });
         Ok(())
@@ -128,7 +129,9 @@ impl Peers {
     fn note_unreachable(&self, why: &str) {
         let name = self.partner_name();
         let why = if why.contains("addressing information") {
-            format!("where to find it is not known yet; this device learns it when {name}'s device connects")
+            format!(
+                "where to find it is not known yet; this device learns it when {name}'s device connects"
+            )
         } else {
             why.to_string()
         };
@@ -218,7 +221,9 @@ impl Peers {
                 "the conversation ended".to_string()
             }
             Err(_) if replaced(&conn) => {
-                debug!("a second connection with {name}'s device was closed in favour of the first");
+                debug!(
+                    "a second connection with {name}'s device was closed in favour of the first"
+                );
                 "replaced by another connection".to_string()
             }
             Err(e) => {

@@ -88,12 +88,7 @@ fn send_raw(sam: &Sam, alex: &NodeHandle, bytes: Vec<u8>) -> bool {
         // Read whatever Alex says until the connection ends.
         let closed = tokio::time::timeout(Duration::from_secs(20), async {
             let mut buf = vec![0u8; 4096];
-            loop {
-                match recv.read(&mut buf).await {
-                    Ok(Some(_)) => continue,
-                    _ => break,
-                }
-            }
+            while let Ok(Some(_)) = recv.read(&mut buf).await {}
             conn.closed().await
         })
         .await

@@ -15,4 +15,4 @@ pub use db::DocumentDb;
 pub use error::StoreError;
 pub use journal::{Journal, JournalEntry, Trigger};
 pub use paths::{PROFILE_ENV, ProfilePaths, default_profile_dir};
-pub use profile::{CoupleStatus, ImportReport, Profile, Status, VerifyReport};
+pub use profile::{CoupleStatus, ImportReport, Profile, SignedOutgoing, Status, VerifyReport};

@@ -43,6 +43,13 @@ pub struct ImportReport {
     pub waiting: usize,
 }
 
+/// What a sync conversation sends next: signed changes, then the sync message.
+#[derive(Debug)]
+pub struct SignedOutgoing {
+    pub changes: Vec<SignedChange>,
+    pub message: Vec<u8>,
+}
+
 /// The honest state of a profile, for `trellis status` and the status bar.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Status {
@@ -502,13 +509,16 @@ impl Profile {
     pub fn sync_outgoing(
         &mut self,
         session: &mut SyncSession,
-    ) -> Result<Option<(Vec<SignedChange>, Vec<u8>)>, StoreError> {
+    ) -> Result<Option<SignedOutgoing>, StoreError> {
         let couple = self.couple.as_mut().ok_or(StoreError::NoCouple)?;
         let Some(out) = session.outgoing(couple)? else {
             return Ok(None);
         };
-        let signed = self.signed(out.changes)?;
-        Ok(Some((signed, out.message)))
+        let changes = self.signed(out.changes)?;
+        Ok(Some(SignedOutgoing {
+            changes,
+            message: out.message,
+        }))
     }
 
     /// Takes in the partner's sync message and remembers what they have.
