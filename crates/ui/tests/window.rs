@@ -467,7 +467,11 @@ fn history_shows_every_change_with_its_verified_mark() {
     let written = std::fs::read_dir(tmp.path())
         .unwrap()
         .filter_map(Result::ok)
-        .any(|e| e.file_name().to_string_lossy().starts_with("trellis-for-our-therapist-"));
+        .any(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("trellis-for-our-therapist-")
+        });
     assert!(written, "the export is written next to the profile");
 }
 
@@ -480,12 +484,16 @@ fn an_appreciation_is_one_shortcut_away_from_any_screen() {
     alex.run();
     wait_label(&mut alex, "A small moment");
     // The field has the keyboard already: type and press Enter.
-    alex.get_by_label("Appreciation").type_text("Thank you for the walk");
+    alex.get_by_label("Appreciation")
+        .type_text("Thank you for the walk");
     alex.run();
     alex.key_press(egui::Key::Enter);
     alex.run();
     settle(&mut alex);
-    assert!(alex.query_by_label("A small moment").is_none(), "the dialog closed");
+    assert!(
+        alex.query_by_label("A small moment").is_none(),
+        "the dialog closed"
+    );
     go(&mut sam, Screen::Appreciations);
     wait_label(&mut sam, "Thank you for the walk");
 }
