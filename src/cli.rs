@@ -67,6 +67,19 @@ pub enum Command {
     Serve,
     /// Connect to my partner's device now, sync, and report.
     Sync,
+    /// End our shared space with dignity: sync stops once the ending reaches my partner, both
+    /// copies stay readable; `--wipe --yes` then deletes this profile from this device.
+    Unpair {
+        /// A last word for my partner.
+        #[arg(long)]
+        note: Option<String>,
+        /// Also delete this profile (keys, shared document, private journal) from this device.
+        #[arg(long)]
+        wipe: bool,
+        /// Confirm the wipe.
+        #[arg(long, requires = "wipe")]
+        yes: bool,
+    },
     /// Show or set how this device reaches my partner's: lan, internet, loopback, or a relay URL.
     Network {
         /// The new mode; leave out to show the current one.

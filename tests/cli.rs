@@ -321,3 +321,35 @@ fn wrong_input_gets_one_line_and_a_failing_exit_code() {
     );
     assert!(sam.fails(&["frobnicate"]).contains("unrecognized"));
 }
+
+#[test]
+fn unpairing_keeps_a_readable_copy_and_wiping_needs_a_yes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let alex = Person::new(tmp.path(), "alex");
+    let sam = Person::new(tmp.path(), "sam");
+    alex.ok(&["init", "--name", "Alex"]);
+    sam.ok(&["init", "--name", "Sam"]);
+    let card = tmp.path().join("sam.card");
+    sam.ok(&["card", "export", card.to_str().unwrap()]);
+    alex.ok(&["couple", "create", "--partner", card.to_str().unwrap()]);
+    alex.ok(&["appreciate", "For the good years"]);
+    let bundle = tmp.path().join("b");
+    exchange(&alex, &sam, &bundle);
+
+    alex.ok(&["unpair", "--note", "Thank you"]);
+    assert!(alex.fails(&["appreciate", "again"]).contains("read-only"));
+    // Still readable, and the ending travels like any change.
+    assert!(alex.ok(&["status"]).contains("Sam"));
+    exchange(&alex, &sam, &bundle);
+    assert!(
+        sam.fails(&["appreciate", "hello?"])
+            .contains("Alex ended this shared space")
+    );
+    let status = sam.json(&["status"]);
+    assert_eq!(status["couple"]["ended"], true);
+
+    assert!(alex.fails(&["unpair", "--wipe"]).contains("--yes"));
+    let wiped = alex.json(&["unpair", "--wipe", "--yes"]);
+    assert_eq!(wiped["wiped"].as_array().unwrap().len(), 3);
+    assert!(!alex.dir.exists() || std::fs::read_dir(&alex.dir).unwrap().next().is_none());
+}

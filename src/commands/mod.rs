@@ -34,6 +34,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Serve => network::serve(&ctx),
         Command::Sync => network::sync(&ctx),
         Command::Network { mode } => network::mode(&ctx, mode.as_deref()),
+        Command::Unpair { note, wipe, yes } => setup::unpair(&ctx, note, wipe, yes),
         Command::Agreement(c) => agreements::run(&ctx, c),
         Command::CheckIn(c) => practice::checkin(&ctx, c),
         Command::Repair(c) => practice::repair(&ctx, c),

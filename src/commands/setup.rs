@@ -310,3 +310,49 @@ pub fn overview(ctx: &Context) -> Result<()> {
     println!("{text}");
     Ok(())
 }
+
+#[derive(Serialize)]
+struct Unpaired {
+    ended: bool,
+    wiped: Vec<String>,
+}
+
+pub fn unpair(ctx: &Context, note: Option<String>, wipe: bool, yes: bool) -> Result<()> {
+    if wipe && !yes {
+        anyhow::bail!(
+            "wiping deletes this profile from this device for good; add --yes to confirm"
+        );
+    }
+    let mut profile = ctx.open()?;
+    let partner = partner_name(&profile);
+    let already = profile.couple().is_some_and(|c| c.is_ended());
+    if profile.couple().is_some() && !already {
+        profile.act(&trellis_core::Action::EndSpace { note }, now())?;
+    }
+    let wiped: Vec<String> = if wipe {
+        profile
+            .wipe()?
+            .into_iter()
+            .map(|p| p.display().to_string())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let out = Unpaired { ended: true, wiped };
+    ctx.emit(&out, || {
+        let mut lines = Vec::new();
+        if !already {
+            lines.push(format!(
+                "You ended your shared space with {partner}. Your copy stays readable. The ending reaches \
+                 {partner} the next time your devices meet; after that nothing syncs."
+            ));
+        }
+        if wipe {
+            lines.push(format!(
+                "This profile was deleted from this device ({} files). Anything not yet synced, the ending included, will not reach {partner}.",
+                out.wiped.len()
+            ));
+        }
+        lines.join("\n")
+    })
+}

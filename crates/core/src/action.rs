@@ -106,6 +106,10 @@ pub enum Action {
         note: Option<String>,
     },
     EndTimeOut,
+    /// End the shared space with dignity: the last change either partner makes.
+    EndSpace {
+        note: Option<String>,
+    },
 }
 
 /// Trims a required text field and checks its length.

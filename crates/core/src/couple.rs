@@ -290,6 +290,16 @@ impl Couple {
         Ok(autosurgeon::hydrate(self.doc.document())?)
     }
 
+    /// The shared space was ended by one of us: sync stops and this copy is read-only.
+    pub fn is_ended(&self) -> bool {
+        crate::perform::ended(&self.root).is_some()
+    }
+
+    /// The shared space was ended by me (my ending may still be on its way to the partner).
+    pub fn ended_by_me(&self) -> bool {
+        crate::perform::ended(&self.root).is_some_and(|(who, _)| who == self.me.to_hex())
+    }
+
     /// A partner's display name as recorded when the couple started.
     pub fn name_of(&self, key: &PartnerKey) -> String {
         self.root

@@ -127,6 +127,18 @@ pub(crate) fn perform(
     action: &Action,
     now: Moment,
 ) -> Result<Written, CoreError> {
+    if let Some((who, at)) = ended(root) {
+        let name = root
+            .couple
+            .partners
+            .get(&who)
+            .map(|p| p.name.clone())
+            .unwrap_or_default();
+        let when = local_time(at, now.offset()).format("%Y-%m-%d");
+        return Err(CoreError::NotAllowed(format!(
+            "{name} ended this shared space on {when}; it is kept read-only — you can still read and export it"
+        )));
+    }
     let mut ctx = Ctx {
         doc,
         root,
@@ -171,7 +183,29 @@ pub(crate) fn perform(
         Action::Appreciate { text } => appreciate(&mut ctx, text),
         Action::StartTimeOut { minutes, note } => start_time_out(&mut ctx, *minutes, note),
         Action::EndTimeOut => end_time_out(&mut ctx),
+        Action::EndSpace { note } => end_space(&mut ctx, note),
     }
+}
+
+/// Who ended the shared space, and when, if anyone did.
+pub(crate) fn ended(root: &Root) -> Option<(String, i64)> {
+    root.by
+        .iter()
+        .flat_map(|(key, space)| space.endings.iter().map(move |(_, e)| (key.clone(), e.at)))
+        .min_by_key(|(_, at)| *at)
+}
+
+fn end_space(ctx: &mut Ctx<'_>, note: &Option<String>) -> Result<Written, CoreError> {
+    let record = crate::schema::Ending {
+        note: optional("the note", note)?,
+        at: ctx.now.at_ms,
+    };
+    let id = new_id()?;
+    ctx.put_mine(col::ENDINGS, &id, &record)?;
+    Ok(Written {
+        message: "ended our shared space".into(),
+        record: id,
+    })
 }
 
 fn review_date(

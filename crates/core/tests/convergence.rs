@@ -395,3 +395,41 @@ proptest! {
         prop_assert_eq!(alex.couple.change_count(), made + 1);
     }
 }
+
+#[test]
+fn ending_the_space_leaves_both_copies_readable_and_read_only() {
+    let (mut alex, mut sam) = pair();
+    propose(&mut alex, "Kept for the record", at(1));
+    exchange(&mut alex, &mut sam);
+    sam.act(
+        Action::EndSpace {
+            note: Some("Thank you for trying with me".into()),
+        },
+        at(2),
+    )
+    .unwrap();
+    let refused = sam
+        .act(
+            Action::Appreciate {
+                text: "one more".into(),
+            },
+            at(3),
+        )
+        .unwrap_err();
+    assert!(refused.to_string().contains("read-only"), "{refused}");
+    exchange(&mut alex, &mut sam);
+    let v = View::build(
+        alex.couple.root(),
+        &alex.couple.me(),
+        &alex.couple.partner(),
+        at(4),
+    );
+    let ended = v.ended.as_ref().expect("Alex's copy knows");
+    assert_eq!(ended.by, Who::Partner);
+    assert_eq!(ended.note.as_deref(), Some("Thank you for trying with me"));
+    assert_eq!(v.agreements.len(), 1, "everything stays readable");
+    assert!(
+        alex.act(Action::Appreciate { text: "hi".into() }, at(5))
+            .is_err()
+    );
+}

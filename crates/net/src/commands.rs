@@ -258,6 +258,26 @@ async fn run(ctx: &Ctx, id: RequestId, command: Command) -> Result<Event, NetErr
             let report = ctx.doc.run(|s| s.profile.verify_all()).await??;
             Ok(Event::Verified { id, report })
         }
+        Command::EndSpace(note) => {
+            let event = ctx
+                .doc
+                .run(move |s| -> Result<Event, NetError> {
+                    let c = s.profile.act(&trellis_core::Action::EndSpace { note }, now())?;
+                    s.local_change();
+                    finish(s);
+                    Ok(Event::Done {
+                        id,
+                        message: "You ended the shared space. Both copies stay readable; nothing syncs any more.".into(),
+                        record: Some(c.record),
+                    })
+                })
+                .await??;
+            // Deliver the ending: the conversation closes for good once both sides have it.
+            if let Some(peers) = &ctx.peers {
+                peers.wake();
+            }
+            Ok(event)
+        }
         Command::Refresh => {
             ctx.doc.run(finish).await?;
             Ok(done(id, "Refreshed"))

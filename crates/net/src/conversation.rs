@@ -161,6 +161,13 @@ async fn talk(
                         // Equal heads on both sides mean equal copies.
                         report.in_sync = in_sync;
                         publish(net, &report, &mut published);
+                        if doc.run(|s| s.profile.sync_is_over().unwrap_or(false)).await? {
+                            // The shared space was ended and the ending is on both sides:
+                            // this was the last exchange.
+                            net.gate.set_partner(None);
+                            writer.goodbye("the shared space was ended").await;
+                            return Ok(report);
+                        }
                     }
                     Frame::Goodbye { reason } => {
                         debug!("the partner's device ended the conversation: {reason}");

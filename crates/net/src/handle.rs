@@ -53,6 +53,10 @@ pub enum Command {
     Verify,
     /// Rebuild the view (the date changed, say).
     Refresh,
+    /// End the shared space with dignity: the ending (with an optional note) is signed and,
+    /// if the partner's device is connected, delivered; then sync stops for good and this
+    /// copy stays readable.
+    EndSpace(Option<String>),
 }
 
 /// Something that happened, in order.

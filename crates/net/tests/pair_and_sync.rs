@@ -259,3 +259,50 @@ fn a_one_shot_sync_meets_reports_and_ends() {
         s.view.as_ref().is_some_and(|v| v.appreciations.len() == 1)
     });
 }
+
+#[test]
+fn ending_the_space_reaches_the_partner_then_sync_stops() {
+    init_logs();
+    let tmp = tempfile::tempdir().unwrap();
+    let alex = start(&profile(tmp.path(), "Alex"));
+    let sam = start(&profile(tmp.path(), "Sam"));
+    pair(&alex, &sam);
+    ok(&alex, propose("Kept readable"));
+    wait_until(&sam, "Sam has the agreement", |s| {
+        agreement_status(s, "Kept readable").is_some()
+    });
+    wait_until(&sam, "connected", |s| s.network.connected);
+    ok(
+        &sam,
+        Command::EndSpace(Some("Thank you for everything".into())),
+    );
+    let a = wait_until(&alex, "Alex learns the space ended", |s| {
+        s.view.as_ref().is_some_and(|v| v.ended.is_some())
+    });
+    assert_eq!(
+        a.view
+            .as_ref()
+            .unwrap()
+            .ended
+            .as_ref()
+            .unwrap()
+            .note
+            .as_deref(),
+        Some("Thank you for everything")
+    );
+    wait_until(&alex, "the connection closes", |s| !s.network.connected);
+    wait_until(&sam, "the connection closes", |s| !s.network.connected);
+    // Both copies are read-only now.
+    for node in [&alex, &sam] {
+        match call(node, Command::Act(Action::Appreciate { text: "hi".into() })) {
+            trellis_net::Event::Failed { error, .. } => {
+                assert!(error.contains("read-only"), "{error}")
+            }
+            other => panic!("an ended space accepted a change: {other:?}"),
+        }
+        assert!(agreement_status(&node.snapshot(), "Kept readable").is_some());
+    }
+    // And they do not reconnect.
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    assert!(!alex.snapshot().network.connected && !sam.snapshot().network.connected);
+}

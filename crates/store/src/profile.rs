@@ -72,6 +72,8 @@ pub struct CoupleStatus {
     pub last_received_at: Option<i64>,
     pub last_exported_at: Option<i64>,
     pub last_synced_at: Option<i64>,
+    /// The shared space was ended (by either partner): this copy is read-only.
+    pub ended: bool,
 }
 
 /// The result of re-verifying every stored change from the first one.
@@ -540,9 +542,25 @@ impl Profile {
         self.note_partner_has(&known, now)
     }
 
+    /// True once the shared space has ended and there is nothing left to deliver: the
+    /// partner ended it, or I did and they have my ending (and everything before it).
+    pub fn sync_is_over(&mut self) -> Result<bool, StoreError> {
+        let heads = self.partner_heads()?;
+        let Some(c) = self.couple.as_mut() else {
+            return Ok(false);
+        };
+        if !c.is_ended() {
+            return Ok(false);
+        }
+        Ok(!c.ended_by_me() || c.authored_by_me_since(&heads) == 0)
+    }
+
     /// The partner's certified device (their iroh endpoint id), as recorded in the couple's
-    /// first change.
-    pub fn partner_device(&self) -> Option<[u8; 32]> {
+    /// first change; none once sync is over for good (see [`Profile::sync_is_over`]).
+    pub fn partner_device(&mut self) -> Option<[u8; 32]> {
+        if self.sync_is_over().unwrap_or(false) {
+            return None;
+        }
         let c = self.couple.as_ref()?;
         let record = c.partner_record(&c.partner())?;
         let bytes: [u8; 32] = hex::decode(&record.device).ok()?.try_into().ok()?;
@@ -556,6 +574,27 @@ impl Profile {
             )
             .ok()?;
         Some(bytes)
+    }
+
+    /// Deletes this profile from the disk: keys, the shared document and the private
+    /// journal. Other files in the folder are left alone (and the folder with them).
+    pub fn wipe(self) -> Result<Vec<std::path::PathBuf>, StoreError> {
+        let paths = self.paths.clone();
+        drop(self);
+        let mut removed = Vec::new();
+        for file in [
+            paths.document_db(),
+            paths.private_db(),
+            paths.device_key(),
+            paths.identity_key(),
+        ] {
+            if file.exists() {
+                std::fs::remove_file(&file).map_err(|e| StoreError::write(&file, e))?;
+                removed.push(file);
+            }
+        }
+        let _ = std::fs::remove_dir(&paths.dir);
+        Ok(removed)
     }
 
     pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
@@ -662,6 +701,7 @@ impl Profile {
                     last_received_at,
                     last_exported_at,
                     last_synced_at,
+                    ended: c.is_ended(),
                 })
             }
         };

@@ -16,8 +16,8 @@ use autosurgeon::{Hydrate, Reconcile};
 pub use agreement::{Agreement, Consent, Retirement, Revision};
 pub use kinds::{Cadence, Category, Need, Outcome, ResponseMode};
 pub use practice::{
-    Appreciation, CheckIn, Closure, Commitment, Repair, RepairResponse, Reply, Report, ReportAck,
-    TimeOut,
+    Appreciation, CheckIn, Closure, Commitment, Ending, Repair, RepairResponse, Reply, Report,
+    ReportAck, TimeOut,
 };
 pub use records::Records;
 
@@ -101,6 +101,9 @@ pub struct Space {
     pub appreciations: Records<Appreciation>,
     #[autosurgeon(missing = "Default::default")]
     pub timeouts: Records<TimeOut>,
+    /// My ending of our shared space, if I ended it (one entry at most).
+    #[autosurgeon(missing = "Default::default")]
+    pub endings: Records<Ending>,
 }
 
 /// Names of the collections inside a [`Space`], as stored.
@@ -117,6 +120,7 @@ pub mod collections {
     pub const CLOSURES: &str = "closures";
     pub const APPRECIATIONS: &str = "appreciations";
     pub const TIMEOUTS: &str = "timeouts";
+    pub const ENDINGS: &str = "endings";
 }
 
 /// Reads the given records (`agreements/<id>`, `by/<key>/<collection>/<id>`) again from `doc`
@@ -177,6 +181,7 @@ fn refresh_record<D: autosurgeon::ReadDoc>(
         c::CLOSURES => put(&mut space.closures, id, read(doc, path)?),
         c::APPRECIATIONS => put(&mut space.appreciations, id, read(doc, path)?),
         c::TIMEOUTS => put(&mut space.timeouts, id, read(doc, path)?),
+        c::ENDINGS => put(&mut space.endings, id, read(doc, path)?),
         // A collection this version does not know: nothing of it is shown anyway.
         _ => {}
     }

@@ -101,3 +101,10 @@ pub struct TimeOut {
     /// Set when its owner says they are back before (or after) `back_at`.
     pub ended_at: Option<i64>,
 }
+
+/// One partner ended the shared space: sync stops and both copies are kept read-only.
+#[derive(Debug, Clone, Default, PartialEq, Hydrate, Reconcile)]
+pub struct Ending {
+    pub note: Option<String>,
+    pub at: i64,
+}

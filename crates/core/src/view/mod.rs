@@ -67,6 +67,15 @@ pub struct View {
     pub weeks: Vec<WeekTrend>,
     /// Records in the document this version could not read (written by a newer Trellis).
     pub unreadable_records: usize,
+    /// The shared space was ended: by whom, when, with what words. The copy is read-only.
+    pub ended: Option<EndedView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EndedView {
+    pub by: Who,
+    pub at: i64,
+    pub note: Option<String>,
 }
 
 impl View {
@@ -101,6 +110,7 @@ impl View {
             attention: Vec::new(),
             weeks,
             unreadable_records: unreadable(root),
+            ended: ended_view(root, me),
         };
         view.attention = attention::gather(&view, now);
         view
@@ -116,6 +126,18 @@ impl View {
             Who::Partner => &self.partner.name,
         }
     }
+}
+
+fn ended_view(root: &Root, me: &PartnerKey) -> Option<EndedView> {
+    root.by
+        .iter()
+        .flat_map(|(key, space)| space.endings.iter().map(move |(_, e)| (key, e)))
+        .min_by_key(|(_, e)| e.at)
+        .map(|(key, e)| EndedView {
+            by: who(key, me),
+            at: e.at,
+            note: e.note.clone(),
+        })
 }
 
 fn unreadable(root: &Root) -> usize {
@@ -135,6 +157,7 @@ fn unreadable(root: &Root) -> usize {
                 + s.closures.unreadable
                 + s.appreciations.unreadable
                 + s.timeouts.unreadable
+                + s.endings.unreadable
         })
         .sum();
     let revisions: usize = root
