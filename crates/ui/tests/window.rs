@@ -340,45 +340,7 @@ fn the_journal_never_leaves_the_device() {
 #[test]
 fn two_versions_written_apart_are_shown_side_by_side_and_settled_together() {
     let tmp = tempfile::tempdir().unwrap();
-    let (a, b) = paired_profiles(tmp.path());
-    // An agreement in force, then each revises it while apart (no network at all).
-    let now = trellis_core::Moment::new(1_795_000_000_000, 0);
-    let id = {
-        let mut alex = trellis_store::Profile::open(&a).unwrap();
-        let c = alex
-            .act(
-                &trellis_core::Action::ProposeAgreement(trellis_core::AgreementDraft {
-                    title: "Evenings".into(),
-                    category: trellis_core::schema::Category::TimeAndSpace,
-                    wording: "One evening a week each, alone.".into(),
-                    if_crossed: None,
-                    review_on: None,
-                }),
-                now,
-            )
-            .unwrap();
-        let (bundle, _) = alex.export_bundle(true, now).unwrap();
-        let mut sam = trellis_store::Profile::open(&b).unwrap();
-        sam.import_bundle(&bundle, now).unwrap();
-        c.record
-    };
-    for (dir, wording) in [
-        (&a, "Two evenings a week each."),
-        (&b, "One evening a week, told a day ahead."),
-    ] {
-        let mut p = trellis_store::Profile::open(dir).unwrap();
-        p.act(
-            &trellis_core::Action::ReviseAgreement {
-                agreement: id.clone(),
-                draft: trellis_core::RevisionDraft {
-                    wording: Some(wording.into()),
-                    ..Default::default()
-                },
-            },
-            now.plus_minutes(5),
-        )
-        .unwrap();
-    }
+    let (a, b) = conflicting_profiles(tmp.path());
 
     let mut alex = open(&a);
     let mut sam = open(&b);

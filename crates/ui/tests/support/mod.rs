@@ -205,3 +205,49 @@ pub fn contains(haystack: &[u8], needle: &str) -> bool {
         .windows(needle.len())
         .any(|w| w == needle.as_bytes())
 }
+
+/// A paired couple with one agreement that each partner revised while apart ("Evenings":
+/// Alex's and Sam's wordings both grew from the first one). Nodes stopped.
+pub fn conflicting_profiles(root: &Path) -> (PathBuf, PathBuf) {
+    let (a, b) = paired_profiles(root);
+    // An agreement in force, then each revises it while apart (no network at all).
+    let now = trellis_core::Moment::new(1_795_000_000_000, 0);
+    let id = {
+        let mut alex = trellis_store::Profile::open(&a).unwrap();
+        let c = alex
+            .act(
+                &trellis_core::Action::ProposeAgreement(trellis_core::AgreementDraft {
+                    title: "Evenings".into(),
+                    category: trellis_core::schema::Category::TimeAndSpace,
+                    wording: "One evening a week each, alone.".into(),
+                    if_crossed: None,
+                    review_on: None,
+                }),
+                now,
+            )
+            .unwrap();
+        let (bundle, _) = alex.export_bundle(true, now).unwrap();
+        let mut sam = trellis_store::Profile::open(&b).unwrap();
+        sam.import_bundle(&bundle, now).unwrap();
+        c.record
+    };
+    for (dir, wording) in [
+        (&a, "Two evenings a week each."),
+        (&b, "One evening a week, told a day ahead."),
+    ] {
+        let mut p = trellis_store::Profile::open(dir).unwrap();
+        p.act(
+            &trellis_core::Action::ReviseAgreement {
+                agreement: id.clone(),
+                draft: trellis_core::RevisionDraft {
+                    wording: Some(wording.into()),
+                    ..Default::default()
+                },
+            },
+            now.plus_minutes(5),
+        )
+        .unwrap();
+    }
+
+    (a, b)
+}

@@ -76,4 +76,32 @@ fn screenshots() {
         h.state().phase_name() == "welcome"
     });
     save(&mut fresh, "welcome");
+    type_into(&mut fresh, "Your name", "Alex");
+    click(&mut fresh, "Continue");
+    wait(&mut fresh, "the pairing screen", |h| {
+        h.state()
+            .session()
+            .is_some_and(|s| s.snapshot().network.listening)
+    });
+    fresh
+        .get_by_role_and_label(egui::Role::Button, "Start our space")
+        .click();
+    wait_label_contains(&mut fresh, "waiting for your partner to join");
+    save(&mut fresh, "invite");
+
+    // Two wordings written apart, side by side.
+    let (a, b) = conflicting_profiles(&tmp.path().join("apart"));
+    let mut apart = open_themed(&a, egui::Theme::Light);
+    let mut other = open_themed(&b, egui::Theme::Light);
+    for h in [&mut apart, &mut other] {
+        wait(h, "the window", |h| {
+            h.state()
+                .session()
+                .is_some_and(|s| s.snapshot().view.is_some())
+        });
+    }
+    connected(&mut apart, &mut other);
+    go(&mut apart, Screen::Agreements);
+    wait_label(&mut apart, "needs a conversation");
+    save(&mut apart, "conflict");
 }
