@@ -69,6 +69,9 @@ pub(crate) struct Transient {
     pub today_shown: usize,
     pub repairs_shown: usize,
     pub agreements_shown: HashMap<String, usize>,
+    /// Ending the shared space: the optional words, and the "I understand" box.
+    pub end_note: String,
+    pub end_understood: bool,
 }
 
 /// Everything the window knows about one open profile.

@@ -459,3 +459,21 @@ fn an_appreciation_is_one_shortcut_away_from_any_screen() {
     go(&mut sam, Screen::Appreciations);
     wait_label(&mut sam, "Thank you for the walk");
 }
+
+#[test]
+fn either_partner_can_end_the_shared_space_and_both_copies_stay_readable() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut alex, mut sam) = open_pair(tmp.path());
+    go(&mut alex, Screen::Settings);
+    type_into(&mut alex, "A last word (optional)", "Thank you for trying");
+    click(
+        &mut alex,
+        "I understand that nothing will sync with Sam any more",
+    );
+    click(&mut alex, "End our shared space");
+    wait_label_contains(&mut alex, "You ended this shared space on");
+    wait_label_contains(&mut sam, "Alex ended this shared space on");
+    // Still readable: the screens open, and writing is refused in plain words.
+    go(&mut sam, Screen::Agreements);
+    assert!(sam.query_by_label("Our agreements").is_some());
+}

@@ -37,7 +37,7 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
     theme(ui, s);
     therapist_export(ui, s);
     bundles(ui, s);
-    unpair(ui);
+    unpair(ui, s);
 }
 
 fn title(ui: &mut Ui, text: &str) {
@@ -306,10 +306,52 @@ fn bundles(ui: &mut Ui, s: &mut Session) {
     });
 }
 
-fn unpair(ui: &mut Ui) {
+fn unpair(ui: &mut Ui, s: &mut Session) {
     let p = palette(ui);
+    let partner = s.partner_name();
+    let ended = s.snap.view.as_ref().and_then(|v| v.ended.clone());
     widgets::card(ui, |ui| {
         title(ui, "Ending with dignity");
-        ui.label(RichText::new("Unpairing is not available in this version yet. When it comes, either of you will be able to stop syncing and keep a read-only copy.").color(p.muted));
+        if let Some(e) = ended {
+            ui.label(ended_sentence(&partner, e.by, e.at));
+            if let Some(n) = &e.note {
+                ui.label(RichText::new(format!("“{n}”")).italics());
+            }
+            widgets::note(
+                ui,
+                "To also delete this copy from this computer, close Trellis and run `trellis unpair --wipe` on the command line.",
+            );
+            return;
+        }
+        ui.label(format!("If you separate, either of you can end the shared space. Syncing with {partner} stops for good, for both of you; each keeps a copy to read and export, and nothing is deleted unless you choose to."));
+        widgets::field(ui, "A last word (optional)", &mut s.t.end_note, "");
+        ui.checkbox(
+            &mut s.t.end_understood,
+            format!("I understand that nothing will sync with {partner} any more"),
+        );
+        let key = FormKey::Other("end-space".into());
+        let busy = s.busy(&key);
+        let button = egui::Button::new(RichText::new("End our shared space").color(p.problem));
+        if ui
+            .add_enabled(s.t.end_understood && !busy, button)
+            .clicked()
+        {
+            let note = Some(s.t.end_note.trim().to_string()).filter(|n| !n.is_empty());
+            s.send(Command::EndSpace(note), key);
+            s.t.end_understood = false;
+        }
     });
+}
+
+/// "Sam ended this shared space on 3 March 2027. …"
+pub(crate) fn ended_sentence(partner: &str, by: trellis_core::Who, at: i64) -> String {
+    let who = match by {
+        trellis_core::Who::Me => "You".to_string(),
+        trellis_core::Who::Partner => partner.to_string(),
+    };
+    let day = crate::clock::local(at).date_naive();
+    format!(
+        "{who} ended this shared space on {}. This copy stays here to read and export; nothing syncs any more.",
+        crate::clock::long_date(day)
+    )
 }

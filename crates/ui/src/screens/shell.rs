@@ -54,6 +54,13 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         .frame(egui::Frame::central_panel(ui.style()).inner_margin(egui::Margin::symmetric(22, 14)))
         .show(ui, |ui| {
             notices(ui, s);
+            if let Some(e) = s.snap.view.as_ref().and_then(|v| v.ended.clone()) {
+                let p = palette(ui);
+                let sentence = super::settings::ended_sentence(&s.partner_name(), e.by, e.at);
+                widgets::tinted(ui, p.private_soft, |ui| {
+                    ui.label(sentence);
+                });
+            }
             super::timeout::banner(ui, s);
             match s.screen {
                 // These two lay out their own scrolling (long lists, charts).

@@ -58,7 +58,7 @@ pub fn wait_label(h: &mut App<'_>, label: &str) {
 
 pub fn wait_label_contains(h: &mut App<'_>, part: &str) {
     wait(h, &format!("a label containing “{part}”"), |h| {
-        h.query_by_label_contains(part).is_some()
+        h.query_all_by_label_contains(part).next().is_some()
     });
 }
 
