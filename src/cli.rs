@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand};
     about = "Trellis: a shared, signed space for two partners rebuilding trust",
     long_about = "Trellis keeps one shared document — agreements, check-ins, repairs, appreciations — \
                   on both partners' own devices, every change signed by its author. With no \
-                  subcommand it shows what needs attention and this profile's status."
+                  subcommand it opens the window; the subcommands are the command line."
 )]
 pub struct Cli {
     /// The profile directory (default: your user data folder; or set TRELLIS_PROFILE).
@@ -117,8 +117,10 @@ pub enum Command {
     /// My private journal and triggers: never shared, never synced.
     #[command(subcommand)]
     Journal(JournalCommand),
-    /// What needs attention today.
+    /// What needs attention today, and this profile's status.
     Show,
+    /// Two windows, Alex and Sam, already paired over this machine, with a little history.
+    Demo,
     /// The signed history: who changed what, when, and whether it verifies.
     Log {
         /// Show only the newest N entries.

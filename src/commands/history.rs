@@ -38,8 +38,9 @@ pub fn attention_lines(view: &View) -> String {
 }
 
 pub fn show(ctx: &Context) -> Result<()> {
-    let profile = ctx.read()?;
+    let mut profile = ctx.read()?;
     let view = profile.view(now()).ok_or(StoreError::NoCouple)?;
+    let status = profile.status()?;
     let items: Vec<serde_json::Value> = view
         .attention
         .iter()
@@ -51,7 +52,13 @@ pub fn show(ctx: &Context) -> Result<()> {
             v
         })
         .collect();
-    ctx.emit(&items, || attention_lines(&view))
+    ctx.emit(&items, || {
+        format!(
+            "{}\n\n{}",
+            attention_lines(&view),
+            super::setup::status_text(&status)
+        )
+    })
 }
 
 pub fn log(ctx: &Context, limit: Option<usize>) -> Result<()> {

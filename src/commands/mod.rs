@@ -6,6 +6,7 @@ mod journal;
 mod network;
 mod practice;
 mod setup;
+mod window;
 
 use anyhow::Result;
 use serde::Serialize;
@@ -19,7 +20,7 @@ pub use network::Unreachable;
 pub fn run(cli: Cli) -> Result<()> {
     let ctx = Context::new(cli.profile, cli.json, cli.network)?;
     let Some(command) = cli.command else {
-        return setup::overview(&ctx);
+        return window::open(&ctx);
     };
     match command {
         Command::Init { name } => setup::init(&ctx, &name),
@@ -43,6 +44,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Timeout { minutes, note, end } => practice::timeout(&ctx, minutes, note, end),
         Command::Journal(c) => journal::run(&ctx, c),
         Command::Show => history::show(&ctx),
+        Command::Demo => window::demo(),
         Command::Log { limit } => history::log(&ctx, limit),
         Command::Verify => history::verify(&ctx),
         Command::Export {

@@ -9,7 +9,6 @@ use serde::Serialize;
 use trellis_core::Card;
 use trellis_store::{Profile, Status, StoreError};
 
-use super::history::attention_lines;
 use crate::cli::{BundleCommand, CardCommand, CoupleCommand};
 use crate::context::{Context, now};
 use crate::render::when;
@@ -272,43 +271,6 @@ pub fn status_text(status: &Status) -> String {
         }
     }
     lines.join("\n")
-}
-
-/// No subcommand: what needs attention, this profile's status, and what the CLI can do.
-pub fn overview(ctx: &Context) -> Result<()> {
-    let mut profile = match Profile::open_for_reading(&ctx.profile_dir) {
-        Ok(p) => p,
-        Err(StoreError::NotInitialized(dir)) => {
-            if ctx.json {
-                println!("{{\"profile\": null}}");
-                return Ok(());
-            }
-            println!(
-                "Trellis: a shared, signed space for two partners rebuilding trust.\n\n\
-                 There is no profile at {} yet. Start with:\n  trellis init --name YOUR-NAME\n\n\
-                 Run `trellis --help` for everything the command line can do.",
-                dir.display()
-            );
-            return Ok(());
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let status = profile.status()?;
-    if ctx.json {
-        return ctx.emit(&status, String::new);
-    }
-    let mut text = String::new();
-    if let Some(view) = profile.view(now()) {
-        text.push_str(&attention_lines(&view));
-        text.push_str("\n\n");
-    }
-    text.push_str(&status_text(&status));
-    text.push_str(
-        "\n\nCommands: agreement, checkin, repair, commitment, appreciate, timeout, journal,\n\
-         show, log, verify, export, bundle, status. `trellis --help` tells more.",
-    );
-    println!("{text}");
-    Ok(())
 }
 
 #[derive(Serialize)]

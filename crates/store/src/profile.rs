@@ -92,6 +92,8 @@ pub struct Profile {
     device: [u8; 32],
     name: String,
     couple: Option<Couple>,
+    /// Set when a failed write could not be undone in memory: no more writes this session.
+    broken: Option<String>,
 }
 
 fn random_key() -> Result<[u8; 32], StoreError> {
@@ -122,6 +124,7 @@ impl Profile {
             device,
             name,
             couple: None,
+            broken: None,
         })
     }
 
@@ -163,6 +166,7 @@ impl Profile {
             device,
             name,
             couple: None,
+            broken: None,
         };
         profile.couple = profile.load_couple()?;
         Ok(profile)
@@ -240,6 +244,7 @@ impl Profile {
 
     /// Performs one action; it is acknowledged only once its transaction has committed.
     pub fn act(&mut self, action: &Action, now: Moment) -> Result<Committed, StoreError> {
+        self.check_usable()?;
         let couple = self.couple.as_mut().ok_or(StoreError::NoCouple)?;
         let committed = match couple.act(action, now) {
             Ok(c) => c,
@@ -253,7 +258,7 @@ impl Profile {
             }
             Err(e) => {
                 // The document may hold an unsaved change: go back to what is on disk.
-                self.couple = self.load_couple()?;
+                self.reload_after_failure();
                 return Err(e.into());
             }
         };
@@ -261,11 +266,31 @@ impl Profile {
             .db
             .append(&[(committed.hash, committed.change.clone())], &[])
         {
-            self.couple = self.load_couple()?;
+            self.reload_after_failure();
             return Err(e);
         }
-        self.maybe_compact()?;
+        self.compact_if_due();
         Ok(committed)
+    }
+
+    /// After a failed write the document in memory may hold a change that is not on disk:
+    /// read it back from the store. If even that fails, refuse further writes until the
+    /// profile is opened again (the first error is the one reported).
+    fn reload_after_failure(&mut self) {
+        match self.load_couple() {
+            Ok(couple) => self.couple = couple,
+            Err(e) => self.broken = Some(e.to_string()),
+        }
+    }
+
+    fn check_usable(&self) -> Result<(), StoreError> {
+        match &self.broken {
+            None => Ok(()),
+            Some(why) => Err(StoreError::Write {
+                path: self.db.path().to_path_buf(),
+                detail: format!("an earlier write failed ({why}); close Trellis and open it again"),
+            }),
+        }
     }
 
     /// Performs many actions and stores them in one transaction (an import of history, a
@@ -280,7 +305,7 @@ impl Profile {
             match couple.act(&action, now) {
                 Ok(c) => done.push(c),
                 Err(e) => {
-                    self.couple = self.load_couple()?;
+                    self.reload_after_failure();
                     return Err(e.into());
                 }
             }
@@ -288,20 +313,19 @@ impl Profile {
         let changes: Vec<(ChangeHash, SignedChange)> =
             done.iter().map(|c| (c.hash, c.change.clone())).collect();
         if let Err(e) = self.db.append(&changes, &[]) {
-            self.couple = self.load_couple()?;
+            self.reload_after_failure();
             return Err(e);
         }
-        self.maybe_compact()?;
+        self.compact_if_due();
         Ok(done)
     }
 
-    /// Writes a snapshot when enough changes have piled up since the last one.
-    pub fn maybe_compact(&mut self) -> Result<bool, StoreError> {
-        if self.db.log_len()? < COMPACT_AFTER {
-            return Ok(false);
-        }
-        self.compact()?;
-        Ok(true)
+    /// Writes a snapshot when enough changes have piled up since the last one. Compaction
+    /// only makes opening faster: when it fails (a full disk), the changes are safe in the
+    /// log and it is simply tried again later.
+    fn compact_if_due(&mut self) -> bool {
+        let due = self.db.log_len().is_ok_and(|n| n >= COMPACT_AFTER);
+        due && self.compact().is_ok()
     }
 
     pub fn compact(&mut self) -> Result<(), StoreError> {
@@ -441,10 +465,11 @@ impl Profile {
         if report.new_changes > 0 {
             meta_updates.push((meta::LAST_RECEIVED_AT, now.at_ms.to_string().into_bytes()));
         }
+        self.check_usable()?;
         self.db.append(&accepted, &meta_updates)?;
         let couple = self.couple.as_mut().ok_or(StoreError::NoCouple)?;
         couple.apply(verified)?;
-        self.maybe_compact()?;
+        self.compact_if_due();
         Ok(report)
     }
 
@@ -490,13 +515,14 @@ impl Profile {
         if count == 0 {
             return Ok(0);
         }
+        self.check_usable()?;
         self.db.append(
             &accepted,
             &[(meta::LAST_RECEIVED_AT, now.at_ms.to_string().into_bytes())],
         )?;
         let couple = self.couple.as_mut().ok_or(StoreError::NoCouple)?;
         couple.apply(verified)?;
-        self.maybe_compact()?;
+        self.compact_if_due();
         Ok(count)
     }
 

@@ -32,6 +32,7 @@ fn crash_child() {
         return;
     };
     let mut profile = Profile::open(Path::new(&dir)).unwrap();
+    println!("READY");
     let mut failures = 0;
     for n in 0.. {
         match profile.act(
@@ -127,8 +128,13 @@ fn killed_writers_never_lose_an_acknowledged_change() {
     for i in 0..iterations {
         let mut child = spawn_child(&dir, None);
         let lines = acked_lines(&mut child);
-        // Kill somewhere between start-up and a few dozen commits in.
-        std::thread::sleep(Duration::from_millis(5 + rng.next() % 60));
+        // Once the writer is writing, kill it at a random moment: most kills land in the
+        // middle of a commit or of a compaction, whatever the machine's speed.
+        // (libtest prints its own lines first.)
+        let started = std::iter::from_fn(|| lines.recv_timeout(Duration::from_secs(30)).ok())
+            .any(|line| line == "READY");
+        assert!(started, "iteration {i}: the writer did not start");
+        std::thread::sleep(Duration::from_micros(rng.next() % 40_000));
         child.kill().unwrap();
         child.wait().unwrap();
         while let Ok(line) = lines.recv_timeout(Duration::from_secs(2)) {
@@ -148,11 +154,9 @@ fn killed_writers_never_lose_an_acknowledged_change() {
             );
         }
     }
-    assert!(
-        acked.len() > iterations,
-        "the writers got some work done ({})",
-        acked.len()
-    );
+    // Kills are random, so any one writer may die before its first commit; across all
+    // of them some work must have been done, or the test proved nothing.
+    assert!(!acked.is_empty(), "no writer committed anything");
     // A writer may be killed after a commit but before its acknowledgement got out: those
     // changes are kept too, so the store holds at least what was acknowledged.
     let mut profile = Profile::open(&dir).unwrap();
