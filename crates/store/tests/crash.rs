@@ -130,9 +130,10 @@ fn killed_writers_never_lose_an_acknowledged_change() {
         let lines = acked_lines(&mut child);
         // Once the writer is writing, kill it at a random moment: most kills land in the
         // middle of a commit or of a compaction, whatever the machine's speed.
-        // (libtest prints its own lines first.)
+        // (libtest prints its own words first, "test crash_child ... " on the same line.)
         let started = std::iter::from_fn(|| lines.recv_timeout(Duration::from_secs(30)).ok())
-            .any(|line| line == "READY");
+            .take_while(|line| !line.starts_with("ACK "))
+            .any(|line| line.ends_with("READY"));
         assert!(started, "iteration {i}: the writer did not start");
         std::thread::sleep(Duration::from_micros(rng.next() % 40_000));
         child.kill().unwrap();
