@@ -6,6 +6,7 @@
 
 mod app;
 mod assets;
+mod bench_probe;
 mod clock;
 mod demo;
 mod drafts;
@@ -82,7 +83,13 @@ pub fn run(options: RunOptions) -> Result<(), UiError> {
         Box::new(move |cc| {
             let ctx = cc.egui_ctx.clone();
             let repaint: Arc<dyn Fn() + Send + Sync> = Arc::new(move || ctx.request_repaint());
-            Ok(Box::new(TrellisApp::new(profile_dir, mode, repaint)))
+            let app = TrellisApp::new(profile_dir, mode, repaint);
+            // The benchmark harness's measuring mode (see `bench_probe`); off by default.
+            let app: Box<dyn eframe::App> = match bench_probe::ProbeOptions::from_env() {
+                Some(probe) => Box::new(bench_probe::ProbedApp::new(app, probe)),
+                None => Box::new(app),
+            };
+            Ok(app)
         }),
     )
     .map_err(|e| UiError::Window(error::one_line(e)))

@@ -1,0 +1,139 @@
+//! Two real nodes on loopback, each on its own copy of a profile, and ways to wait for them
+//! without polling blindly: every snapshot update wakes the waiter.
+
+use std::path::Path;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result, bail};
+use trellis_net::{Command, Event, NetworkMode, NodeHandle, NodeOptions, Snapshot, SyncReport};
+use trellis_store::{DocumentDb, ProfilePaths};
+
+/// The settings key under which a node remembers where its partner was last reachable.
+const PARTNER_ADDR: &str = "network.partner_addr";
+
+/// A running node and a signal raised on every snapshot update.
+pub struct Node {
+    pub handle: NodeHandle,
+    signal: Arc<(Mutex<u64>, Condvar)>,
+}
+
+impl std::fmt::Debug for Node {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Node").finish_non_exhaustive()
+    }
+}
+
+impl Node {
+    /// Starts a node on loopback only (no relay, no mDNS, 127.0.0.1).
+    pub fn start(dir: &Path) -> Result<Self> {
+        let signal = Arc::new((Mutex::new(0u64), Condvar::new()));
+        let raise = signal.clone();
+        let mut options = NodeOptions::new(dir);
+        options.mode = Some(NetworkMode::Loopback);
+        // The harness decides when to connect.
+        options.auto_connect = false;
+        options.repaint = Arc::new(move || {
+            let (lock, cv) = &*raise;
+            if let Ok(mut n) = lock.lock() {
+                *n += 1;
+                cv.notify_all();
+            }
+        });
+        let handle = trellis_net::start(options)
+            .with_context(|| format!("starting a node on {}", dir.display()))?;
+        Ok(Self { handle, signal })
+    }
+
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.handle.snapshot()
+    }
+
+    /// Waits until the snapshot satisfies `cond`, waking on every update.
+    pub fn wait_until(
+        &self,
+        what: &str,
+        timeout: Duration,
+        cond: impl Fn(&Snapshot) -> bool,
+    ) -> Result<Arc<Snapshot>> {
+        let deadline = Instant::now() + timeout;
+        let (lock, cv) = &*self.signal;
+        let mut seen = *lock.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+        loop {
+            let snap = self.handle.snapshot();
+            if cond(&snap) {
+                return Ok(snap);
+            }
+            let left = deadline
+                .checked_duration_since(Instant::now())
+                .with_context(|| format!("timed out waiting for {what}"))?;
+            let guard = lock.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+            let (guard, _) = cv
+                .wait_timeout_while(guard, left.min(Duration::from_millis(50)), |n| *n == seen)
+                .map_err(|_| anyhow::anyhow!("poisoned"))?;
+            seen = *guard;
+        }
+    }
+
+    /// Sends a command and waits for its outcome.
+    pub fn call(&self, command: Command, timeout: Duration) -> Result<Event> {
+        let id = self.handle.send(command);
+        let event = self
+            .handle
+            .wait_for(id, timeout, |_| {})
+            .context("no answer from the node in time")?;
+        if let Event::Failed { error, .. } = &event {
+            bail!("the node refused: {error}");
+        }
+        Ok(event)
+    }
+
+    /// How many changes this copy holds, as its status says.
+    pub fn changes(&self) -> usize {
+        changes(&self.snapshot())
+    }
+
+    pub fn shutdown(self) {
+        self.handle.shutdown();
+    }
+}
+
+pub fn changes(snap: &Snapshot) -> usize {
+    snap.status
+        .as_ref()
+        .and_then(|s| s.couple.as_ref())
+        .map(|c| c.changes)
+        .unwrap_or(0)
+}
+
+const START: Duration = Duration::from_secs(120);
+
+/// Starts Alex's node, tells Sam's profile where it listens, starts Sam's node.
+pub fn start_pair(alex_dir: &Path, sam_dir: &Path) -> Result<(Node, Node)> {
+    let alex = Node::start(alex_dir)?;
+    let addr = alex
+        .wait_until("Alex's node to listen", START, |s| {
+            s.network.address.is_some() && s.status.is_some()
+        })?
+        .network
+        .address
+        .clone()
+        .context("no address")?;
+    {
+        let db = DocumentDb::open(&ProfilePaths::new(sam_dir).document_db())?;
+        db.set_setting(PARTNER_ADDR, &addr)?;
+    }
+    let sam = Node::start(sam_dir)?;
+    sam.wait_until("Sam's node to listen", START, |s| {
+        s.network.listening && s.status.is_some()
+    })?;
+    Ok((alex, sam))
+}
+
+/// Sam dials Alex and syncs until both copies agree; returns what the conversation did.
+pub fn sync_once(sam: &Node, timeout: Duration) -> Result<SyncReport> {
+    match sam.call(Command::SyncOnce, timeout)? {
+        Event::SyncFinished { report, .. } => Ok(report),
+        other => bail!("unexpected answer to a sync: {other:?}"),
+    }
+}
