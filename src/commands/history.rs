@@ -6,6 +6,7 @@ use anyhow::{Context as _, Result, anyhow};
 use chrono::NaiveDate;
 use trellis_core::export::{ExportOptions, Section, markdown};
 use trellis_core::view::{AgreementStatus, View};
+use trellis_core::words::count;
 use trellis_store::StoreError;
 
 use crate::context::{Context, now};
@@ -29,10 +30,11 @@ pub fn attention_lines(view: &View) -> String {
         })
         .count();
     lines.push(format!(
-        "\n{in_force} agreement(s) in force · {} check-in(s) · {} repair(s) · {} appreciation(s)",
-        view.checkins.len(),
-        view.repairs.len(),
-        view.appreciations.len()
+        "\n{} in force · {} · {} · {}",
+        count(in_force, "agreement", "agreements"),
+        count(view.checkins.len(), "check-in", "check-ins"),
+        count(view.repairs.len(), "repair", "repairs"),
+        count(view.appreciations.len(), "appreciation", "appreciations")
     ));
     lines.join("\n")
 }
@@ -86,7 +88,8 @@ pub fn log(ctx: &Context, limit: Option<usize>) -> Result<()> {
         let bad = entries.iter().filter(|e| !e.verified).count();
         if bad > 0 {
             out.push(format!(
-                "{bad} change(s) lack a valid signature: run `trellis verify`."
+                "{} a valid signature: run `trellis verify`.",
+                count(bad, "change lacks", "changes lack")
             ));
         }
         out.join("\n")

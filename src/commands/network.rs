@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Result, anyhow, bail};
 use serde::Serialize;
+use trellis_core::words::count;
 use trellis_net::{Command, Event, NetworkMode, NodeHandle, NodeOptions, Snapshot};
 use trellis_store::Profile;
 
@@ -239,8 +240,8 @@ pub fn sync(ctx: &Context) -> Result<()> {
             };
             ctx.emit(&summary, || {
                 format!(
-                    "Synced with {partner}'s device: sent {} change(s), received {} ({} verified, {} refused).\n{}",
-                    summary.sent,
+                    "Synced with {partner}'s device: sent {}, received {} ({} verified, {} refused).\n{}",
+                    count(summary.sent, "change", "changes"),
                     summary.received,
                     summary.verified,
                     summary.rejected,

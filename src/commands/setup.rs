@@ -7,6 +7,7 @@ use std::path::Path;
 use anyhow::{Context as _, Result};
 use serde::Serialize;
 use trellis_core::Card;
+use trellis_core::words::count;
 use trellis_store::{Profile, Status, StoreError};
 
 use crate::cli::{BundleCommand, CardCommand, CoupleCommand};
@@ -119,7 +120,8 @@ pub fn bundle(ctx: &Context, command: BundleCommand) -> Result<()> {
             };
             ctx.emit(&out, || {
                 format!(
-                    "Wrote {changes} change(s) to {}. Give the file to {partner}; they import it with `trellis bundle import`.",
+                    "Wrote {} to {}. Give the file to {partner}; they import it with `trellis bundle import`.",
+                    count(changes, "change", "changes"),
                     out.file
                 )
             })
@@ -137,8 +139,8 @@ pub fn bundle(ctx: &Context, command: BundleCommand) -> Result<()> {
                     ));
                 }
                 lines.push(format!(
-                    "{} new change(s), all signatures verified: {} from {partner}{}.",
-                    report.new_changes,
+                    "{}, all signatures verified: {} from {partner}{}.",
+                    count(report.new_changes, "new change", "new changes"),
                     report.from_partner,
                     if report.from_me > 0 {
                         format!(", {} of your own", report.from_me)
@@ -147,12 +149,15 @@ pub fn bundle(ctx: &Context, command: BundleCommand) -> Result<()> {
                     }
                 ));
                 if report.already_had > 0 {
-                    lines.push(format!("{} change(s) were already here.", report.already_had));
+                    lines.push(format!(
+                        "{} already here.",
+                        count(report.already_had, "change was", "changes were")
+                    ));
                 }
                 if report.waiting > 0 {
                     lines.push(format!(
-                        "{} change(s) continue from changes this copy does not have; ask {partner} for a full bundle (`trellis bundle export --all`).",
-                        report.waiting
+                        "{} from changes this copy does not have; ask {partner} for a full bundle (`trellis bundle export --all`).",
+                        count(report.waiting, "change continues", "changes continue")
                     ));
                 }
                 lines.join("\n")

@@ -22,6 +22,7 @@ pub mod sync;
 pub mod time;
 pub mod verify;
 pub mod view;
+pub mod words;
 
 pub use action::{Action, AgreementDraft, CheckInDraft, RevisionDraft};
 pub use automerge::{Change, ChangeHash};

@@ -7,6 +7,7 @@ use std::sync::{Arc, mpsc};
 use egui::{Key, KeyboardShortcut, Modifiers, Response};
 use trellis_core::Action;
 use trellis_core::view::HistoryEntry;
+use trellis_core::words::count;
 use trellis_net::{Command, Event, NodeHandle, RequestId, Snapshot};
 
 use crate::drafts::{DraftStore, Drafts, FormKey};
@@ -276,8 +277,8 @@ impl Session {
             }
             Event::Imported { report, .. } => {
                 self.last_done = Some(format!(
-                    "Imported {} new change(s) from {}{}",
-                    report.new_changes,
+                    "Imported {} from {}{}",
+                    count(report.new_changes, "new change", "new changes"),
                     self.partner_name(),
                     if report.waiting > 0 {
                         format!("; {} wait for earlier ones this copy lacks", report.waiting)

@@ -4,6 +4,7 @@
 use egui::{RichText, Ui};
 use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoints};
 use trellis_core::view::{AgreementStatus, Scales, WeekTrend};
+use trellis_core::words::count;
 
 use crate::session::Session;
 use crate::theme::palette;
@@ -54,9 +55,10 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
     widgets::note(
         ui,
         &format!(
-            "{in_force} agreement(s) in force · {} check-in(s) · {} appreciation(s)",
-            view.checkins.len(),
-            view.appreciations.len()
+            "{} in force · {} · {}",
+            count(in_force, "agreement", "agreements"),
+            count(view.checkins.len(), "check-in", "check-ins"),
+            count(view.appreciations.len(), "appreciation", "appreciations")
         ),
     );
     // The last year at most, so the charts stay readable.

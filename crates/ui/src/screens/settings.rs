@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use egui::{RichText, Ui};
 use trellis_core::export::{ExportOptions, Section};
+use trellis_core::words::count;
 use trellis_net::{Command, NetworkMode};
 
 use crate::drafts::FormKey;
@@ -160,7 +161,10 @@ fn profile(ui: &mut Ui, s: &mut Session) {
             }
             widgets::note(
                 ui,
-                &format!("{} change(s) in your shared document.", c.changes),
+                &format!(
+                    "{} in your shared document.",
+                    count(c.changes, "change", "changes")
+                ),
             );
         }
         let key = FormKey::Other("verify".into());

@@ -3,6 +3,7 @@
 use chrono::Timelike;
 use egui::{RichText, Ui};
 use trellis_core::view::Attention;
+use trellis_core::words::count;
 
 use super::Screen;
 use crate::session::Session;
@@ -108,8 +109,10 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
     widgets::note(
         ui,
         &format!(
-            "{in_force} agreement(s) in force · {open_repairs} repair(s) in progress · {} appreciation(s) so far",
-            view.appreciations.len()
+            "{} in force · {} in progress · {} so far",
+            count(in_force, "agreement", "agreements"),
+            count(open_repairs, "repair", "repairs"),
+            count(view.appreciations.len(), "appreciation", "appreciations")
         ),
     );
 }
