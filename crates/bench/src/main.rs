@@ -61,6 +61,17 @@ struct Args {
     /// Keep the scratch profiles (under OUT/work) afterwards.
     #[arg(long)]
     keep: bool,
+    /// Only these parts (for profiling one thing): floors, sync, change, bytes, open,
+    /// window, apart. W2 is built only when a part needs it.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
+    /// Reuse the workloads a kept earlier run (`--keep`) left in OUT/work instead of
+    /// building them again (for profiling; a real run builds them).
+    #[arg(long)]
+    reuse: bool,
+    /// Leave out W2 (the 100,000-change stress workload).
+    #[arg(long)]
+    no_w2: bool,
 }
 
 fn note(text: impl AsRef<str>) {
@@ -99,7 +110,7 @@ fn main() -> Result<()> {
     let args = Args::parse();
     let started = Instant::now();
     let work = args.out.join("work");
-    if work.exists() {
+    if work.exists() && !args.reuse {
         std::fs::remove_dir_all(&work).context("clearing the previous scratch folder")?;
     }
     std::fs::create_dir_all(&work)?;
@@ -132,15 +143,22 @@ fn main() -> Result<()> {
 
     note("building W1 (five years) through the real operations");
     let w1_plan = w1_plan(args.size);
-    let w1 = build_template(&work, "w1", &w1_plan)?;
+    let w1 = build_template(&work, "w1", &w1_plan, args.reuse)?;
     note(format!("W1: {:?}", w1.built));
-    note("building W2 (stress) through the real operations");
-    let w2_plan = w2_plan(args.size);
-    let w2 = build_template(&work, "w2", &w2_plan)?;
-    note(format!("W2: {:?}", w2.built));
     ctx.raw("w1_build", &w1.built);
-    ctx.raw("w2_build", &w2.built);
-    for (t, label) in [(&w1, "W1"), (&w2, "W2")] {
+    let want = |part: &str| args.only.is_empty() || args.only.iter().any(|p| p == part);
+    let w2_plan = w2_plan(args.size);
+    let w2 = if args.no_w2 || !["sync", "change", "open"].into_iter().any(want) {
+        None
+    } else {
+        note("building W2 (stress) through the real operations");
+        let w2 = build_template(&work, "w2", &w2_plan, args.reuse)?;
+        note(format!("W2: {:?}", w2.built));
+        ctx.raw("w2_build", &w2.built);
+        Some(w2)
+    };
+    for (t, label) in [(Some(&w1), "W1"), (w2.as_ref(), "W2")] {
+        let Some(t) = t else { continue };
         ctx.rows.push(Row::new(
             "0. building the history through the real operations (sign, verify, store)",
             label,
@@ -154,22 +172,34 @@ fn main() -> Result<()> {
         ));
     }
 
-    full_sync(&mut ctx, &w1, "W1", true)?;
-    full_sync(&mut ctx, &w2, "W2", false)?;
-
-    one_change(&mut ctx, &w1, "W1", fsync_p50, rtt_p50)?;
-    one_change(&mut ctx, &w2, "W2", fsync_p50, rtt_p50)?;
-
-    wire(&mut ctx, &w1, end_of(&w1_plan))?;
-
-    for (t, plan, label) in [(&w1, &w1_plan, "W1"), (&w2, &w2_plan, "W2")] {
-        open(&mut ctx, t, end_of(plan), label)?;
+    if want("sync") {
+        full_sync(&mut ctx, &w1, "W1", true)?;
+        if let Some(w2) = &w2 {
+            full_sync(&mut ctx, w2, "W2", false)?;
+        }
     }
-
-    let trellis = args.trellis.clone().unwrap_or_else(default_trellis);
-    window(&mut ctx, &w1, &trellis, args.no_window)?;
-
-    apart(&mut ctx, &w1, end_of(&w1_plan))?;
+    if want("change") {
+        one_change(&mut ctx, &w1, "W1", fsync_p50, rtt_p50)?;
+        if let Some(w2) = &w2 {
+            one_change(&mut ctx, w2, "W2", fsync_p50, rtt_p50)?;
+        }
+    }
+    if want("bytes") {
+        wire(&mut ctx, &w1, end_of(&w1_plan))?;
+    }
+    if want("open") {
+        open(&mut ctx, &w1, end_of(&w1_plan), "W1")?;
+        if let Some(w2) = &w2 {
+            open(&mut ctx, w2, end_of(&w2_plan), "W2")?;
+        }
+    }
+    if want("window") {
+        let trellis = args.trellis.clone().unwrap_or_else(default_trellis);
+        window(&mut ctx, &w1, &trellis, args.no_window)?;
+    }
+    if want("apart") {
+        apart(&mut ctx, &w1, end_of(&w1_plan))?;
+    }
 
     let report = Report {
         size: format!("{:?}", args.size).to_lowercase(),
@@ -186,7 +216,7 @@ fn main() -> Result<()> {
         args.out.join("results.md").display(),
         args.out.join("results.json").display()
     ));
-    if !args.keep {
+    if !args.keep && !args.reuse {
         let _ = std::fs::remove_dir_all(&work);
     }
     Ok(())
@@ -307,6 +337,11 @@ fn one_change(ctx: &mut Ctx, t: &Template, label: &str, fsync: f64, rtt: f64) ->
     note(format!("{label}: one new change, {count} times"));
     let work = ctx.work.clone();
     let samples = sync_bench::one_change(t, &work, count)?;
+    let steps = wire_bytes::breakdown(t, &work, t.end, count.min(40))?;
+    ctx.raw(
+        &format!("{}_one_change_steps_ms", label.to_lowercase()),
+        &steps,
+    );
     let s = Summary::latency(&samples);
     let p99 = s.p99.unwrap_or(f64::NAN);
     ctx.raw(&format!("{}_one_change_ms", label.to_lowercase()), &samples);
@@ -331,6 +366,21 @@ fn one_change(ctx: &mut Ctx, t: &Template, label: &str, fsync: f64, rtt: f64) ->
     } else {
         row.target("< 50 ms", s.median < 50.0)
     });
+    ctx.rows.push(Row::new(
+        "2. where it goes (in-process, same code paths, medians)",
+        label,
+        format!(
+            "commit here {} · view+status here {} · prepare to send {} · partner verify+commit+apply {} · partner status {} + view {} · partner takes the sync message {} (ms)",
+            num(steps.act),
+            num(steps.publish_sender),
+            num(steps.outgoing),
+            num(steps.receive),
+            num(steps.status_receiver),
+            num(steps.publish_receiver - steps.status_receiver),
+            num(steps.sync_receive)
+        ),
+        format!("{} changes", count.min(40)),
+    ));
     if label == "W1" {
         let raw_fsync = ctx.raw.get("fsync_ms").cloned().unwrap_or(Value::Null);
         let raw_rtt = ctx
@@ -473,6 +523,14 @@ fn window(ctx: &mut Ctx, t: &Template, trellis: &Path, skip: bool) -> Result<()>
         .iter()
         .filter_map(|r| r.peak_rss_kb.map(|k| k as f64 / 1024.0))
         .collect();
+    let anon: Vec<f64> = measured
+        .iter()
+        .filter_map(|r| r.rss_anon_kb.map(|k| k as f64 / 1024.0))
+        .collect();
+    let file: Vec<f64> = measured
+        .iter()
+        .filter_map(|r| r.rss_file_kb.map(|k| k as f64 / 1024.0))
+        .collect();
     let (sf, sr, sframe, srss) = (
         Summary::of(&first),
         Summary::of(&ready),
@@ -504,10 +562,12 @@ fn window(ctx: &mut Ctx, t: &Template, trellis: &Path, skip: bool) -> Result<()>
             rows[3],
             "W1",
             format!(
-                "{} MB ({} – {})",
+                "{} MB ({} – {}); at the end {} MB anonymous + {} MB mapped files (libraries; software GL's LLVM)",
                 num(srss.median),
                 num(srss.min),
-                num(srss.max)
+                num(srss.max),
+                num(percentile(&anon, 0.5)),
+                num(percentile(&file, 0.5))
             ),
             n,
         )

@@ -19,6 +19,10 @@ pub struct WindowRun {
     pub frame_ms: Vec<f64>,
     pub interval_ms: Vec<f64>,
     pub peak_rss_kb: Option<u64>,
+    #[serde(default)]
+    pub rss_anon_kb: Option<u64>,
+    #[serde(default)]
+    pub rss_file_kb: Option<u64>,
 }
 
 /// An Xvfb server of our own on a free display; stopped when dropped.

@@ -122,13 +122,14 @@ pub struct ChangeBytes {
     pub frames: usize,
 }
 
-/// The size of a `Hello` frame as a node on loopback writes it.
+/// The size of a `Hello` frame as a node on loopback writes it: one IPv4 address, 7 bytes
+/// (trellis-net's `hello` encoding; the device id is proven by the TLS handshake instead).
 pub fn hello_bytes() -> usize {
-    let id = iroh::SecretKey::from_bytes(&[7u8; 32]).public();
-    let addr = iroh::EndpointAddr::new(id)
-        .with_ip_addr(std::net::SocketAddr::from(([127, 0, 0, 1], 45678)));
-    let payload = serde_json::to_vec(&addr).unwrap_or_default();
-    Frame::Hello { payload }.encode().len()
+    Frame::Hello {
+        payload: vec![0u8; 7],
+    }
+    .encode()
+    .len()
 }
 
 /// Metric 3: one small change sent live, and a reconnect with one change missing.
@@ -213,5 +214,99 @@ pub fn measure(t: &Template, root: &Path, now: Moment) -> Result<WireBytes> {
         reconnect_total: reconnect_exchange.total() + 2 * hello,
         reconnect_exchange,
         hello,
+    })
+}
+
+/// Where the time of one new change goes, step by step, on the same code paths a node runs
+/// (medians over `count` changes, ms). No network: the frames are handed over in memory.
+#[derive(Debug, Clone, Serialize)]
+pub struct Breakdown {
+    /// Alex: perform, sign, commit to disk (`Profile::act`).
+    pub act: f64,
+    /// Alex: the view and status a node publishes after a change.
+    pub publish_sender: f64,
+    /// Alex: the sync message and signed changes to send (`sync_outgoing`).
+    pub outgoing: f64,
+    /// Sam: verify, commit to disk, apply (`verify_changes` + `store_verified`).
+    pub receive: f64,
+    /// Sam: the view and status published after it.
+    pub publish_receiver: f64,
+    /// Sam: taking in the sync message that followed (saves the sync state).
+    pub sync_receive: f64,
+    /// Of `publish_receiver`: the status alone (published first, so the change shows).
+    pub status_receiver: f64,
+}
+
+pub fn breakdown(t: &Template, root: &Path, now: Moment, count: usize) -> Result<Breakdown> {
+    let dir = scratch(root, &format!("{}-steps", t.name))?;
+    copy_dir(&t.alex, &dir.join("alex"))?;
+    copy_dir(&t.sam, &dir.join("sam"))?;
+    let mut a = Side::open(&dir.join("alex"), now)?;
+    let mut b = Side::open(&dir.join("sam"), now)?;
+    let opening = a.outgoing()?;
+    exchange(&mut a, &mut b, opening, true)?;
+    let mut steps: [Vec<f64>; 7] = Default::default();
+    let time = |f: &mut dyn FnMut() -> Result<()>| -> Result<f64> {
+        let started = std::time::Instant::now();
+        f()?;
+        Ok(started.elapsed().as_secs_f64() * 1000.0)
+    };
+    for i in 0..count {
+        let action = Action::Appreciate {
+            text: format!("Thank you for the tea ({i})"),
+        };
+        steps[0].push(time(&mut || {
+            a.profile.act(&action, now)?;
+            Ok(())
+        })?);
+        steps[1].push(time(&mut || {
+            a.profile.view(now);
+            a.profile.status()?;
+            Ok(())
+        })?);
+        let mut frames = Vec::new();
+        steps[2].push(time(&mut || {
+            frames = a.outgoing()?;
+            Ok(())
+        })?);
+        let mut replies = Vec::new();
+        let (mut receive, mut sync) = (0.0, 0.0);
+        for f in frames {
+            let is_changes = matches!(f, Frame::Changes(_));
+            let ms = time(&mut || {
+                replies.extend(b.receive(f.clone())?);
+                Ok(())
+            })?;
+            if is_changes {
+                receive += ms;
+            } else {
+                sync += ms;
+            }
+        }
+        steps[3].push(receive);
+        steps[4].push(time(&mut || {
+            b.profile.view(now);
+            b.profile.status()?;
+            Ok(())
+        })?);
+        steps[5].push(sync);
+        steps[6].push(time(&mut || {
+            b.profile.status()?;
+            Ok(())
+        })?);
+        exchange(&mut b, &mut a, replies, false)?;
+    }
+    drop(a);
+    drop(b);
+    let _ = std::fs::remove_dir_all(&dir);
+    let m = |v: &[f64]| crate::stats::percentile(v, 0.5);
+    Ok(Breakdown {
+        act: m(&steps[0]),
+        publish_sender: m(&steps[1]),
+        outgoing: m(&steps[2]),
+        receive: m(&steps[3]),
+        publish_receiver: m(&steps[4]),
+        sync_receive: m(&steps[5]),
+        status_receiver: m(&steps[6]),
     })
 }

@@ -23,9 +23,11 @@ pub struct Template {
     pub sam: PathBuf,
     pub sam_empty: PathBuf,
     pub built: BuildInfo,
+    /// Just after the history's last day.
+    pub end: Moment,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct BuildInfo {
     pub changes: usize,
     pub checkins: usize,
@@ -54,9 +56,27 @@ pub fn w2_plan(size: Size) -> Plan {
     }
 }
 
-/// Builds a history under `root/<name>`.
-pub fn build_template(root: &Path, name: &'static str, plan: &Plan) -> Result<Template> {
+/// Builds a history under `root/<name>` (or, with `reuse`, takes the one a kept earlier
+/// run left there: for profiling one part without rebuilding).
+pub fn build_template(
+    root: &Path,
+    name: &'static str,
+    plan: &Plan,
+    reuse: bool,
+) -> Result<Template> {
     let dir = root.join(name);
+    let info = dir.join("built.json");
+    if reuse && info.exists() {
+        let built: BuildInfo = serde_json::from_slice(&std::fs::read(&info)?)?;
+        return Ok(Template {
+            name,
+            alex: dir.join("alex"),
+            sam: dir.join("sam"),
+            sam_empty: dir.join("sam-empty"),
+            built,
+            end: end_of(plan),
+        });
+    }
     if dir.exists() {
         std::fs::remove_dir_all(&dir).with_context(|| format!("clearing {}", dir.display()))?;
     }
@@ -71,18 +91,21 @@ pub fn build_template(root: &Path, name: &'static str, plan: &Plan) -> Result<Te
     let started = Instant::now();
     let built = build(&mut alex, &mut sam, plan).context("building the workload")?;
     let seconds = started.elapsed().as_secs_f64();
+    let built = BuildInfo {
+        changes: built.changes + 1,
+        checkins: built.checkins,
+        other: built.other,
+        seconds,
+        ms_per_change: seconds * 1000.0 / built.changes.max(1) as f64,
+    };
+    std::fs::write(&info, serde_json::to_vec(&built)?)?;
     Ok(Template {
         name,
         alex: dir.join("alex"),
         sam: dir.join("sam"),
         sam_empty,
-        built: BuildInfo {
-            changes: built.changes + 1,
-            checkins: built.checkins,
-            other: built.other,
-            seconds,
-            ms_per_change: seconds * 1000.0 / built.changes.max(1) as f64,
-        },
+        built,
+        end: end_of(plan),
     })
 }
 

@@ -62,6 +62,9 @@ pub struct Couple {
     me: PartnerKey,
     partner: PartnerKey,
     index: ObjectIndex,
+    /// False until the index is first needed: opening a long history shows its view
+    /// without waiting for the walk over every object (see [`Couple::prepare`]).
+    indexed: bool,
     root: Root,
 }
 
@@ -144,7 +147,7 @@ impl Couple {
         // Hold our own first change to the same standard the partner will.
         let facts = verify::check_genesis(&partner.key, std::slice::from_ref(&signed))?;
         let mut couple = Self::assemble(doc, identity, facts.doc_id, facts.partners)?;
-        couple.index = ObjectIndex::build(couple.doc.document());
+        couple.prepare();
         Ok((
             couple,
             Committed {
@@ -175,6 +178,7 @@ impl Couple {
         doc.set_author(Some(author_of(&me)));
         let mut couple = Self::assemble(doc, identity, facts.doc_id, facts.partners)?;
         couple.index = index;
+        couple.indexed = true;
         let rest = couple.verify_incoming(incoming)?;
         let mut accepted = vec![(
             facts.change.hash(),
@@ -203,7 +207,14 @@ impl Couple {
         changes: &[Vec<u8>],
     ) -> Result<Self, CoreError> {
         let mut doc = match snapshot {
-            Some(bytes) => AutoCommit::load(bytes)?,
+            // The snapshot was saved from this profile's own document, every change of which
+            // was verified (signature, author, rules) before it was stored: re-hashing every
+            // change to check the heads would only repeat that at every start.
+            Some(bytes) => AutoCommit::load_with_options(
+                bytes,
+                automerge::LoadOptions::new()
+                    .verification_mode(automerge::VerificationMode::DontCheck),
+            )?,
             None => AutoCommit::new(),
         };
         for bytes in changes {
@@ -232,13 +243,25 @@ impl Couple {
                 "the stored document does not name two partners".into(),
             ));
         }
-        let mut couple = Self::assemble(doc, identity, doc_id, [keys[0], keys[1]])?;
-        couple.index = ObjectIndex::build(couple.doc.document());
-        Ok(couple)
+        // The index is built when first needed (or by `prepare`), not on the way to the view.
+        Self::assemble_with(doc, root, identity, doc_id, [keys[0], keys[1]])
     }
 
     fn assemble(
         doc: AutoCommit,
+        identity: Identity,
+        doc_id: DocId,
+        partners: [PartnerKey; 2],
+    ) -> Result<Self, CoreError> {
+        let root: Root = autosurgeon::hydrate(&doc)?;
+        Self::assemble_with(doc, root, identity, doc_id, partners)
+    }
+
+    /// As [`Couple::assemble`], with the document already hydrated (opening a long history
+    /// reads it once, not twice).
+    fn assemble_with(
+        doc: AutoCommit,
+        root: Root,
         identity: Identity,
         doc_id: DocId,
         partners: [PartnerKey; 2],
@@ -251,7 +274,6 @@ impl Couple {
         } else {
             return Err(Rejection::NotForMe.into());
         };
-        let root: Root = autosurgeon::hydrate(&doc)?;
         Ok(Self {
             doc,
             identity,
@@ -259,8 +281,18 @@ impl Couple {
             me,
             partner,
             index: ObjectIndex::default(),
+            indexed: false,
             root,
         })
+    }
+
+    /// Builds what checking changes needs (the object index), if not built yet. Cheap when
+    /// it is; a node calls it right after showing a freshly opened history.
+    pub fn prepare(&mut self) {
+        if !self.indexed {
+            self.index = ObjectIndex::build(self.doc.document());
+            self.indexed = true;
+        }
     }
 
     pub fn doc_id(&self) -> DocId {
@@ -319,14 +351,15 @@ impl Couple {
     }
 
     pub fn has_change(&mut self, hash: &ChangeHash) -> bool {
-        self.doc.document().get_change_by_hash(hash).is_some()
+        // Metadata only: `get_change_by_hash` rebuilds the whole change from the op set.
+        self.doc.document().get_change_meta_by_hash(hash).is_some()
     }
 
     /// Every change not in the causal past of `have`, in dependency order.
     pub fn changes_since(&mut self, have: &[ChangeHash]) -> Vec<Change> {
         let have: Vec<ChangeHash> = have
             .iter()
-            .filter(|h| self.doc.document().get_change_by_hash(h).is_some())
+            .filter(|h| self.doc.document().get_change_meta_by_hash(h).is_some())
             .copied()
             .collect();
         self.doc.get_changes(&have)
@@ -334,12 +367,19 @@ impl Couple {
 
     /// How many of my own changes are not in the causal past of `have`.
     pub fn authored_by_me_since(&mut self, have: &[ChangeHash]) -> usize {
-        let changes = self.changes_since(have);
-        let doc = self.doc.document();
-        changes
+        let have: Vec<ChangeHash> = have
+            .iter()
+            .filter(|h| self.doc.document().get_change_meta_by_hash(h).is_some())
+            .copied()
+            .collect();
+        // Metadata only (author, no operations): this runs on every status update.
+        self.doc
+            .document()
+            .get_changes_meta(&have)
             .iter()
             .filter(|c| {
-                doc.get_author_for_actor(c.actor_id())
+                c.author
+                    .as_ref()
                     .is_some_and(|a| a.as_bytes() == self.me.as_bytes().as_slice())
             })
             .count()
@@ -365,6 +405,7 @@ impl Couple {
     /// Invalid input changes nothing. The caller must store the change before telling the
     /// person it is saved; if storing fails, reload the couple from the store.
     pub fn act(&mut self, action: &Action, now: Moment) -> Result<Committed, CoreError> {
+        self.prepare();
         let written = perform::perform(
             &mut self.doc,
             &self.root,
@@ -416,6 +457,7 @@ impl Couple {
 
     /// Checks incoming changes against the current document without changing anything.
     pub fn verify_incoming(&mut self, incoming: Vec<SignedChange>) -> Result<Verified, CoreError> {
+        self.prepare();
         let checker = Checker {
             doc: self.doc.document(),
             index: &self.index,
@@ -449,7 +491,11 @@ impl Couple {
         &mut self,
         touched: &std::collections::BTreeSet<Vec<String>>,
     ) -> Result<(), CoreError> {
-        let records_only = touched.len() <= 256
+        // Reading records one by one costs a few seeks more per record than reading the
+        // whole document, so it pays while they are a small part of it (a frame of a long
+        // sync touches hundreds of records of a history of thousands).
+        let few = touched.len() <= 256 || touched.len() * 3 <= self.index.len();
+        let records_only = few
             && touched.iter().all(|p| {
                 (p.len() == 2 && p[0] == crate::schema::keys::AGREEMENTS)
                     || (p.len() == 4 && p[0] == crate::schema::keys::BY)
@@ -462,11 +508,13 @@ impl Couple {
 
     /// Number of changes in the document.
     pub fn change_count(&mut self) -> usize {
-        self.doc.document().get_changes(&[]).len()
+        // The change graph's size, without rebuilding every change from the op set.
+        self.doc.document().stats().num_changes as usize
     }
 
     /// Objects the trust boundary knows about (for diagnostics and tests).
-    pub fn indexed_objects(&self) -> usize {
+    pub fn indexed_objects(&mut self) -> usize {
+        self.prepare();
         self.index.len()
     }
 }

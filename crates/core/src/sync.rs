@@ -33,10 +33,12 @@ pub struct Outgoing {
 pub struct SyncSession {
     state: sync::State,
     waiting: Vec<SignedChange>,
-    /// Changes accepted since the last sync message (raw bytes). They are handed to
+    /// The last change accepted since the last sync message (raw bytes). It is handed to
     /// automerge with that message, already applied, so its bookkeeping sees a message
-    /// that carried changes — otherwise it decides our heads need no answer.
-    accepted: Vec<Vec<u8>>,
+    /// that carried changes — otherwise it decides our heads need no answer. One is enough:
+    /// the changes are applied already, so handing over all of them (a whole history, in
+    /// a first sync) would only parse them all again for nothing.
+    accepted: Option<Vec<u8>>,
     received_messages: usize,
 }
 
@@ -49,7 +51,7 @@ impl SyncSession {
         Self {
             state,
             waiting: Vec::new(),
-            accepted: Vec::new(),
+            accepted: None,
             received_messages: 0,
         }
     }
@@ -101,8 +103,9 @@ impl SyncSession {
             .into());
         }
         self.waiting = std::mem::take(&mut verified.deferred);
-        self.accepted
-            .extend(verified.ready.iter().map(|(c, _)| c.raw_bytes().to_vec()));
+        if let Some((last, _)) = verified.ready.last() {
+            self.accepted = Some(last.raw_bytes().to_vec());
+        }
         Ok(verified)
     }
 
@@ -121,7 +124,7 @@ impl SyncSession {
         }
         // Only changes that crossed the trust boundary and are already applied: loading
         // them again changes nothing in the document.
-        let applied: Vec<Vec<u8>> = std::mem::take(&mut self.accepted);
+        let applied: Vec<Vec<u8>> = self.accepted.take().into_iter().collect();
         message.changes = ChunkList::from(applied);
         couple
             .sync_doc()

@@ -8,7 +8,6 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use iroh::EndpointAddr;
 use iroh::endpoint::Connection;
 use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
@@ -52,16 +51,22 @@ pub(crate) async fn converse(
     let doc = &net.doc;
     let mut writer = FrameWriter::new(send);
     let session_id = NEXT_SESSION.fetch_add(1, Ordering::Relaxed);
+    let (outbox_tx, outbox) = mpsc::unbounded_channel();
     doc.run(move |s| -> Result<(), NetError> {
         let session = s.profile.sync_session()?;
         s.sessions.insert(session_id, session);
+        s.outboxes.insert(session_id, outbox_tx);
         Ok(())
     })
     .await??;
 
-    let result = talk(net, &conn, &mut writer, recv, session_id).await;
+    let result = talk(net, &conn, &mut writer, recv, session_id, outbox).await;
     doc.run(move |s| {
         s.sessions.remove(&session_id);
+        s.outboxes.remove(&session_id);
+        // Changes that arrived without the sync message after them still reach the view.
+        s.refresh_view(now());
+        s.profile.compact_if_due();
     })
     .await?;
     match &result {
@@ -92,11 +97,12 @@ async fn talk(
     writer: &mut FrameWriter,
     recv: iroh::endpoint::RecvStream,
     session: u64,
+    mut outbox: mpsc::UnboundedReceiver<trellis_store::SignedOutgoing>,
 ) -> Result<SyncReport, NetError> {
     let doc = &net.doc;
     let mut report = SyncReport::default();
     let mut published = SyncReport::default();
-    let hello = serde_json::to_vec(&net.endpoint.addr()).unwrap_or_default();
+    let hello = crate::hello::encode(&net.endpoint.addr());
     writer.send(&Frame::Hello { payload: hello }).await?;
 
     // The reader runs on its own so a half-read frame is never lost to a `select!`.
@@ -126,6 +132,16 @@ async fn talk(
     send_outgoing(doc, writer, session, &mut report).await?;
     loop {
         tokio::select! {
+            // A change made here goes out before anything else is answered, so messages
+            // reach the partner in the order they were made.
+            biased;
+            Some(out) = outbox.recv() => {
+                // A change made here, prepared on the document thread right after it was
+                // stored: send it before anything else.
+                report.in_sync = false;
+                write_outgoing(writer, out, &mut report).await?;
+                publish(net, &report, &mut published);
+            }
             next = frames.recv() => {
                 let Some((next, bytes_read)) = next else {
                     return Ok(report);
@@ -153,7 +169,13 @@ async fn talk(
                                 let in_sync = s.profile.couple_mut().map(|c| sess.in_sync(c)).unwrap_or(false);
                                 s.sessions.insert(session, sess);
                                 result?;
-                                s.publish(now());
+                                // A sync message changes no record: the status is enough,
+                                // and the view if changes came before it.
+                                s.publish_status();
+                                s.refresh_view(now());
+                                // Changes stored during the exchange are compacted once it
+                                // settles, not after every frame.
+                                s.profile.compact_if_due();
                                 Ok(in_sync)
                             })
                             .await??;
@@ -252,9 +274,20 @@ async fn send_outgoing(
             },
         )
         .await??;
-    let Some(trellis_store::SignedOutgoing { changes, message }) = out else {
+    let Some(out) = out else {
         return Ok(false);
     };
+    write_outgoing(writer, out, report).await?;
+    Ok(true)
+}
+
+/// Writes signed changes then the sync message that follows them.
+async fn write_outgoing(
+    writer: &mut FrameWriter,
+    out: trellis_store::SignedOutgoing,
+    report: &mut SyncReport,
+) -> Result<(), NetError> {
+    let trellis_store::SignedOutgoing { changes, message } = out;
     report.sent_changes += changes.len();
     let before = writer.bytes;
     for frame in changes_frames(changes, SYNC_CHUNK_BYTES) {
@@ -262,7 +295,7 @@ async fn send_outgoing(
     }
     writer.send(&Frame::Sync { message }).await?;
     report.bytes_sent += writer.bytes - before;
-    Ok(true)
+    Ok(())
 }
 
 async fn receive_changes(
@@ -285,7 +318,7 @@ async fn receive_changes(
             s.sessions.insert(session, sess);
             let stored = s.profile.store_verified(verified?, now())?;
             if stored > 0 {
-                s.publish(now());
+                s.received();
             }
             Ok(stored)
         })
@@ -309,10 +342,7 @@ async fn receive_changes(
 
 /// The partner told us where it can be reached: remember it for next time.
 async fn remember_partner(net: &Net, conn: &Connection, payload: &[u8]) {
-    let Ok(addr) = serde_json::from_slice::<EndpointAddr>(payload) else {
-        return;
-    };
-    if addr.id == conn.remote_id() {
+    if let Some(addr) = crate::hello::decode(conn.remote_id(), payload) {
         net.remember_address(addr).await;
     }
 }

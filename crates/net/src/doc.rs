@@ -10,7 +10,7 @@ use std::thread::JoinHandle;
 use tokio::sync::watch;
 use tracing::warn;
 use trellis_core::{Moment, SyncSession};
-use trellis_store::Profile;
+use trellis_store::{Profile, SignedOutgoing};
 
 use crate::error::NetError;
 use crate::handle::{Event, Snapshot};
@@ -66,15 +66,44 @@ impl Publisher {
 pub(crate) struct DocState {
     pub profile: Profile,
     pub sessions: HashMap<u64, SyncSession>,
+    /// Live conversations' outboxes: a change made here is handed to them straight away.
+    pub outboxes: HashMap<u64, tokio::sync::mpsc::UnboundedSender<SignedOutgoing>>,
     publisher: Publisher,
     /// Bumped after every change made on this device, so live conversations send it.
     local_changes: watch::Sender<u64>,
+    /// Changes arrived since the view was last built (see [`DocState::received`]).
+    view_stale: bool,
 }
 
 impl DocState {
-    /// Rebuilds the view and status after the document changed.
+    /// Changes from the partner were stored and applied: the status shows them at once; the
+    /// view (every record of the history) is rebuilt once the sync message that follows
+    /// them arrives — once per exchange, not once per frame of a long sync.
+    pub(crate) fn received(&mut self) {
+        self.publish_status();
+        self.view_stale = true;
+    }
+
+    /// Rebuilds the view if changes arrived since it was last built.
+    pub(crate) fn refresh_view(&mut self, now: Moment) {
+        if self.view_stale {
+            self.publish(now);
+        }
+    }
+
+    /// Publishes the status and then the view, after the document changed.
+    ///
+    /// The status is cheap and goes first, so a change is visible as soon as it is stored
+    /// and applied; the view (every record of the history) follows.
     pub(crate) fn publish(&mut self, now: Moment) {
+        self.publish_status();
+        self.view_stale = false;
         let view = self.profile.view(now).map(Arc::new);
+        self.publisher.update(|s| s.view = view);
+    }
+
+    /// Publishes the status only: for news that changes no record (a sync message, say).
+    pub(crate) fn publish_status(&mut self) {
         let status = match self.profile.status() {
             Ok(s) => Some(s),
             Err(e) => {
@@ -84,14 +113,32 @@ impl DocState {
         };
         let name = self.profile.name().to_string();
         self.publisher.update(|s| {
-            s.view = view;
             s.status = status;
             s.name = name;
         });
     }
 
-    /// A change was made here: tell live conversations.
+    /// A change was made here: hand it to live conversations now (before the view is
+    /// rebuilt, which takes longer than sending), then tell them.
     pub(crate) fn local_change(&mut self) {
+        let Self {
+            profile,
+            sessions,
+            outboxes,
+            ..
+        } = self;
+        for (id, outbox) in outboxes.iter() {
+            let Some(session) = sessions.get_mut(id) else {
+                continue;
+            };
+            match profile.sync_outgoing(session) {
+                Ok(Some(out)) => {
+                    let _ = outbox.send(out);
+                }
+                Ok(None) => {}
+                Err(e) => warn!("could not prepare the new change for the partner: {e}"),
+            }
+        }
         self.local_changes.send_modify(|n| *n += 1);
     }
 }
@@ -115,8 +162,10 @@ impl Doc {
         let mut state = DocState {
             profile,
             sessions: HashMap::new(),
+            outboxes: HashMap::new(),
             publisher,
             local_changes: changes_tx,
+            view_stale: false,
         };
         let thread = std::thread::Builder::new()
             .name("trellis-doc".into())

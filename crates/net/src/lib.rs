@@ -13,6 +13,7 @@ mod endpoint;
 mod error;
 mod gate;
 mod handle;
+mod hello;
 mod invite;
 mod mode;
 mod node;

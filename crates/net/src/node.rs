@@ -187,6 +187,14 @@ async fn run(
     } else {
         None
     };
+    // What checking changes needs, built now that the view is on screen (not before it).
+    let _ = doc
+        .run(|s| {
+            if let Ok(c) = s.profile.couple_mut() {
+                c.prepare();
+            }
+        })
+        .await;
     let ctx = commands::Ctx {
         doc: doc.clone(),
         publisher: publisher.clone(),

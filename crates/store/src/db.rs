@@ -295,6 +295,26 @@ impl DocumentDb {
         Ok(value.map(|v| v.value().to_vec()))
     }
 
+    /// Saves what a sync conversation learnt — the sync state and meta such as the heads the
+    /// partner has — in one transaction (one commit per sync message, not two). A
+    /// non-durable commit would spare the fsyncs, but redb refuses it when other processes
+    /// may read the file, as `trellis status` does beside the window.
+    pub fn save_sync_hints(
+        &self,
+        peer: &str,
+        state: &[u8],
+        meta: &[(&str, Vec<u8>)],
+    ) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.open_table(SYNC_STATE)?.insert(peer, state)?;
+            let mut table = tx.open_table(META)?;
+            for (k, v) in meta {
+                table.insert(*k, v.as_slice())?;
+            }
+            Ok(())
+        })
+    }
+
     pub fn set_sync_state(&self, peer: &str, state: &[u8]) -> Result<(), StoreError> {
         self.write(|tx| {
             tx.open_table(SYNC_STATE)?.insert(peer, state)?;

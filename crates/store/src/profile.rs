@@ -323,7 +323,7 @@ impl Profile {
     /// Writes a snapshot when enough changes have piled up since the last one. Compaction
     /// only makes opening faster: when it fails (a full disk), the changes are safe in the
     /// log and it is simply tried again later.
-    fn compact_if_due(&mut self) -> bool {
+    pub fn compact_if_due(&mut self) -> bool {
         let due = self.db.log_len().is_ok_and(|n| n >= COMPACT_AFTER);
         due && self.compact().is_ok()
     }
@@ -522,7 +522,9 @@ impl Profile {
         )?;
         let couple = self.couple.as_mut().ok_or(StoreError::NoCouple)?;
         couple.apply(verified)?;
-        self.compact_if_due();
+        // No compaction here: a long sync stores many frames in a row, and a snapshot of the
+        // whole document after each would cost more than the sync. The conversation calls
+        // `compact_if_due` once the exchange settles.
         Ok(count)
     }
 
@@ -559,13 +561,20 @@ impl Profile {
         let couple = self.couple.as_mut().ok_or(StoreError::NoCouple)?;
         session.receive(couple, message)?;
         let partner = couple.partner().to_hex();
-        self.db.set_sync_state(&partner, &session.saved_state())?;
         let theirs: Vec<ChangeHash> = session.their_heads().map(<[_]>::to_vec).unwrap_or_default();
         let known: Vec<ChangeHash> = theirs
             .into_iter()
             .filter(|h| couple.has_change(h))
             .collect();
-        self.note_partner_has(&known, now)
+        let merged = self.merged_partner_heads(&known)?;
+        self.db.save_sync_hints(
+            &partner,
+            &session.saved_state(),
+            &[
+                (meta::PARTNER_HEADS, merged),
+                (meta::LAST_SYNCED_AT, now.at_ms.to_string().into_bytes()),
+            ],
+        )
     }
 
     /// True once the shared space has ended and there is nothing left to deliver: the

@@ -11,7 +11,8 @@
 //! The JSON line: `first_frame_ms` (spawn → first frame drawn), `ready_ms` (spawn → first
 //! frame showing the opened profile), `frame_ms` (CPU time of each measured egui pass: layout
 //! and input, not the GPU/software rasteriser), `interval_ms` (wall time between measured
-//! frames, rendering included) and `peak_rss_kb` (VmHWM).
+//! frames, rendering included), `peak_rss_kb` (VmHWM), and `rss_anon_kb` / `rss_file_kb`
+//! (the resident size at the end, split into anonymous memory and mapped files).
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -115,18 +116,22 @@ impl ProbedApp {
             "screen": format!("{:?}", self.options.screen),
             "frame_ms": self.frame_ms,
             "interval_ms": self.interval_ms,
-            "peak_rss_kb": peak_rss_kb(),
+            "peak_rss_kb": status_kb("VmHWM:"),
+            "rss_anon_kb": status_kb("RssAnon:"),
+            "rss_file_kb": status_kb("RssFile:"),
         });
         json.to_string()
     }
 }
 
-/// The process's peak resident memory, from /proc (Linux).
-fn peak_rss_kb() -> Option<u64> {
+/// A memory figure of this process from /proc (Linux): VmHWM is the peak resident size;
+/// RssAnon (heap, the renderer's buffers) and RssFile (mapped code: with software GL that
+/// includes the LLVM JIT library) split the current one.
+fn status_kb(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 

@@ -7,6 +7,7 @@
 //! (see `verify::rules`).
 
 mod agreement;
+mod fields;
 mod kinds;
 mod practice;
 mod records;

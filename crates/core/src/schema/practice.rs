@@ -5,7 +5,7 @@ use autosurgeon::{Hydrate, Reconcile};
 use super::{Cadence, Need, Outcome, ResponseMode};
 
 /// A short, honest check-in.
-#[derive(Debug, Clone, Default, PartialEq, Hydrate, Reconcile)]
+#[derive(Debug, Clone, Default, PartialEq, Reconcile)]
 pub struct CheckIn {
     /// The author's local date (ISO).
     pub date: String,
@@ -22,6 +22,29 @@ pub struct CheckIn {
     pub safety: Option<u8>,
     pub trust: Option<u8>,
     pub connection: Option<u8>,
+}
+
+impl Hydrate for CheckIn {
+    // The most numerous record (two a day): read in one pass, not a seek per field.
+    fn hydrate_map<D: autosurgeon::ReadDoc>(
+        doc: &D,
+        obj: &automerge::ObjId,
+    ) -> Result<Self, autosurgeon::HydrateError> {
+        let f = super::fields::Fields::read(doc, obj);
+        Ok(Self {
+            date: f.get(doc, obj, "date")?,
+            at: f.get(doc, obj, "at")?,
+            feel: f.get(doc, obj, "feel")?,
+            when: f.get_opt(doc, obj, "when")?,
+            went_well: f.get_opt(doc, obj, "went_well")?,
+            was_hard: f.get_opt(doc, obj, "was_hard")?,
+            need: f.get(doc, obj, "need")?,
+            response: f.get(doc, obj, "response")?,
+            safety: f.get_opt(doc, obj, "safety")?,
+            trust: f.get_opt(doc, obj, "trust")?,
+            connection: f.get_opt(doc, obj, "connection")?,
+        })
+    }
 }
 
 /// An answer to the partner's check-in ("I hear you").

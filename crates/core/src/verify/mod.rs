@@ -11,7 +11,7 @@ pub(crate) mod rules;
 
 use std::collections::{HashMap, HashSet};
 
-use automerge::{ActorId, Automerge, Change, ChangeHash, ReadDoc};
+use automerge::{ActorId, Automerge, Change, ChangeHash};
 
 pub(crate) use genesis::check_genesis;
 pub(crate) use index::{Additions, ObjectIndex, Overlay};
@@ -82,7 +82,8 @@ impl Checker<'_> {
             if !seen.insert(hash) {
                 continue;
             }
-            if self.doc.get_change_by_hash(&hash).is_some() {
+            // Metadata only: `get_change_by_hash` rebuilds the whole change from the op set.
+            if self.doc.get_change_meta_by_hash(&hash).is_some() {
                 already_had += 1;
                 continue;
             }
@@ -176,7 +177,7 @@ fn causal_order(doc: &Automerge, changes: Vec<Signed>) -> (Vec<Signed>, Vec<Sign
             if pending.contains_key(dep) {
                 unmet += 1;
                 dependents.entry(*dep).or_default().push(*hash);
-            } else if doc.get_change_by_hash(dep).is_none() {
+            } else if doc.get_change_meta_by_hash(dep).is_none() {
                 missing.insert(*hash);
             }
         }

@@ -1,13 +1,13 @@
 //! Check-ins, repairs with their commitments, appreciations and time-outs, for reading.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::Who;
 use crate::identity::PartnerKey;
-use crate::schema::{Cadence, Need, Outcome, ResponseMode, Root, Space};
+use crate::schema::{Cadence, Need, Outcome, Reply, ResponseMode, Root, Space};
 use crate::time::{Moment, parse_date};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -122,14 +122,24 @@ pub(crate) fn build(root: &Root, me: &PartnerKey, partner: &PartnerKey, now: Mom
     let today = now.today();
 
     let my_dates: HashSet<&str> = mine.checkins.iter().map(|(_, c)| c.date.as_str()).collect();
-    let mut checkins = Vec::new();
-    for (author, space, other) in sides {
+    // Replies by the check-in they answer, gathered once (not a scan per check-in).
+    let mut replies_to: [HashMap<&str, Vec<(&String, &Reply)>>; 2] = Default::default();
+    for (side, (_, _, other)) in sides.iter().enumerate() {
+        for (rid, r) in other.replies.iter() {
+            replies_to[side]
+                .entry(r.checkin.as_str())
+                .or_default()
+                .push((rid, r));
+        }
+    }
+    let mut checkins = Vec::with_capacity(mine.checkins.len() + theirs.checkins.len());
+    for (side, (author, space, _)) in sides.into_iter().enumerate() {
         for (id, c) in space.checkins.iter() {
-            let mut replies: Vec<ReplyView> = other
-                .replies
-                .iter()
-                .filter(|(_, r)| r.checkin == *id)
-                .map(|(rid, r)| ReplyView {
+            let mut replies: Vec<ReplyView> = replies_to[side]
+                .get(id.as_str())
+                .into_iter()
+                .flatten()
+                .map(|&(rid, r)| ReplyView {
                     id: rid.clone(),
                     author: flip(author),
                     text: r.text.clone(),
