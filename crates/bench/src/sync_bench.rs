@@ -52,13 +52,17 @@ pub fn full_sync(t: &Template, root: &Path, sample: usize) -> Result<FullSync> {
 
 /// Latency of one new change: the moment Alex's node is asked to make it, to the moment
 /// Sam's node has verified, stored (committed to disk) and applied it and shows it in its
-/// snapshot. Both copies start complete and connected. Returns one sample (ms) per change.
+/// snapshot's status. Both copies start complete and connected; each change is made once
+/// both nodes are idle again. Returns one sample (ms) per change.
 pub fn one_change(t: &Template, root: &Path, count: usize) -> Result<Vec<f64>> {
     let dir = scratch(root, &format!("{}-live", t.name))?;
     copy_dir(&t.alex, &dir.join("alex"))?;
     copy_dir(&t.sam, &dir.join("sam"))?;
     let (alex, sam) = start_pair(&dir.join("alex"), &dir.join("sam"))?;
     sync_once(&sam, LONG)?;
+    let appreciations =
+        |s: &trellis_net::Snapshot| s.view.as_ref().map_or(0, |v| v.appreciations.len());
+    let start = appreciations(&alex.snapshot());
     let mut out = Vec::with_capacity(count);
     for i in 0..count + 2 {
         let before = sam.changes();
@@ -74,8 +78,17 @@ pub fn one_change(t: &Template, root: &Path, count: usize) -> Result<Vec<f64>> {
         if i >= 2 {
             out.push(ms);
         }
-        // Let the acknowledgements settle so samples do not overlap.
-        std::thread::sleep(Duration::from_millis(40));
+        // Each change is measured alone: both windows' views have caught up with the last
+        // one (a long history's view takes a while to rebuild) and the acknowledgements
+        // have settled before the next.
+        for node in [&alex, &sam] {
+            node.wait_until(
+                "the view to show the change",
+                Duration::from_secs(60),
+                |s| appreciations(s) > start + i,
+            )?;
+        }
+        std::thread::sleep(Duration::from_millis(20));
         alex.handle.poll_events();
         sam.handle.poll_events();
     }

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::Who;
 use crate::identity::PartnerKey;
-use crate::schema::{Cadence, Need, Outcome, Reply, ResponseMode, Root, Space};
+use crate::schema::{Cadence, Commitment, Need, Outcome, Reply, Report, ResponseMode, Root, Space};
 use crate::time::{Moment, parse_date};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -173,6 +173,24 @@ pub(crate) fn build(root: &Root, me: &PartnerKey, partner: &PartnerKey, now: Mom
             .then(a.id.cmp(&b.id))
     });
 
+    // Commitments by repair and reports by commitment, per owner, gathered once (not a
+    // scan of every commitment per repair and every report per commitment).
+    let mut commitments_of: [HashMap<&str, Vec<(&String, &Commitment)>>; 2] = Default::default();
+    let mut reports_of: [HashMap<&str, Vec<(&String, &Report)>>; 2] = Default::default();
+    for (side, (_, space, _)) in sides.iter().enumerate() {
+        for (cid, c) in space.commitments.iter() {
+            commitments_of[side]
+                .entry(c.repair.as_str())
+                .or_default()
+                .push((cid, c));
+        }
+        for (rid, r) in space.reports.iter() {
+            reports_of[side]
+                .entry(r.commitment.as_str())
+                .or_default()
+                .push((rid, r));
+        }
+    }
     let mut repairs = Vec::new();
     for (opener, space, other) in sides {
         for (id, r) in space.repairs.iter() {
@@ -183,17 +201,13 @@ pub(crate) fn build(root: &Root, me: &PartnerKey, partner: &PartnerKey, now: Mom
                 .collect();
             let closed = closed_by.len() == 2;
             let mut commitments = Vec::new();
-            for (owner, owner_space, acker) in sides {
-                for (cid, c) in owner_space
-                    .commitments
-                    .iter()
-                    .filter(|(_, c)| c.repair == *id)
-                {
-                    let mut reports: Vec<ReportView> = owner_space
-                        .reports
-                        .iter()
-                        .filter(|(_, r)| r.commitment == *cid)
-                        .map(|(rid, r)| ReportView {
+            for (side, (owner, _, acker)) in sides.into_iter().enumerate() {
+                for &(cid, c) in commitments_of[side].get(id.as_str()).into_iter().flatten() {
+                    let mut reports: Vec<ReportView> = reports_of[side]
+                        .get(cid.as_str())
+                        .into_iter()
+                        .flatten()
+                        .map(|&(rid, r)| ReportView {
                             id: rid.clone(),
                             date: r.date.clone(),
                             outcome: r.outcome.clone(),
