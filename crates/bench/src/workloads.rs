@@ -98,7 +98,8 @@ pub fn build_template(
         seconds,
         ms_per_change: seconds * 1000.0 / built.changes.max(1) as f64,
     };
-    std::fs::write(&info, serde_json::to_vec(&built)?)?;
+    std::fs::write(&info, serde_json::to_vec(&built)?)
+        .with_context(|| format!("writing {}", info.display()))?;
     Ok(Template {
         name,
         alex: dir.join("alex"),
