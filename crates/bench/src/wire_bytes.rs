@@ -3,7 +3,7 @@
 //! and stored, then the sync message taken in), exchanged in memory so the count is
 //! deterministic. QUIC/TLS packet overhead is not included; the frames are what Trellis adds.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
 use serde::Serialize;
@@ -143,15 +143,26 @@ pub struct WireBytes {
     pub hello: usize,
 }
 
-pub fn measure(t: &Template, root: &Path, now: Moment) -> Result<WireBytes> {
-    let dir = scratch(root, &format!("{}-bytes", t.name))?;
+/// Scratch copies of both partners' profiles, opened, in a live conversation where both
+/// have said what they hold.
+fn live_pair(
+    t: &Template,
+    root: &Path,
+    purpose: &str,
+    now: Moment,
+) -> Result<(PathBuf, Side, Side)> {
+    let dir = scratch(root, &format!("{}-{purpose}", t.name))?;
     copy_dir(&t.alex, &dir.join("alex"))?;
     copy_dir(&t.sam, &dir.join("sam"))?;
     let mut a = Side::open(&dir.join("alex"), now)?;
     let mut b = Side::open(&dir.join("sam"), now)?;
-    // The live conversation starts: both say what they have.
     let opening = a.outgoing()?;
     exchange(&mut a, &mut b, opening, true)?;
+    Ok((dir, a, b))
+}
+
+pub fn measure(t: &Template, root: &Path, now: Moment) -> Result<WireBytes> {
+    let (dir, mut a, mut b) = live_pair(t, root, "bytes", now)?;
 
     let one = |a: &mut Side, b: &mut Side, action: Action| -> Result<ChangeBytes> {
         let committed = a.profile.act(&action, now)?;
@@ -238,13 +249,7 @@ pub struct Breakdown {
 }
 
 pub fn breakdown(t: &Template, root: &Path, now: Moment, count: usize) -> Result<Breakdown> {
-    let dir = scratch(root, &format!("{}-steps", t.name))?;
-    copy_dir(&t.alex, &dir.join("alex"))?;
-    copy_dir(&t.sam, &dir.join("sam"))?;
-    let mut a = Side::open(&dir.join("alex"), now)?;
-    let mut b = Side::open(&dir.join("sam"), now)?;
-    let opening = a.outgoing()?;
-    exchange(&mut a, &mut b, opening, true)?;
+    let (dir, mut a, mut b) = live_pair(t, root, "steps", now)?;
     let mut steps: [Vec<f64>; 7] = Default::default();
     let time = |f: &mut dyn FnMut() -> Result<()>| -> Result<f64> {
         let started = std::time::Instant::now();
