@@ -50,9 +50,8 @@ impl Side {
     fn receive(&mut self, frame: Frame) -> Result<Vec<Frame>> {
         match frame {
             Frame::Changes(changes) => {
-                let couple = self.profile.couple_mut()?;
-                let verified = self.session.verify_changes(couple, changes)?;
-                self.profile.store_verified(verified, self.now)?;
+                self.profile
+                    .receive_changes(&mut self.session, changes, self.now)?;
                 Ok(Vec::new())
             }
             Frame::Sync { message } => {

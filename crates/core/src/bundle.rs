@@ -11,6 +11,8 @@ use crate::signature::{DocId, SignedChange};
 
 /// Most changes one bundle may carry (a hundred years of a very busy couple).
 pub const MAX_BUNDLE_CHANGES: usize = 2_000_000;
+/// The largest bundle accepted, in bytes (five years of a busy couple is about 4 MB).
+pub const MAX_BUNDLE_BYTES: usize = 1024 * 1024 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum BundleError {
@@ -24,6 +26,8 @@ pub enum BundleError {
     DigestMismatch,
     #[error("the bundle is damaged: {0}")]
     Inconsistent(String),
+    #[error("the bundle is {0} bytes, larger than the 1 GiB a bundle may be")]
+    TooLarge(usize),
 }
 
 /// A decoded bundle. Nothing in it is trusted until the core has verified it.
@@ -62,6 +66,9 @@ impl Bundle {
     }
 
     pub fn decode(bytes: &[u8]) -> Result<Bundle, BundleError> {
+        if bytes.len() > MAX_BUNDLE_BYTES {
+            return Err(BundleError::TooLarge(bytes.len()));
+        }
         let (first, mut rest) = match Frame::decode(bytes) {
             Ok(ok) => ok,
             Err(FrameError::Truncated) if bytes.len() < 64 => return Err(BundleError::NotABundle),

@@ -11,7 +11,11 @@ use crate::perform::{self, Written};
 use crate::schema::{CoupleHeader, PartnerRecord, Records, Root, SCHEMA_VERSION, Space};
 use crate::signature::{ChangeSignature, DocId, SignedChange};
 use crate::time::Moment;
-use crate::verify::{self, Checker, ObjectIndex, Overlay, Verified, rules};
+use crate::contain::contained;
+use crate::load;
+use crate::verify::{
+    self, ActorState, ActorTable, Checker, ObjectIndex, Overlay, Verified, Waiting, rules,
+};
 
 /// A change this partner just made: signed, ready to be stored.
 #[derive(Debug, Clone)]
@@ -44,14 +48,21 @@ impl AuthorBinding {
     }
 }
 
+/// A stored document as opened, and the stored changes that had to be set aside.
+#[derive(Debug)]
+pub struct Loaded {
+    pub couple: Couple,
+    pub set_aside: Vec<load::SetAside>,
+}
+
 /// The result of joining a couple.
 #[derive(Debug)]
 pub struct Joined {
     pub couple: Couple,
     /// Every accepted change, the first one included, for the store.
     pub accepted: Vec<(ChangeHash, SignedChange)>,
-    /// Changes that wait for earlier ones this copy does not have yet.
-    pub deferred: Vec<SignedChange>,
+    /// Signed changes that wait for earlier ones this copy does not have yet.
+    pub waiting: Waiting,
 }
 
 /// The couple's shared document, as one partner holds it.
@@ -62,10 +73,14 @@ pub struct Couple {
     me: PartnerKey,
     partner: PartnerKey,
     index: ObjectIndex,
+    actors: ActorTable,
     /// False until the index is first needed: opening a long history shows its view
     /// without waiting for the walk over every object (see [`Couple::prepare`]).
     indexed: bool,
     root: Root,
+    /// Set when the engine failed half-way through a change: the document in memory can
+    /// no longer be trusted and must be read again from the store.
+    poisoned: bool,
 }
 
 impl std::fmt::Debug for Couple {
@@ -168,18 +183,34 @@ impl Couple {
         let facts = verify::check_genesis(&me, &incoming)?;
         let mut index = ObjectIndex::default();
         let mut overlay = Overlay::new(&index);
-        rules::check_change(&facts.change, &facts.creator, &mut overlay, true).map_err(
-            |detail| Rejection::BadGenesis(format!("its operations are not valid: {detail}")),
-        )?;
+        rules::check_change(
+            &facts.change,
+            &facts.ops,
+            &facts.creator,
+            &mut overlay,
+            true,
+        )
+        .map_err(|detail| Rejection::BadGenesis(format!("its operations are not valid: {detail}")))?;
         let additions = overlay.added;
         index.extend(additions);
         let mut doc = AutoCommit::new();
-        doc.apply_changes([facts.change.clone()])?;
+        contained("applying the first change", || {
+            doc.apply_changes([facts.change.clone()])
+        })
+        .map_err(|detail| Rejection::BadGenesis(detail))??;
         doc.set_author(Some(author_of(&me)));
         let mut couple = Self::assemble(doc, identity, facts.doc_id, facts.partners)?;
         couple.index = index;
+        couple.actors.record(
+            facts.change.actor_id().clone(),
+            ActorState {
+                author: Some(facts.creator),
+                seq: facts.change.seq(),
+                max_op: facts.change.max_op(),
+            },
+        );
         couple.indexed = true;
-        let rest = couple.verify_incoming(incoming)?;
+        let mut rest = couple.verify_incoming(incoming, Waiting::default())?;
         let mut accepted = vec![(
             facts.change.hash(),
             SignedChange {
@@ -188,38 +219,32 @@ impl Couple {
             },
         )];
         accepted.extend(rest.accepted());
-        let deferred = rest.deferred.clone();
+        let waiting = rest.take_waiting();
         couple.apply(rest)?;
         Ok(Joined {
             couple,
             accepted,
-            deferred,
+            waiting,
         })
     }
 
     /// Opens a stored document: a snapshot plus the changes saved after it.
     ///
     /// Everything in the store was verified before it was written, so it is trusted here;
-    /// `trellis verify` re-checks it all on demand.
+    /// `trellis verify` re-checks it all on demand. Still, a profile always opens: if a
+    /// stored change does not apply (written by a bug, or by an older version that stored
+    /// before applying), it is set aside with the reason, and everything else is kept.
     pub fn load(
         identity: Identity,
         snapshot: Option<&[u8]>,
         changes: &[Vec<u8>],
-    ) -> Result<Self, CoreError> {
-        let mut doc = match snapshot {
-            // The snapshot was saved from this profile's own document, every change of which
-            // was verified (signature, author, rules) before it was stored: re-hashing every
-            // change to check the heads would only repeat that at every start.
-            Some(bytes) => AutoCommit::load_with_options(
-                bytes,
-                automerge::LoadOptions::new()
-                    .verification_mode(automerge::VerificationMode::DontCheck),
-            )?,
-            None => AutoCommit::new(),
-        };
-        for bytes in changes {
-            doc.load_incremental(bytes)?;
-        }
+    ) -> Result<Loaded, CoreError> {
+        let (doc, set_aside) = load::open(snapshot, changes)?;
+        let couple = Self::from_loaded(identity, doc)?;
+        Ok(Loaded { couple, set_aside })
+    }
+
+    fn from_loaded(identity: Identity, mut doc: AutoCommit) -> Result<Self, CoreError> {
         let missing = doc.get_missing_deps(&[]);
         if !missing.is_empty() {
             return Err(CoreError::Invalid(format!(
@@ -229,7 +254,10 @@ impl Couple {
         }
         let me = identity.public();
         doc.set_author(Some(author_of(&me)));
-        let root: Root = autosurgeon::hydrate(&doc)?;
+        let root: Root = contained("reading the stored document", || {
+            autosurgeon::hydrate::<_, Root>(&doc)
+        })
+        .map_err(CoreError::Engine)??;
         let doc_id = DocId::from_hex(&root.couple.id)
             .ok_or_else(|| CoreError::Invalid("the stored document has no valid id".into()))?;
         let keys: Vec<PartnerKey> = root
@@ -281,8 +309,10 @@ impl Couple {
             me,
             partner,
             index: ObjectIndex::default(),
+            actors: ActorTable::default(),
             indexed: false,
             root,
+            poisoned: false,
         })
     }
 
@@ -291,6 +321,7 @@ impl Couple {
     pub fn prepare(&mut self) {
         if !self.indexed {
             self.index = ObjectIndex::build(self.doc.document());
+            self.actors = ActorTable::build(self.doc.document());
             self.indexed = true;
         }
     }
@@ -433,12 +464,21 @@ impl Couple {
             .doc
             .get_change_by_hash(&hash)
             .ok_or_else(|| CoreError::Invalid("the new change vanished".into()))?;
+        let ops = change.decode().operations;
         let mut overlay = Overlay::new(&self.index);
-        rules::check_change(&change, &self.me, &mut overlay, false).map_err(|detail| {
+        rules::check_change(&change, &ops, &self.me, &mut overlay, false).map_err(|detail| {
             CoreError::NotAllowed(format!(
                 "internal error: this change would break the ownership rules ({detail})"
             ))
         })?;
+        self.actors.record(
+            change.actor_id().clone(),
+            ActorState {
+                author: Some(self.me),
+                seq: change.seq(),
+                max_op: change.max_op(),
+            },
+        );
         let additions = overlay.added;
         let touched = additions.touched.clone();
         self.index.extend(additions);
@@ -455,20 +495,32 @@ impl Couple {
         })
     }
 
-    /// Checks incoming changes against the current document without changing anything.
-    pub fn verify_incoming(&mut self, incoming: Vec<SignedChange>) -> Result<Verified, CoreError> {
+    /// Checks incoming changes, together with signed changes still `waiting` for earlier
+    /// ones, against the current document without changing anything.
+    pub fn verify_incoming(
+        &mut self,
+        incoming: Vec<SignedChange>,
+        waiting: Waiting,
+    ) -> Result<Verified, CoreError> {
+        self.usable()?;
         self.prepare();
         let checker = Checker {
             doc: self.doc.document(),
             index: &self.index,
+            actors: &self.actors,
             doc_id: &self.doc_id,
             partners: [self.me, self.partner],
         };
-        Ok(checker.verify(incoming)?)
+        Ok(checker.verify(incoming, waiting)?)
     }
 
     /// Applies changes verified against the current state of this document.
+    ///
+    /// If the engine fails half-way (an error or a panic the rules did not foresee), the
+    /// couple is poisoned: it refuses everything until it is read again from the store,
+    /// which does not hold the changes yet.
     pub fn apply(&mut self, verified: Verified) -> Result<(), CoreError> {
+        self.usable()?;
         if verified.ready.is_empty() {
             return Ok(());
         }
@@ -477,12 +529,37 @@ impl Couple {
                 "the document changed after these changes were verified; verify them again".into(),
             ));
         }
+        let hashes: Vec<ChangeHash> = verified.ready.iter().map(|(c, _)| c.hash()).collect();
         let changes: Vec<Change> = verified.ready.into_iter().map(|(c, _)| c).collect();
-        self.doc.apply_changes(changes)?;
+        self.poisoned = true;
+        contained("applying changes", || self.doc.apply_changes(changes))
+            .map_err(CoreError::Engine)??;
+        if let Some(missing) = hashes.iter().find(|h| !self.has_change(h)) {
+            return Err(CoreError::Engine(format!(
+                "change {missing} was accepted but the document engine did not apply it"
+            )));
+        }
         let touched = verified.additions.touched.clone();
         self.index.extend(verified.additions);
-        self.refresh(&touched)?;
+        self.actors.extend(verified.structure.actors);
+        contained("reading the document", || self.refresh(&touched)).map_err(CoreError::Engine)??;
+        self.poisoned = false;
         Ok(())
+    }
+
+    /// Refuses to go on with a document the engine failed on half-way.
+    fn usable(&self) -> Result<(), CoreError> {
+        if self.poisoned {
+            return Err(CoreError::Engine(
+                "an earlier change failed half-way; the document must be read again".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// True when the document in memory can no longer be trusted (see [`Couple::apply`]).
+    pub fn is_poisoned(&self) -> bool {
+        self.poisoned
     }
 
     /// Reads again only the records that changed; the whole document when the list is long

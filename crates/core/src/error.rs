@@ -40,6 +40,9 @@ pub enum CoreError {
     Reconcile(String),
     #[error("the document engine failed: {0}")]
     Automerge(#[from] automerge::AutomergeError),
+    /// The engine failed (or panicked) half-way; what it touched must be read again.
+    #[error("{0}")]
+    Engine(String),
 }
 
 impl From<autosurgeon::HydrateError> for CoreError {
@@ -65,6 +68,8 @@ pub enum Rejection {
     AuthorMismatch { hash: String },
     #[error("change {hash} carries a signature that does not verify")]
     BadSignature { hash: String },
+    #[error("change {hash} breaks the document's structure: {detail}")]
+    Structure { hash: String, detail: String },
     #[error("change {hash} by {author} breaks the ownership rules: {detail}")]
     Ownership {
         hash: String,

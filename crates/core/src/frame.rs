@@ -14,8 +14,12 @@ use crate::signature::{ChangeSignature, DocId, SignedChange};
 
 /// The only frame version this build speaks.
 pub const FRAME_VERSION: u8 = 1;
-/// No frame may be larger than this (bytes after the length prefix).
+/// No frame may be larger than this (bytes after the length prefix). Bundle files use it.
 pub const MAX_FRAME_LEN: usize = 16 * 1024 * 1024;
+/// No frame from the network may be larger than this: the sender packs changes into
+/// frames of about [`SYNC_CHUNK_BYTES`], one change is at most 1 MiB, and a sync message
+/// (heads, needs, a Bloom filter) of even a very long history is far smaller.
+pub const MAX_NETWORK_FRAME_LEN: usize = 4 * 1024 * 1024;
 /// Most heads a peer may announce.
 const MAX_HEADS: usize = 1024;
 
@@ -139,12 +143,14 @@ impl Frame {
 
     /// Reads the length prefix of a frame and checks it against the cap.
     pub fn declared_len(prefix: [u8; 4]) -> Result<usize, FrameError> {
+        Self::declared_len_within(prefix, MAX_FRAME_LEN)
+    }
+
+    /// Reads the length prefix of a frame and checks it against `max`.
+    pub fn declared_len_within(prefix: [u8; 4], max: usize) -> Result<usize, FrameError> {
         let len = u32::from_le_bytes(prefix) as usize;
-        if len > MAX_FRAME_LEN {
-            return Err(FrameError::TooLarge {
-                len,
-                max: MAX_FRAME_LEN,
-            });
+        if len > max {
+            return Err(FrameError::TooLarge { len, max });
         }
         if len < 2 {
             return Err(FrameError::Malformed(

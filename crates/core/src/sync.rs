@@ -14,13 +14,10 @@
 use automerge::sync::{self, ChunkList, SyncDoc};
 use automerge::{Change, ChangeHash};
 
+use crate::contain::contained;
 use crate::couple::Couple;
 use crate::error::{CoreError, Rejection};
-use crate::signature::SignedChange;
-use crate::verify::Verified;
-
-/// Most changes held back waiting for earlier ones before the conversation is refused.
-const MAX_WAITING: usize = 1_000_000;
+use crate::verify::Waiting;
 
 /// What to send next: the changes to sign and send first, then the sync message.
 #[derive(Debug)]
@@ -32,7 +29,7 @@ pub struct Outgoing {
 #[derive(Debug)]
 pub struct SyncSession {
     state: sync::State,
-    waiting: Vec<SignedChange>,
+    waiting: Waiting,
     /// The last change accepted since the last sync message (raw bytes). It is handed to
     /// automerge with that message, already applied, so its bookkeeping sees a message
     /// that carried changes — otherwise it decides our heads need no answer. One is enough:
@@ -50,7 +47,7 @@ impl SyncSession {
             .unwrap_or_default();
         Self {
             state,
-            waiting: Vec::new(),
+            waiting: Waiting::default(),
             accepted: None,
             received_messages: 0,
         }
@@ -66,7 +63,13 @@ impl SyncSession {
         // Version 1 messages: one change per chunk. A receive sets this again, so it is
         // cleared immediately before every generate.
         self.state.their_capabilities = None;
-        let Some(mut message) = couple.sync_doc().generate_sync_message(&mut self.state) else {
+        // The state holds what the partner said (needs, Bloom filters): contain the engine.
+        let state = &mut self.state;
+        let generated = contained("answering the partner", || {
+            couple.sync_doc().generate_sync_message(state)
+        })
+        .map_err(CoreError::Engine)?;
+        let Some(mut message) = generated else {
             return Ok(None);
         };
         let chunks = std::mem::replace(&mut message.changes, ChunkList::empty());
@@ -82,39 +85,27 @@ impl SyncSession {
         }))
     }
 
-    /// Verifies changes that arrived in a `Changes` frame, together with any that were
-    /// waiting for earlier ones. The caller stores the accepted ones, then applies them with
-    /// [`Couple::apply`].
-    pub fn verify_changes(
-        &mut self,
-        couple: &mut Couple,
-        mut changes: Vec<SignedChange>,
-    ) -> Result<Verified, CoreError> {
-        if !self.waiting.is_empty() {
-            let mut all = std::mem::take(&mut self.waiting);
-            all.append(&mut changes);
-            changes = all;
+    /// Takes the signed changes still waiting for earlier ones, to verify them together with
+    /// the next `Changes` frame (see `trellis_store::Profile::receive_changes`).
+    pub fn take_waiting(&mut self) -> Waiting {
+        std::mem::take(&mut self.waiting)
+    }
+
+    /// Keeps what still waits after a frame was taken in, and notes the last change
+    /// applied from it (handed to automerge with the next sync message).
+    pub fn keep_waiting(&mut self, waiting: Waiting, last_applied: Option<Vec<u8>>) {
+        self.waiting = waiting;
+        if last_applied.is_some() {
+            self.accepted = last_applied;
         }
-        let mut verified = couple.verify_incoming(changes)?;
-        if verified.deferred.len() > MAX_WAITING {
-            return Err(Rejection::TooLarge(format!(
-                "more than {MAX_WAITING} changes are waiting for earlier ones"
-            ))
-            .into());
-        }
-        self.waiting = std::mem::take(&mut verified.deferred);
-        if let Some((last, _)) = verified.ready.last() {
-            self.accepted = Some(last.raw_bytes().to_vec());
-        }
-        Ok(verified)
     }
 
     /// Takes in the partner's sync message (after the changes sent before it were applied).
     pub fn receive(&mut self, couple: &mut Couple, message: &[u8]) -> Result<(), CoreError> {
-        let mut message = sync::Message::decode(message).map_err(|e| Rejection::Malformed {
-            index: 0,
-            detail: format!("not a sync message: {e}"),
-        })?;
+        let malformed = |detail: String| Rejection::Malformed { index: 0, detail };
+        let mut message = contained("reading a sync message", || sync::Message::decode(message))
+            .map_err(malformed)?
+            .map_err(|e| malformed(format!("not a sync message: {e}")))?;
         if !message.changes.is_empty() {
             return Err(Rejection::Malformed {
                 index: 0,
@@ -126,9 +117,11 @@ impl SyncSession {
         // them again changes nothing in the document.
         let applied: Vec<Vec<u8>> = self.accepted.take().into_iter().collect();
         message.changes = ChunkList::from(applied);
-        couple
-            .sync_doc()
-            .receive_sync_message(&mut self.state, message)?;
+        let state = &mut self.state;
+        contained("taking in a sync message", || {
+            couple.sync_doc().receive_sync_message(state, message)
+        })
+        .map_err(malformed)??;
         self.received_messages += 1;
         Ok(())
     }

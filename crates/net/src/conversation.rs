@@ -166,7 +166,7 @@ async fn talk(
                                     return Err(NetError::Stopped);
                                 };
                                 let result = s.profile.sync_receive(&mut sess, &message, now());
-                                let in_sync = s.profile.couple_mut().map(|c| sess.in_sync(c)).unwrap_or(false);
+                                let in_sync = s.profile.in_sync(&sess);
                                 s.sessions.insert(session, sess);
                                 result?;
                                 // A sync message changes no record: the status is enough,
@@ -310,13 +310,9 @@ async fn receive_changes(
             let Some(mut sess) = s.sessions.remove(&session) else {
                 return Err(NetError::Stopped);
             };
-            let verified = s
-                .profile
-                .couple_mut()
-                .map_err(NetError::from)
-                .and_then(|c| sess.verify_changes(c, changes).map_err(NetError::from));
+            let stored = s.profile.receive_changes(&mut sess, changes, now());
             s.sessions.insert(session, sess);
-            let stored = s.profile.store_verified(verified?, now())?;
+            let stored = stored?;
             if stored > 0 {
                 s.received();
             }

@@ -8,11 +8,14 @@ use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
 
 use tokio::sync::watch;
-use tracing::warn;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use tracing::{error, warn};
 use trellis_core::{Moment, SyncSession};
 use trellis_store::{Profile, SignedOutgoing};
 
 use crate::error::NetError;
+use crate::clock::now;
 use crate::handle::{Event, Snapshot};
 
 /// Publishes snapshots and events, and wakes the window.
@@ -82,6 +85,17 @@ impl DocState {
     pub(crate) fn received(&mut self) {
         self.publish_status();
         self.view_stale = true;
+    }
+
+    /// After a job panicked: whatever it touched may be half-done, so the document is read
+    /// again from the store (which holds only what was complete), and the window hears of it.
+    fn after_panic(&mut self) {
+        error!("the document thread recovered from an internal failure; reading the document again");
+        self.profile.reload_document();
+        self.publisher.event(Event::Problem {
+            message: "Trellis hit an internal error while handling a change and set it aside; nothing that was saved was lost".into(),
+        });
+        self.publish(now());
     }
 
     /// Rebuilds the view if changes arrived since it was last built.
@@ -171,7 +185,12 @@ impl Doc {
             .name("trellis-doc".into())
             .spawn(move || {
                 while let Ok(job) = rx.recv() {
-                    job(&mut state);
+                    // A panic in one job (an engine assert the trust boundary did not
+                    // foresee) ends that job only: the job's caller sees `Internal`, the
+                    // document is read again from the store, and the node keeps running.
+                    if catch_unwind(AssertUnwindSafe(|| job(&mut state))).is_err() {
+                        state.after_panic();
+                    }
                 }
                 // The profile (and its store) closes here, after the last job.
             })
@@ -197,7 +216,15 @@ impl Doc {
                 let _ = tx.send(f(state));
             }))
             .map_err(|_| NetError::Stopped)?;
-        rx.await.map_err(|_| NetError::Stopped)
+        match rx.await {
+            Ok(r) => Ok(r),
+            // The answer was dropped unsent: the job panicked (the thread lives on), or
+            // the thread is gone.
+            Err(_) if self.jobs.send(Box::new(|_| {})).is_ok() => Err(NetError::Internal(
+                "the document thread failed while handling this".into(),
+            )),
+            Err(_) => Err(NetError::Stopped),
+        }
     }
 
     /// Watches changes made on this device.

@@ -24,4 +24,6 @@ pub enum NetError {
     Pairing(String),
     #[error("the node has stopped")]
     Stopped,
+    #[error("something failed inside Trellis ({0}); nothing that was saved was lost")]
+    Internal(String),
 }

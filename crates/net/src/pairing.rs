@@ -31,6 +31,9 @@ const MAX_WRONG: u32 = 5;
 const WRONG_DELAY: Duration = Duration::from_secs(1);
 /// The joiner's last word once the couple's document is verified and stored.
 const PAIRED: &str = "paired";
+/// The largest first frame a device knocking with an invite may send (a request and a
+/// card are under a kilobyte).
+const PAIR_REQUEST_LIMIT: usize = 64 * 1024;
 
 #[derive(Debug)]
 struct Open {
@@ -166,7 +169,8 @@ impl PairHandler {
             .await
             .map_err(|_| NetError::Timeout)?
             .map_err(|e| NetError::Connection(e.to_string()))?;
-        let mut reader = FrameReader::new(recv);
+        // Anyone may knock while an invite is open: their first words are a small request.
+        let mut reader = FrameReader::with_limit(recv, PAIR_REQUEST_LIMIT);
         let mut writer = FrameWriter::new(send);
         let Frame::PairRequest { secret, card } = reader.expect(STEP_TIMEOUT).await? else {
             writer.goodbye("expected a pairing request").await;
@@ -292,7 +296,9 @@ async fn join_over(
         .await
         .map_err(|e| NetError::Connection(e.to_string()))?;
     let mut writer = FrameWriter::new(send);
-    let mut reader = FrameReader::new(recv);
+    // The device this one dialed, from the code: it sends the couple's whole document, in
+    // bundle-sized frames.
+    let mut reader = FrameReader::with_limit(recv, trellis_core::frame::MAX_FRAME_LEN);
     writer
         .send(&Frame::PairRequest {
             secret: invite.secret,
@@ -320,6 +326,12 @@ async fn join_over(
         let frame = reader.expect(STEP_TIMEOUT).await?;
         let end = matches!(frame, Frame::BundleEnd { .. });
         bytes.extend(frame.encode());
+        if bytes.len() > trellis_core::bundle::MAX_BUNDLE_BYTES {
+            return Err(NetError::Protocol(format!(
+                "the couple's document is larger than the {} MiB a bundle may be",
+                trellis_core::bundle::MAX_BUNDLE_BYTES / (1024 * 1024)
+            )));
+        }
         if end {
             break;
         }
@@ -329,16 +341,12 @@ async fn join_over(
     let (name, number) = net
         .doc
         .run(move |s| -> Result<_, NetError> {
-            s.profile.import_bundle(&bytes, now())?;
+            // The couple must be with the inviter: checked before anything is stored.
+            s.profile.import_from_inviter(&bytes, inviter, now())?;
             let couple = s
                 .profile
                 .couple()
                 .ok_or(trellis_store::StoreError::NoCouple)?;
-            if couple.partner() != inviter {
-                return Err(NetError::Pairing(
-                    "the shared space belongs to someone else".into(),
-                ));
-            }
             let name = couple.name_of(&inviter);
             s.publish(now());
             Ok((name, s.profile.safety_number().unwrap_or_default()))

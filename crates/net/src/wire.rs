@@ -16,11 +16,23 @@ const FRAME_TIMEOUT: Duration = Duration::from_secs(60);
 pub(crate) struct FrameReader {
     recv: RecvStream,
     pub bytes: usize,
+    /// The largest frame accepted from this peer (checked before its body is read).
+    limit: usize,
 }
 
 impl FrameReader {
     pub(crate) fn new(recv: RecvStream) -> Self {
-        Self { recv, bytes: 0 }
+        Self::with_limit(recv, trellis_core::frame::MAX_NETWORK_FRAME_LEN)
+    }
+
+    /// A reader that accepts frames of at most `limit` bytes (a stranger's first words
+    /// are small: nothing larger is read before they have proved an invite).
+    pub(crate) fn with_limit(recv: RecvStream, limit: usize) -> Self {
+        Self {
+            recv,
+            bytes: 0,
+            limit,
+        }
     }
 
     /// The next frame, or `None` when the peer finished the stream cleanly.
@@ -34,7 +46,8 @@ impl FrameReader {
             }
             Err(e) => return Err(NetError::Connection(e.to_string())),
         }
-        let len = Frame::declared_len(prefix).map_err(|e| NetError::Protocol(e.to_string()))?;
+        let len = Frame::declared_len_within(prefix, self.limit)
+            .map_err(|e| NetError::Protocol(e.to_string()))?;
         let mut body = vec![0u8; len];
         tokio::time::timeout(FRAME_TIMEOUT, self.recv.read_exact(&mut body))
             .await

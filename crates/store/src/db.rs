@@ -16,7 +16,7 @@ const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 /// Change hash → signer key and signature (96 bytes). Kept forever, across compaction.
 const SIGNATURES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("signatures");
 /// Changes saved since the last snapshot, in the order they were saved.
-const LOG: TableDefinition<u64, &[u8]> = TableDefinition::new("log");
+pub(crate) const LOG: TableDefinition<u64, &[u8]> = TableDefinition::new("log");
 /// The compacted document (automerge `save()`), under the key "doc".
 const SNAPSHOT: TableDefinition<&str, &[u8]> = TableDefinition::new("snapshot");
 /// Per-partner automerge sync state.
@@ -135,7 +135,7 @@ impl DocumentDb {
         matches!(self.db, Handle::Reader(_))
     }
 
-    fn begin_read(&self) -> Result<ReadTransaction, StoreError> {
+    pub(crate) fn begin_read(&self) -> Result<ReadTransaction, StoreError> {
         match &self.db {
             Handle::Writer(db) => db.begin_read(),
             Handle::Reader(db) => db.begin_read(),

@@ -10,9 +10,11 @@ pub mod journal;
 mod keys;
 pub mod paths;
 pub mod profile;
+mod quarantine;
 
 pub use db::DocumentDb;
 pub use error::StoreError;
 pub use journal::{Journal, JournalEntry, Trigger};
 pub use paths::{PROFILE_ENV, ProfilePaths, default_profile_dir};
+pub use quarantine::Quarantined;
 pub use profile::{CoupleStatus, ImportReport, Profile, SignedOutgoing, Status, VerifyReport};

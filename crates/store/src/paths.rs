@@ -42,4 +42,25 @@ impl ProfilePaths {
     pub fn private_db(&self) -> PathBuf {
         self.dir.join("private.redb")
     }
+
+    /// What the window's forms hold before it is saved (unsaved journal words among them).
+    pub fn window_drafts(&self) -> PathBuf {
+        self.dir.join("window-drafts.json")
+    }
+
+    /// Every file Trellis writes in a profile directory, the passing ones included (a draft
+    /// being written, a draft that could not be read and was moved aside).
+    pub fn written_files(&self) -> Vec<PathBuf> {
+        let drafts = self.window_drafts();
+        vec![
+            self.document_db(),
+            self.private_db(),
+            drafts.with_extension("json.partial"),
+            drafts.with_extension("json.unreadable"),
+            drafts,
+            self.device_key(),
+            // Last: a profile counts as existing while its identity key does.
+            self.identity_key(),
+        ]
+    }
 }

@@ -13,8 +13,10 @@ use std::sync::mpsc;
 
 use serde::{Deserialize, Serialize};
 
-/// The file, inside the profile folder.
-pub(crate) const DRAFTS_FILE: &str = "window-drafts.json";
+/// The file, inside the profile folder (named by the store, which wipes it with the rest).
+fn drafts_file(dir: &Path) -> PathBuf {
+    trellis_store::ProfilePaths::new(dir).window_drafts()
+}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -193,7 +195,7 @@ impl Drafts {
     /// Reads the drafts file (off the window's thread); an unreadable file is set aside,
     /// never silently lost.
     pub(crate) fn load(dir: &Path) -> Drafts {
-        let path = dir.join(DRAFTS_FILE);
+        let path = drafts_file(dir);
         let Ok(text) = std::fs::read_to_string(&path) else {
             return Drafts::default();
         };
@@ -226,7 +228,7 @@ impl DraftStore {
                     while let Ok(newer) = rx.try_recv() {
                         text = newer;
                     }
-                    let _ = write_atomically(&dir.join(DRAFTS_FILE), text.as_bytes());
+                    let _ = write_atomically(&drafts_file(&dir), text.as_bytes());
                 }
             })
             .ok();

@@ -1,8 +1,10 @@
 //! The couple's first change: the one change allowed to write the header.
 
-use automerge::{AutoCommit, Change};
+use automerge::{AutoCommit, Automerge, Change};
 
+use super::{ActorTable, Structure, expand, shape};
 use crate::card::Card;
+use crate::contain::contained;
 use crate::error::Rejection;
 use crate::identity::PartnerKey;
 use crate::schema::{PartnerRecord, Root, SCHEMA_VERSION};
@@ -16,6 +18,8 @@ pub(crate) struct GenesisFacts {
     pub partners: [PartnerKey; 2],
     pub change: Change,
     pub signature: ChangeSignature,
+    /// The first change's operations, expanded once.
+    pub ops: Vec<automerge::legacy::Op>,
 }
 
 fn bad(detail: impl Into<String>) -> Rejection {
@@ -40,10 +44,8 @@ pub(crate) fn check_genesis(
 ) -> Result<GenesisFacts, Rejection> {
     let mut found: Option<(Change, ChangeSignature)> = None;
     for (index, item) in incoming.iter().enumerate() {
-        let change = Change::try_from(item.bytes.as_slice()).map_err(|e| Rejection::Malformed {
-            index,
-            detail: e.to_string(),
-        })?;
+        let change =
+            shape::parse(&item.bytes).map_err(|detail| Rejection::Malformed { index, detail })?;
         if change.deps().is_empty() {
             if found
                 .as_ref()
@@ -60,12 +62,23 @@ pub(crate) fn check_genesis(
         ));
     };
 
+    // Its structure, as for any change (against an empty document), before automerge
+    // applies it; then applied and read in a scratch copy with any panic contained.
+    let ops = expand(&change)?;
+    let empty = Automerge::new();
+    let no_actors = ActorTable::default();
+    Structure::new(&empty, &no_actors).check(&change, &ops, &signature.signer)?;
     let mut scratch = AutoCommit::new();
-    scratch
-        .apply_changes([change.clone()])
-        .map_err(|e| bad(format!("it cannot be applied ({e})")))?;
-    let root: Root =
-        autosurgeon::hydrate(&scratch).map_err(|e| bad(format!("it has the wrong shape ({e})")))?;
+    contained("applying the first change", || {
+        scratch.apply_changes([change.clone()])
+    })
+    .map_err(bad)?
+    .map_err(|e| bad(format!("it cannot be applied ({e})")))?;
+    let root: Root = contained("reading the first change", || {
+        autosurgeon::hydrate::<_, Root>(&scratch)
+    })
+    .map_err(bad)?
+    .map_err(|e| bad(format!("it has the wrong shape ({e})")))?;
     if root.schema > SCHEMA_VERSION {
         return Err(bad(format!(
             "it was made by a newer Trellis (document version {}); update Trellis to join",
@@ -130,5 +143,6 @@ pub(crate) fn check_genesis(
         partners,
         change,
         signature,
+        ops,
     })
 }

@@ -1,21 +1,33 @@
 //! Verify before apply: the trust boundary every incoming change crosses.
 //!
-//! For each change, before anything touches the live document or the store: parse it (the
-//! hash is recomputed from the bytes), check the signer is one of the two partners and is
-//! the change's automerge Author, verify the signature (batched, with a strict fallback),
-//! then judge every operation against the ownership rules. One bad change refuses the lot.
+//! For each change, before anything touches the live document or the store: its shape is
+//! checked before automerge reads it (size, no compression, bounded counts); it is parsed
+//! with panics contained (the hash is recomputed from the bytes); the signer is one of the
+//! two partners and the signature verifies (batched, with a strict fallback) — this much
+//! before a change may even wait for earlier ones; then, in dependency order, the
+//! structural rules automerge assumes ([`structure`]) and the ownership rules ([`rules`]).
+//! One bad change refuses the lot.
 
+mod actors;
 mod genesis;
 pub(crate) mod index;
 pub(crate) mod rules;
+pub(crate) mod shape;
+mod structure;
+mod waiting;
 
 use std::collections::{HashMap, HashSet};
 
-use automerge::{ActorId, Automerge, Change, ChangeHash};
+use automerge::{Automerge, Change, ChangeHash};
 
+pub(crate) use actors::{ActorState, ActorTable};
 pub(crate) use genesis::check_genesis;
 pub(crate) use index::{Additions, ObjectIndex, Overlay};
+pub use shape::{MAX_CHANGE_BYTES, MAX_OPS, MAX_PREDS};
+pub(crate) use structure::{Structure, StructureAdditions};
+pub use waiting::{MAX_WAITING_BYTES, MAX_WAITING_CHANGES, Waiting};
 
+use crate::contain::contained;
 use crate::error::Rejection;
 use crate::identity::PartnerKey;
 use crate::signature::{ChangeSignature, DocId, SignedChange, verify_many};
@@ -27,8 +39,9 @@ pub struct Verified {
     /// In an order that respects dependencies.
     pub(crate) ready: Vec<(Change, ChangeSignature)>,
     pub(crate) additions: Additions,
-    /// Waiting for earlier changes this copy does not have yet; not yet checked.
-    pub deferred: Vec<SignedChange>,
+    pub(crate) structure: StructureAdditions,
+    /// Signed changes that wait for earlier ones this copy does not have yet.
+    pub waiting: Waiting,
     /// Changes this copy already had (a replay is harmless).
     pub already_had: usize,
 }
@@ -58,28 +71,46 @@ impl Verified {
     pub fn count_by(&self, key: &PartnerKey) -> usize {
         self.ready.iter().filter(|(_, s)| s.signer == *key).count()
     }
+
+    /// Takes the changes still waiting for earlier ones (for the next frame).
+    pub fn take_waiting(&mut self) -> Waiting {
+        std::mem::take(&mut self.waiting)
+    }
 }
 
 pub(crate) struct Checker<'a> {
     pub doc: &'a Automerge,
     pub index: &'a ObjectIndex,
+    pub actors: &'a ActorTable,
     pub doc_id: &'a DocId,
     pub partners: [PartnerKey; 2],
 }
 
+/// A change's operations, expanded with any panic contained.
+pub(crate) fn expand(change: &Change) -> Result<Vec<automerge::legacy::Op>, Rejection> {
+    contained("expanding a change", || change.decode().operations).map_err(|detail| {
+        Rejection::Structure {
+            hash: change.hash().to_string(),
+            detail,
+        }
+    })
+}
+
 impl Checker<'_> {
-    pub(crate) fn verify(&self, incoming: Vec<SignedChange>) -> Result<Verified, Rejection> {
-        let mut parsed: Vec<(Change, ChangeSignature)> = Vec::new();
+    /// Checks `incoming` together with the changes that were `waiting` from earlier frames.
+    pub(crate) fn verify(
+        &self,
+        incoming: Vec<SignedChange>,
+        mut waiting: Waiting,
+    ) -> Result<Verified, Rejection> {
+        let mut fresh: Vec<(Change, ChangeSignature)> = Vec::new();
         let mut seen: HashSet<ChangeHash> = HashSet::new();
         let mut already_had = 0;
         for (index, item) in incoming.into_iter().enumerate() {
-            let change =
-                Change::try_from(item.bytes.as_slice()).map_err(|e| Rejection::Malformed {
-                    index,
-                    detail: e.to_string(),
-                })?;
+            let change = shape::parse(&item.bytes)
+                .map_err(|detail| Rejection::Malformed { index, detail })?;
             let hash = change.hash();
-            if !seen.insert(hash) {
+            if !seen.insert(hash) || waiting.contains(&hash) {
                 continue;
             }
             // Metadata only: `get_change_by_hash` rebuilds the whole change from the op set.
@@ -94,65 +125,41 @@ impl Checker<'_> {
                     signer: signer.fingerprint(),
                 });
             }
-            parsed.push((change, item.signature));
+            fresh.push((change, item.signature));
         }
 
-        let (ready, waiting) = causal_order(self.doc, parsed);
-
-        // automerge writes the Author only into an actor's first change; later changes of
-        // that actor inherit it. Bind each change to its author and require the signer.
-        let mut first_of: HashMap<ActorId, Vec<u8>> = HashMap::new();
-        for (change, sig) in &ready {
-            let footer = change.author().map(|a| a.as_bytes().to_vec());
-            let bound = if change.seq() == 1 {
-                footer.clone()
-            } else {
-                first_of.get(change.actor_id()).cloned().or_else(|| {
-                    self.doc
-                        .get_author_for_actor(change.actor_id())
-                        .map(|a| a.as_bytes().to_vec())
-                })
-            };
-            if change.seq() == 1
-                && let Some(f) = &footer
-            {
-                first_of.insert(change.actor_id().clone(), f.clone());
-            }
-            let consistent = footer.is_none() || footer == bound;
-            if !consistent || bound.as_deref() != Some(sig.signer.as_bytes().as_slice()) {
-                return Err(Rejection::AuthorMismatch {
-                    hash: change.hash().to_string(),
-                });
-            }
-        }
-
+        // Every new change's signature, before it is held or looked at further.
         let to_check: Vec<(ChangeHash, ChangeSignature)> =
-            ready.iter().map(|(c, s)| (c.hash(), *s)).collect();
+            fresh.iter().map(|(c, s)| (c.hash(), *s)).collect();
         verify_many(self.doc_id, &to_check).map_err(|bad| Rejection::BadSignature {
             hash: to_check[bad].0.to_string(),
         })?;
 
+        fresh.extend(waiting.drain());
+        let (ready, rest) = causal_order(self.doc, fresh);
+        for (change, sig) in rest {
+            waiting.hold(change, sig)?;
+        }
+
+        let mut structure = Structure::new(self.doc, self.actors);
         let mut overlay = Overlay::new(self.index);
         for (change, sig) in &ready {
-            rules::check_change(change, &sig.signer, &mut overlay, false).map_err(|detail| {
-                Rejection::Ownership {
+            let ops = expand(change)?;
+            structure.check(change, &ops, &sig.signer)?;
+            rules::check_change(change, &ops, &sig.signer, &mut overlay, false).map_err(
+                |detail| Rejection::Ownership {
                     hash: change.hash().to_string(),
                     author: sig.signer.fingerprint(),
                     detail,
-                }
-            })?;
+                },
+            )?;
         }
         Ok(Verified {
             base_heads: self.doc.get_heads(),
             ready,
             additions: overlay.added,
-            deferred: waiting
-                .into_iter()
-                .map(|(c, signature)| SignedChange {
-                    bytes: c.raw_bytes().to_vec(),
-                    signature,
-                })
-                .collect(),
+            structure: structure.added,
+            waiting,
             already_had,
         })
     }

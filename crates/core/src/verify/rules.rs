@@ -9,29 +9,31 @@
 //! * The document holds only maps and scalars: list, text, counter and mark operations are
 //!   refused outright.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use automerge::legacy::{Key, ObjectId, OpId, OpType};
+use automerge::legacy::{Key, ObjectId, Op, OpId, OpType};
 use automerge::{Change, ObjType, ScalarValue};
 
 use super::index::{ObjKey, Overlay};
 use crate::identity::PartnerKey;
 use crate::schema::keys;
 
-/// Checks one change written by `author` against the rules, recording the objects it creates
-/// in `overlay`. `genesis` is true only for the couple's very first change.
+/// Checks one change written by `author` (its operations already expanded, and its
+/// structure already checked) against the rules, recording the objects it creates in
+/// `overlay`. `genesis` is true only for the couple's very first change.
 pub(crate) fn check_change(
     change: &Change,
+    ops: &[Op],
     author: &PartnerKey,
     overlay: &mut Overlay<'_>,
     genesis: bool,
 ) -> Result<(), String> {
-    let expanded = change.decode();
     let actor = change.actor_id().clone();
     let start = change.start_op().get();
-    let end = start + expanded.operations.len() as u64;
     let author_hex = author.to_hex();
-    let created_here = |id: &OpId| id.1 == actor && (start..end).contains(&id.0);
+    // Objects made by operations of this very change, by identity: never inferred from the
+    // counters the change claims (the structural rules make those new, and this makes sure).
+    let mut created: HashSet<ObjKey> = HashSet::new();
 
     if !genesis && change.deps().is_empty() {
         return Err("it starts a second, separate history of the document".into());
@@ -41,7 +43,7 @@ pub(crate) fn check_change(
     let mut needs_author: Vec<ObjKey> = Vec::new();
     let mut named_author: HashMap<ObjKey, String> = HashMap::new();
 
-    for (i, op) in expanded.operations.iter().enumerate() {
+    for (i, op) in ops.iter().enumerate() {
         let op_key: ObjKey = (start + i as u64, actor.clone());
         let Key::Map(prop) = &op.key else {
             return Err("it edits a list, and this document has none".into());
@@ -74,14 +76,19 @@ pub(crate) fn check_change(
         path.push(prop.to_string());
 
         if !genesis {
+            let created_here = |id: &OpId| created.contains(&(id.0, id.1.clone()));
             judge(&path, op, target, &created_here, overlay, &author_hex)?;
         }
         overlay.touch(&path);
 
         if let OpType::Make(ObjType::Map) = &op.action {
+            if overlay.path(&op_key).is_some() {
+                return Err("it creates an object that already exists".into());
+            }
             if is_shared_record(&path) {
                 needs_author.push(op_key.clone());
             }
+            created.insert(op_key.clone());
             overlay.insert(op_key, path);
         } else if prop.as_str() == keys::AUTHOR
             && let (Some(id), OpType::Put(ScalarValue::Str(value))) = (target, &op.action)
@@ -108,7 +115,7 @@ fn is_shared_record(path: &[String]) -> bool {
 
 fn judge(
     path: &[String],
-    op: &automerge::legacy::Op,
+    op: &Op,
     target: Option<&OpId>,
     created_here: &dyn Fn(&OpId) -> bool,
     overlay: &Overlay<'_>,

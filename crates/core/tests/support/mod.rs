@@ -49,7 +49,9 @@ impl Side {
     }
 
     pub fn receive(&mut self, incoming: Vec<SignedChange>) -> Result<usize, CoreError> {
-        let verified = self.couple.verify_incoming(incoming)?;
+        let verified = self
+            .couple
+            .verify_incoming(incoming, trellis_core::Waiting::default())?;
         let n = verified.new_count();
         for (hash, change) in verified.accepted() {
             self.sigs.insert(hash, change.signature);

@@ -6,7 +6,7 @@ use serde::Serialize;
 use trellis_core::view::{HistoryEntry, history};
 use trellis_core::{
     Action, Bundle, Card, ChangeHash, ChangeSignature, Committed, CoreError, Couple, DocId,
-    Identity, Moment, PartnerKey, SignedChange, SyncSession, Verified, VerifiedCard, View,
+    Identity, Moment, PartnerKey, SetAside, SignedChange, SyncSession, VerifiedCard, View,
     safety_number,
 };
 
@@ -15,12 +15,14 @@ use crate::error::StoreError;
 use crate::keys::{create_private_dir, read_key, write_key};
 use crate::paths::ProfilePaths;
 
+mod incoming;
+
 /// Compact once this many changes have been saved since the last snapshot.
 const COMPACT_AFTER: u64 = 512;
 /// The most partner heads remembered; fewer only means resending a little more.
 const MAX_PARTNER_HEADS: usize = 32;
 
-mod meta {
+pub(crate) mod meta {
     pub const NAME: &str = "name";
     pub const PARTNER_HEADS: &str = "partner_heads";
     pub const LAST_RECEIVED_AT: &str = "last_received_at";
@@ -82,6 +84,8 @@ pub struct VerifyReport {
     pub changes: usize,
     pub by_me: usize,
     pub by_partner: usize,
+    /// Stored changes set aside because they would not apply (kept, not counted above).
+    pub set_aside: Vec<crate::Quarantined>,
 }
 
 #[derive(Debug)]
@@ -94,6 +98,9 @@ pub struct Profile {
     couple: Option<Couple>,
     /// Set when a failed write could not be undone in memory: no more writes this session.
     broken: Option<String>,
+    /// Stored changes that would not apply when this profile was opened (see
+    /// `quarantine.rs`); empty on every healthy open.
+    set_aside: Vec<SetAside>,
 }
 
 fn random_key() -> Result<[u8; 32], StoreError> {
@@ -125,6 +132,7 @@ impl Profile {
             name,
             couple: None,
             broken: None,
+            set_aside: Vec::new(),
         })
     }
 
@@ -167,19 +175,38 @@ impl Profile {
             name,
             couple: None,
             broken: None,
+            set_aside: Vec::new(),
         };
         profile.couple = profile.load_couple()?;
         Ok(profile)
     }
 
-    fn load_couple(&self) -> Result<Option<Couple>, StoreError> {
+    /// Reads the couple's document from the store. A stored change that would not apply is
+    /// set aside (moved to the quarantine table when this process may write), never lost
+    /// and never in the way of everything else.
+    fn load_couple(&mut self) -> Result<Option<Couple>, StoreError> {
         let stored = self.db.load()?;
         if stored.snapshot.is_none() && stored.log.is_empty() {
             return Ok(None);
         }
-        Couple::load(self.identity(), stored.snapshot.as_deref(), &stored.log)
-            .map(Some)
-            .map_err(|e| StoreError::corrupt(self.db.path(), e))
+        let loaded = Couple::load(self.identity(), stored.snapshot.as_deref(), &stored.log)
+            .map_err(|e| StoreError::corrupt(self.db.path(), e))?;
+        if !loaded.set_aside.is_empty() && !self.db.is_read_only() {
+            self.db.set_aside(&loaded.set_aside)?;
+        }
+        self.set_aside = loaded.set_aside;
+        Ok(Some(loaded.couple))
+    }
+
+    /// Stored changes that would not apply when this profile was opened, with the reasons.
+    /// They were moved aside (see [`DocumentDb::quarantined`]); everything else is here.
+    pub fn set_aside_at_open(&self) -> &[SetAside] {
+        &self.set_aside
+    }
+
+    /// Every change ever set aside in this profile because it would not apply.
+    pub fn quarantined(&self) -> Result<Vec<crate::Quarantined>, StoreError> {
+        self.db.quarantined()
     }
 
     pub fn paths(&self) -> &ProfilePaths {
@@ -271,6 +298,12 @@ impl Profile {
         }
         self.compact_if_due();
         Ok(committed)
+    }
+
+    /// Reads the document again from the store, dropping whatever in memory is not there
+    /// (after a failure the node could not attribute to one call).
+    pub fn reload_document(&mut self) {
+        self.reload_after_failure();
     }
 
     /// After a failed write the document in memory may hold a change that is not on disk:
@@ -426,110 +459,6 @@ impl Profile {
         Ok((bundle.encode(), count))
     }
 
-    /// Verifies and applies a bundle: all of it in one transaction, or nothing.
-    pub fn import_bundle(&mut self, bytes: &[u8], now: Moment) -> Result<ImportReport, StoreError> {
-        let bundle = Bundle::decode(bytes).map_err(CoreError::from)?;
-        let me = self.key();
-        if bundle.sender == me {
-            return Err(CoreError::Invalid(
-                "this bundle was written by this profile; import your partner's bundle instead"
-                    .into(),
-            )
-            .into());
-        }
-        let Some(couple) = self.couple.as_mut() else {
-            return self.join(bundle, now);
-        };
-        if bundle.doc != couple.doc_id() {
-            return Err(CoreError::Rejected(trellis_core::Rejection::OtherCouple).into());
-        }
-        if bundle.sender != couple.partner() {
-            return Err(CoreError::Rejected(trellis_core::Rejection::UnknownSigner {
-                hash: "(bundle)".into(),
-                signer: bundle.sender.fingerprint(),
-            })
-            .into());
-        }
-        let verified = couple.verify_incoming(bundle.changes)?;
-        let report = ImportReport {
-            joined: false,
-            new_changes: verified.new_count(),
-            from_partner: verified.count_by(&couple.partner()),
-            from_me: verified.count_by(&me),
-            already_had: verified.already_had,
-            waiting: verified.deferred.len(),
-        };
-        let accepted = verified.accepted();
-        let mut meta_updates = vec![(
-            meta::PARTNER_HEADS,
-            self.merged_partner_heads(&bundle.sender_heads)?,
-        )];
-        if report.new_changes > 0 {
-            meta_updates.push((meta::LAST_RECEIVED_AT, now.at_ms.to_string().into_bytes()));
-        }
-        self.check_usable()?;
-        self.db.append(&accepted, &meta_updates)?;
-        let couple = self.couple.as_mut().ok_or(StoreError::NoCouple)?;
-        couple.apply(verified)?;
-        self.compact_if_due();
-        Ok(report)
-    }
-
-    fn join(&mut self, bundle: Bundle, now: Moment) -> Result<ImportReport, StoreError> {
-        let joined = Couple::join(self.identity(), bundle.changes)?;
-        if joined.couple.doc_id() != bundle.doc {
-            return Err(CoreError::Rejected(trellis_core::Rejection::OtherCouple).into());
-        }
-        let me = self.key();
-        let partner = joined.couple.partner();
-        let count_by = |k: &PartnerKey| {
-            joined
-                .accepted
-                .iter()
-                .filter(|(_, c)| c.signature.signer == *k)
-                .count()
-        };
-        let report = ImportReport {
-            joined: true,
-            new_changes: joined.accepted.len(),
-            from_partner: count_by(&partner),
-            from_me: count_by(&me),
-            already_had: 0,
-            waiting: joined.deferred.len(),
-        };
-        let heads: Vec<u8> = bundle.sender_heads.iter().flat_map(|h| h.0).collect();
-        self.db.append(
-            &joined.accepted,
-            &[
-                (meta::PARTNER_HEADS, heads),
-                (meta::LAST_RECEIVED_AT, now.at_ms.to_string().into_bytes()),
-            ],
-        )?;
-        self.couple = Some(joined.couple);
-        Ok(report)
-    }
-
-    /// Stores changes verified elsewhere (a sync conversation) in one transaction, then
-    /// applies them. Returns how many were new.
-    pub fn store_verified(&mut self, verified: Verified, now: Moment) -> Result<usize, StoreError> {
-        let accepted = verified.accepted();
-        let count = accepted.len();
-        if count == 0 {
-            return Ok(0);
-        }
-        self.check_usable()?;
-        self.db.append(
-            &accepted,
-            &[(meta::LAST_RECEIVED_AT, now.at_ms.to_string().into_bytes())],
-        )?;
-        let couple = self.couple.as_mut().ok_or(StoreError::NoCouple)?;
-        couple.apply(verified)?;
-        // No compaction here: a long sync stores many frames in a row, and a snapshot of the
-        // whole document after each would cost more than the sync. The conversation calls
-        // `compact_if_due` once the exchange settles.
-        Ok(count)
-    }
-
     /// Starts (or resumes) a sync conversation with the partner from the saved state.
     pub fn sync_session(&self) -> Result<SyncSession, StoreError> {
         let c = self.couple.as_ref().ok_or(StoreError::NoCouple)?;
@@ -613,18 +542,14 @@ impl Profile {
         Some(bytes)
     }
 
-    /// Deletes this profile from the disk: keys, the shared document and the private
-    /// journal. Other files in the folder are left alone (and the folder with them).
+    /// Deletes this profile from the disk: everything Trellis wrote there — keys, the
+    /// shared document, the private journal, the window's unsaved drafts. Other files in
+    /// the folder are left alone (and the folder with them).
     pub fn wipe(self) -> Result<Vec<std::path::PathBuf>, StoreError> {
         let paths = self.paths.clone();
         drop(self);
         let mut removed = Vec::new();
-        for file in [
-            paths.document_db(),
-            paths.private_db(),
-            paths.device_key(),
-            paths.identity_key(),
-        ] {
+        for file in paths.written_files() {
             if file.exists() {
                 std::fs::remove_file(&file).map_err(|e| StoreError::write(&file, e))?;
                 removed.push(file);
@@ -699,7 +624,7 @@ impl Profile {
         let by_me = all.iter().filter(|c| c.signature.signer == me).count();
         let total = all.len();
         let mut replayed = Couple::join(identity, all)?;
-        if !replayed.deferred.is_empty() || replayed.couple.heads() != heads {
+        if !replayed.waiting.is_empty() || replayed.couple.heads() != heads {
             return Err(StoreError::corrupt(
                 self.db.path(),
                 "the stored history does not replay to the document in use",
@@ -709,6 +634,7 @@ impl Profile {
             changes: total,
             by_me,
             by_partner: total - by_me,
+            set_aside: self.db.quarantined()?,
         })
     }
 

@@ -1,0 +1,223 @@
+//! The one way in: changes from a bundle, a sync conversation or pairing.
+//!
+//! Every change from elsewhere crosses the same seam, in the same order:
+//! 1. **verify** — shape, signature, structure, ownership (trellis-core's trust boundary);
+//! 2. **apply** to the document in memory, with the engine contained, proving the batch
+//!    applies cleanly; if it does not, the document is read again from the store;
+//! 3. **store** the batch in one transaction (with what it teaches about the partner).
+//!
+//! The store holds the durable truth and receives a batch only after it is proven to
+//! apply, so a change that would not apply can never be stored; the document in memory is
+//! ahead of the store only until that transaction commits, and is read again from the
+//! store if it fails. (Applying first to a copy of the document would cost a copy of the
+//! whole history per frame; the store is that copy.)
+
+use trellis_core::{
+    Bundle, CoreError, Couple, Moment, PartnerKey, Rejection, SignedChange,
+    SyncSession, Waiting,
+};
+
+use super::{ImportReport, Profile, meta};
+use crate::error::StoreError;
+
+/// What one batch of incoming changes did.
+#[derive(Debug, Default)]
+pub(crate) struct Received {
+    new_changes: usize,
+    from_partner: usize,
+    from_me: usize,
+    already_had: usize,
+    /// Signed changes still waiting for earlier ones.
+    waiting: Waiting,
+    /// The raw bytes of the last change applied (for the sync protocol's bookkeeping).
+    last_applied: Option<Vec<u8>>,
+}
+
+impl Profile {
+    /// Verifies, applies and stores a batch, or refuses it whole with nothing kept.
+    /// `meta` is stored in the same transaction as the changes.
+    fn take_in(
+        &mut self,
+        incoming: Vec<SignedChange>,
+        waiting: Waiting,
+        mut meta: Vec<(&'static str, Vec<u8>)>,
+        now: Moment,
+    ) -> Result<Received, StoreError> {
+        self.check_usable()?;
+        if self.db.is_read_only() {
+            return Err(StoreError::ReadOnly(self.paths.dir.clone()));
+        }
+        let couple = self.couple.as_mut().ok_or(StoreError::NoCouple)?;
+        let me = couple.me();
+        let partner = couple.partner();
+        let mut verified = match couple.verify_incoming(incoming, waiting) {
+            Ok(v) => v,
+            Err(e) => {
+                if couple.is_poisoned() {
+                    self.reload_after_failure();
+                }
+                return Err(e.into());
+            }
+        };
+        let mut received = Received {
+            new_changes: verified.new_count(),
+            from_partner: verified.count_by(&partner),
+            from_me: verified.count_by(&me),
+            already_had: verified.already_had,
+            waiting: verified.take_waiting(),
+            last_applied: None,
+        };
+        let accepted = verified.accepted();
+        received.last_applied = accepted.last().map(|(_, c)| c.bytes.clone());
+        if let Err(e) = couple.apply(verified) {
+            self.reload_after_failure();
+            return Err(e.into());
+        }
+        if !accepted.is_empty() {
+            meta.push((meta::LAST_RECEIVED_AT, now.at_ms.to_string().into_bytes()));
+        }
+        if accepted.is_empty() && meta.is_empty() {
+            return Ok(received);
+        }
+        if let Err(e) = self.db.append(&accepted, &meta) {
+            self.reload_after_failure();
+            return Err(e);
+        }
+        Ok(received)
+    }
+
+    /// Verifies and applies a bundle: all of it in one transaction, or nothing.
+    pub fn import_bundle(&mut self, bytes: &[u8], now: Moment) -> Result<ImportReport, StoreError> {
+        self.import(bytes, None, now)
+    }
+
+    /// Imports the couple's document from the partner who invited this device: as
+    /// [`Profile::import_bundle`], and the couple must be with `inviter`.
+    pub fn import_from_inviter(
+        &mut self,
+        bytes: &[u8],
+        inviter: PartnerKey,
+        now: Moment,
+    ) -> Result<ImportReport, StoreError> {
+        self.import(bytes, Some(inviter), now)
+    }
+
+    fn import(
+        &mut self,
+        bytes: &[u8],
+        inviter: Option<PartnerKey>,
+        now: Moment,
+    ) -> Result<ImportReport, StoreError> {
+        let bundle = Bundle::decode(bytes).map_err(CoreError::from)?;
+        let me = self.key();
+        if bundle.sender == me {
+            return Err(CoreError::Invalid(
+                "this bundle was written by this profile; import your partner's bundle instead"
+                    .into(),
+            )
+            .into());
+        }
+        let Some(couple) = self.couple.as_ref() else {
+            return self.join(bundle, inviter, now);
+        };
+        if bundle.doc != couple.doc_id() {
+            return Err(CoreError::Rejected(Rejection::OtherCouple).into());
+        }
+        let partner = couple.partner();
+        if bundle.sender != partner || inviter.is_some_and(|i| i != partner) {
+            return Err(CoreError::Rejected(Rejection::UnknownSigner {
+                hash: "(bundle)".into(),
+                signer: bundle.sender.fingerprint(),
+            })
+            .into());
+        }
+        let heads = vec![(
+            meta::PARTNER_HEADS,
+            self.merged_partner_heads(&bundle.sender_heads)?,
+        )];
+        let received = self.take_in(bundle.changes, Waiting::default(), heads, now)?;
+        self.compact_if_due();
+        Ok(ImportReport {
+            joined: false,
+            new_changes: received.new_changes,
+            from_partner: received.from_partner,
+            from_me: received.from_me,
+            already_had: received.already_had,
+            waiting: received.waiting.len(),
+        })
+    }
+
+    /// Joins the couple of a partner's first bundle. Everything is checked — the first
+    /// change, that the couple is with the bundle's sender (and with the inviter, when
+    /// pairing), every change after it — before anything is stored.
+    fn join(
+        &mut self,
+        bundle: Bundle,
+        inviter: Option<PartnerKey>,
+        now: Moment,
+    ) -> Result<ImportReport, StoreError> {
+        self.check_usable()?;
+        let joined = Couple::join(self.identity(), bundle.changes)?;
+        if joined.couple.doc_id() != bundle.doc {
+            return Err(CoreError::Rejected(Rejection::OtherCouple).into());
+        }
+        let partner = joined.couple.partner();
+        if bundle.sender != partner || inviter.is_some_and(|i| i != partner) {
+            return Err(CoreError::Invalid(
+                "this shared space is not with the partner who sent it; nothing was saved".into(),
+            )
+            .into());
+        }
+        let me = self.key();
+        let count_by = |k: &PartnerKey| {
+            joined
+                .accepted
+                .iter()
+                .filter(|(_, c)| c.signature.signer == *k)
+                .count()
+        };
+        let report = ImportReport {
+            joined: true,
+            new_changes: joined.accepted.len(),
+            from_partner: count_by(&partner),
+            from_me: count_by(&me),
+            already_had: 0,
+            waiting: joined.waiting.len(),
+        };
+        let heads: Vec<u8> = bundle.sender_heads.iter().flat_map(|h| h.0).collect();
+        self.db.append(
+            &joined.accepted,
+            &[
+                (meta::PARTNER_HEADS, heads),
+                (meta::LAST_RECEIVED_AT, now.at_ms.to_string().into_bytes()),
+            ],
+        )?;
+        self.couple = Some(joined.couple);
+        Ok(report)
+    }
+
+    /// Takes in changes that arrived in a sync conversation (a `Changes` frame), together
+    /// with those still waiting from earlier frames. Returns how many were new.
+    pub fn receive_changes(
+        &mut self,
+        session: &mut SyncSession,
+        changes: Vec<SignedChange>,
+        now: Moment,
+    ) -> Result<usize, StoreError> {
+        let waiting = session.take_waiting();
+        let received = self.take_in(changes, waiting, Vec::new(), now)?;
+        // No compaction here: a long sync stores many frames in a row, and a snapshot of
+        // the whole document after each would cost more than the sync. The conversation
+        // calls `compact_if_due` once the exchange settles.
+        session.keep_waiting(received.waiting, received.last_applied);
+        Ok(received.new_changes)
+    }
+
+    /// True when, as far as this conversation has shown, both copies hold the same changes.
+    pub fn in_sync(&mut self, session: &SyncSession) -> bool {
+        match self.couple.as_mut() {
+            Some(c) => session.in_sync(c),
+            None => false,
+        }
+    }
+}
