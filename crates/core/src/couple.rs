@@ -5,14 +5,14 @@ use automerge::{Author, AutoCommit, Change, ChangeHash, ReadDoc};
 
 use crate::action::Action;
 use crate::card::VerifiedCard;
+use crate::contain::contained;
 use crate::error::{CoreError, Rejection};
 use crate::identity::{Identity, PartnerKey};
+use crate::load;
 use crate::perform::{self, Written};
 use crate::schema::{CoupleHeader, PartnerRecord, Records, Root, SCHEMA_VERSION, Space};
 use crate::signature::{ChangeSignature, DocId, SignedChange};
 use crate::time::Moment;
-use crate::contain::contained;
-use crate::load;
 use crate::verify::{
     self, ActorState, ActorTable, Checker, ObjectIndex, Overlay, Verified, Waiting, rules,
 };
@@ -190,14 +190,16 @@ impl Couple {
             &mut overlay,
             true,
         )
-        .map_err(|detail| Rejection::BadGenesis(format!("its operations are not valid: {detail}")))?;
+        .map_err(|detail| {
+            Rejection::BadGenesis(format!("its operations are not valid: {detail}"))
+        })?;
         let additions = overlay.added;
         index.extend(additions);
         let mut doc = AutoCommit::new();
         contained("applying the first change", || {
             doc.apply_changes([facts.change.clone()])
         })
-        .map_err(|detail| Rejection::BadGenesis(detail))??;
+        .map_err(Rejection::BadGenesis)??;
         doc.set_author(Some(author_of(&me)));
         let mut couple = Self::assemble(doc, identity, facts.doc_id, facts.partners)?;
         couple.index = index;
@@ -542,7 +544,8 @@ impl Couple {
         let touched = verified.additions.touched.clone();
         self.index.extend(verified.additions);
         self.actors.extend(verified.structure.actors);
-        contained("reading the document", || self.refresh(&touched)).map_err(CoreError::Engine)??;
+        contained("reading the document", || self.refresh(&touched))
+            .map_err(CoreError::Engine)??;
         self.poisoned = false;
         Ok(())
     }

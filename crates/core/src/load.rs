@@ -41,7 +41,8 @@ pub(crate) fn open(
         Ok::<bool, automerge::AutomergeError>(
             doc.get_missing_deps(&[]).is_empty()
                 && changes.iter().all(|b| {
-                    chunk_hash(b).is_some_and(|h| doc.document().get_change_meta_by_hash(&h).is_some())
+                    chunk_hash(b)
+                        .is_some_and(|h| doc.document().get_change_meta_by_hash(&h).is_some())
                 }),
         )
     });

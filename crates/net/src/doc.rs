@@ -7,15 +7,15 @@ use std::collections::HashMap;
 use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
 
-use tokio::sync::watch;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use tokio::sync::watch;
 
 use tracing::{error, warn};
 use trellis_core::{Moment, SyncSession};
 use trellis_store::{Profile, SignedOutgoing};
 
-use crate::error::NetError;
 use crate::clock::now;
+use crate::error::NetError;
 use crate::handle::{Event, Snapshot};
 
 /// Publishes snapshots and events, and wakes the window.
@@ -90,7 +90,9 @@ impl DocState {
     /// After a job panicked: whatever it touched may be half-done, so the document is read
     /// again from the store (which holds only what was complete), and the window hears of it.
     fn after_panic(&mut self) {
-        error!("the document thread recovered from an internal failure; reading the document again");
+        error!(
+            "the document thread recovered from an internal failure; reading the document again"
+        );
         self.profile.reload_document();
         self.publisher.event(Event::Problem {
             message: "Trellis hit an internal error while handling a change and set it aside; nothing that was saved was lost".into(),

@@ -62,7 +62,10 @@ impl DocumentDb {
             Err(e) => return Err(StoreError::corrupt(self.path(), e)),
         };
         let mut out = Vec::new();
-        for entry in table.iter().map_err(|e| StoreError::corrupt(self.path(), e))? {
+        for entry in table
+            .iter()
+            .map_err(|e| StoreError::corrupt(self.path(), e))?
+        {
             let (_, v) = entry.map_err(|e| StoreError::corrupt(self.path(), e))?;
             let value = v.value();
             let reason_len = value

@@ -86,14 +86,28 @@ pub(crate) struct Checker<'a> {
     pub partners: [PartnerKey; 2],
 }
 
-/// A change's operations, expanded with any panic contained.
+/// A change's operations, expanded with any panic contained — and only if the change's
+/// bytes are exactly automerge's own encoding of them.
+///
+/// automerge keeps operations, not change bytes: it rebuilds a change from its op set
+/// whenever the change is asked for (to sync, to save, to export). A change encoded any
+/// other way (an odd run length, unsorted predecessors, another actor order) applies, but
+/// is rebuilt into different bytes with a different hash, and the document then fails for
+/// good the next time that change is asked for.
 pub(crate) fn expand(change: &Change) -> Result<Vec<automerge::legacy::Op>, Rejection> {
-    contained("expanding a change", || change.decode().operations).map_err(|detail| {
-        Rejection::Structure {
-            hash: change.hash().to_string(),
-            detail,
-        }
-    })
+    let broken = |detail: String| Rejection::Structure {
+        hash: change.hash().to_string(),
+        detail,
+    };
+    let expanded = contained("expanding a change", || change.decode()).map_err(broken)?;
+    let again =
+        contained("encoding a change", || Change::from(expanded.clone())).map_err(broken)?;
+    if again.raw_bytes() != change.raw_bytes() {
+        return Err(broken(
+            "its bytes are not the document engine's own encoding of its operations".into(),
+        ));
+    }
+    Ok(expanded.operations)
 }
 
 impl Checker<'_> {

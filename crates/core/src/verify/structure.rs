@@ -147,7 +147,10 @@ impl<'a> Structure<'a> {
                 return Err(broken(change, "it names the same dependency twice"));
             }
             let Some(max) = self.max_op_of(dep) else {
-                return Err(broken(change, "it depends on a change this copy does not have"));
+                return Err(broken(
+                    change,
+                    "it depends on a change this copy does not have",
+                ));
             };
             highest = highest.max(max);
         }
@@ -168,9 +171,9 @@ impl<'a> Structure<'a> {
 
         let deps_in_doc = !change.deps().is_empty()
             && change
-            .deps()
-            .iter()
-            .all(|d| self.doc.get_change_meta_by_hash(d).is_some());
+                .deps()
+                .iter()
+                .all(|d| self.doc.get_change_meta_by_hash(d).is_some());
         for (i, op) in ops.iter().enumerate() {
             let id: ObjKey = (start + i as u64, actor.clone());
             let Key::Map(prop) = &op.key else {

@@ -13,8 +13,7 @@
 //! whole history per frame; the store is that copy.)
 
 use trellis_core::{
-    Bundle, CoreError, Couple, Moment, PartnerKey, Rejection, SignedChange,
-    SyncSession, Waiting,
+    Bundle, CoreError, Couple, Moment, PartnerKey, Rejection, SignedChange, SyncSession, Waiting,
 };
 
 use super::{ImportReport, Profile, meta};
