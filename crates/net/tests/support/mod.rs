@@ -114,3 +114,52 @@ pub fn drain_until_id(node: &NodeHandle, id: u64) -> Vec<Event> {
     let _ = event_id;
     seen
 }
+
+/// Connects to `node` with the device key `device` and sends raw bytes on a sync stream;
+/// returns whether `node` closed the connection within the time limit.
+pub fn send_raw(device: &[u8; 32], node: &NodeHandle, bytes: Vec<u8>) -> bool {
+    let addr: iroh::EndpointAddr =
+        serde_json::from_str(node.snapshot().network.address.as_deref().unwrap()).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let ep = iroh::Endpoint::builder(iroh::endpoint::presets::Minimal)
+            .secret_key(iroh::SecretKey::from_bytes(device))
+            .clear_ip_transports()
+            .bind_addr("127.0.0.1:0")
+            .unwrap()
+            .bind()
+            .await
+            .unwrap();
+        let conn = ep.connect(addr, trellis_net::SYNC_ALPN).await.unwrap();
+        let (mut send, mut recv) = conn.open_bi().await.unwrap();
+        send.write_all(&bytes).await.unwrap();
+        // Read whatever the node says until the connection ends.
+        let closed = tokio::time::timeout(Duration::from_secs(20), async {
+            let mut buf = vec![0u8; 4096];
+            while let Ok(Some(_)) = recv.read(&mut buf).await {}
+            conn.closed().await
+        })
+        .await
+        .is_ok();
+        ep.close().await;
+        closed
+    })
+}
+
+/// A peer's first words in a sync conversation.
+pub fn hello() -> Vec<u8> {
+    trellis_core::Frame::Hello {
+        payload: b"{}".to_vec(),
+    }
+    .encode()
+}
+
+/// How many changes the node's document holds.
+pub fn change_count(node: &NodeHandle) -> usize {
+    node.snapshot()
+        .status
+        .as_ref()
+        .and_then(|s| s.couple.as_ref())
+        .map(|c| c.changes)
+        .unwrap_or(0)
+}
