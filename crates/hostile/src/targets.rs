@@ -14,6 +14,31 @@ use crate::attacks;
 use crate::forge::Forge;
 use crate::scene::{self, at};
 
+/// For fuzzing: a panic hook under which panics that Trellis contains (automerge asserts
+/// turned into refusals) unwind quietly, each new place printed once — so a run reports the
+/// engine panics it found. A panic nobody contains still ends the run: libFuzzer's wrapper
+/// aborts on it.
+pub fn count_contained_panics() {
+    static SEEN: std::sync::Mutex<std::collections::BTreeSet<String>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    std::panic::set_hook(Box::new(|info| {
+        let place = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+        if seen.insert(place.clone()) {
+            let message = info
+                .payload()
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_string())
+                .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            eprintln!("trellis-fuzz: a panic at {place}: {message}");
+        }
+    }));
+}
+
 /// Frames read one after another from the front of `data` (a network stream or a file).
 pub fn frames(data: &[u8]) {
     let mut rest = data;

@@ -1,21 +1,23 @@
 //! The iroh endpoint for a network mode, with this device's key and the gate.
 
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::sync::{Arc, Mutex, PoisonError};
 
-use iroh::address_lookup::MemoryLookup;
+use iroh::address_lookup::{AddrFilter, MemoryLookup};
 use iroh::endpoint::{PortmapperConfig, presets};
 use iroh::{Endpoint, RelayMap, RelayMode, SecretKey};
 use iroh_mdns_address_lookup::MdnsAddressLookup;
+use tracing::{info, warn};
 
+use crate::doc::Doc;
 use crate::error::NetError;
 use crate::gate::{Gate, GateHook, PAIR_ALPN, SYNC_ALPN};
+use crate::lan_name::LanName;
 use crate::mode::NetworkMode;
 
-/// The mDNS service name: devices on the LAN find each other under it.
-const MDNS_SERVICE: &str = "trellis";
-
 /// Builds and binds the endpoint. `port` is the port used last time (0 for any), so the
-/// partner's remembered address stays valid across restarts.
+/// partner's remembered address stays valid across restarts. It has no mDNS yet: the mDNS
+/// name is the couple's, so it starts once there is a couple (see [`LanDiscovery`]).
 pub(crate) async fn bind(
     mode: &NetworkMode,
     secret: [u8; 32],
@@ -53,15 +55,13 @@ async fn try_bind(
                 Ipv4Addr::UNSPECIFIED,
                 port,
             )))
-            .map_err(|e| bind_err(&e))?
-            .address_lookup(MdnsAddressLookup::builder().service_name(MDNS_SERVICE)),
+            .map_err(|e| bind_err(&e))?,
         NetworkMode::Internet => Endpoint::builder(presets::N0)
             .bind_addr(SocketAddr::V4(SocketAddrV4::new(
                 Ipv4Addr::UNSPECIFIED,
                 port,
             )))
-            .map_err(|e| bind_err(&e))?
-            .address_lookup(MdnsAddressLookup::builder().service_name(MDNS_SERVICE)),
+            .map_err(|e| bind_err(&e))?,
         NetworkMode::OwnRelay(url) => {
             let relay: iroh::RelayUrl = url
                 .parse()
@@ -73,7 +73,6 @@ async fn try_bind(
                     port,
                 )))
                 .map_err(|e| bind_err(&e))?
-                .address_lookup(MdnsAddressLookup::builder().service_name(MDNS_SERVICE))
         }
     };
     builder
@@ -84,4 +83,113 @@ async fn try_bind(
         .bind()
         .await
         .map_err(|e| bind_err(&e))
+}
+
+/// Finds the partner's device on the LAN by mDNS, under the couple's [`LanName`].
+///
+/// iroh lets a lookup join an endpoint that is already bound (but offers no way to take one
+/// out again), so the endpoint is bound before pairing and mDNS joins it once there is a
+/// partner to find, then runs until the endpoint closes.
+#[allow(
+    dead_code,
+    reason = "node.rs is to own it (start_network, and after pairing)"
+)]
+#[derive(Debug, Clone)]
+pub(crate) struct LanDiscovery {
+    endpoint: Endpoint,
+    enabled: bool,
+    started: Arc<Mutex<Option<LanName>>>,
+}
+
+#[allow(
+    dead_code,
+    reason = "node.rs is to own it (start_network, and after pairing)"
+)]
+impl LanDiscovery {
+    pub(crate) fn new(endpoint: &Endpoint, mode: &NetworkMode) -> Self {
+        Self {
+            endpoint: endpoint.clone(),
+            enabled: mode.finds_partner_on_lan(),
+            started: Arc::default(),
+        }
+    }
+
+    /// Starts mDNS if the profile has a partner to find. Call it when the node starts and
+    /// whenever a couple appears. Best effort: without it the partner's remembered address
+    /// still works, so a failure is only logged.
+    pub(crate) async fn refresh(&self, doc: &Doc) {
+        if !self.enabled {
+            return;
+        }
+        let Ok(Some(name)) = doc.run(|s| LanName::for_profile(&mut s.profile)).await else {
+            return;
+        };
+        if let Err(e) = self.start(&name) {
+            warn!("{e}");
+        }
+    }
+
+    /// Returns whether mDNS started now (false: the mode keeps off the LAN, or it runs already).
+    pub(crate) fn start(&self, name: &LanName) -> Result<bool, NetError> {
+        if !self.enabled {
+            return Ok(false);
+        }
+        let mut started = self.started.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(running) = started.as_ref() {
+            if running != name {
+                // Only one couple per profile, so this needs a new couple in a running node.
+                warn!("LAN discovery keeps the name it started with until the node restarts");
+            }
+            return Ok(false);
+        }
+        let failed = |e: &dyn std::fmt::Display| {
+            NetError::Bind(format!("finding your partner on this network failed: {e}"))
+        };
+        // The builder panics outside a tokio runtime; say so instead.
+        tokio::runtime::Handle::try_current().map_err(|e| failed(&e))?;
+        let mdns = MdnsAddressLookup::builder()
+            .service_name(name.as_str())
+            // A relay URL in the TXT record would name iroh's relays, or the person's own.
+            .addr_filter(AddrFilter::ip_only())
+            .build(self.endpoint.id())
+            .map_err(|e| failed(&e))?;
+        self.endpoint
+            .address_lookup()
+            .map_err(|e| failed(&e))?
+            .add(mdns);
+        *started = Some(name.clone());
+        info!("looking for the partner's device on this network");
+        Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use trellis_core::{DocId, PartnerKey};
+
+    use super::*;
+
+    /// Loopback is the only mode a test may bind: the others would announce on the LAN.
+    #[tokio::test]
+    async fn loopback_never_gets_mdns_even_when_paired() {
+        let memory = MemoryLookup::new();
+        let ep = bind(
+            &NetworkMode::Loopback,
+            [9; 32],
+            &Gate::default(),
+            &memory,
+            0,
+        )
+        .await
+        .unwrap();
+        assert!(ep.bound_sockets().iter().all(|a| a.ip().is_loopback()));
+        let lookups = ep.address_lookup().unwrap().len();
+        let lan = LanDiscovery::new(&ep, &NetworkMode::Loopback);
+        let name = LanName::derive(&DocId([1; 16]), &PartnerKey([2; 32]), &PartnerKey([3; 32]));
+        assert!(!lan.start(&name).unwrap());
+        assert_eq!(ep.address_lookup().unwrap().len(), lookups);
+        ep.close().await;
+    }
 }

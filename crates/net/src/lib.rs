@@ -15,6 +15,7 @@ mod gate;
 mod handle;
 mod hello;
 mod invite;
+mod lan_name;
 mod mode;
 mod node;
 mod pairing;

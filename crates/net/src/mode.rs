@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(tag = "mode", content = "relay", rename_all = "snake_case")]
 pub enum NetworkMode {
-    /// The home network only: found by mDNS, no internet needed, nothing leaves the LAN.
+    /// The home network only: found by mDNS (once paired), no internet needed, nothing leaves
+    /// the LAN.
     #[default]
     Lan,
     /// Across the internet: iroh's public relays and address lookup, plus LAN discovery.
@@ -41,6 +42,12 @@ impl NetworkMode {
             }
             _ => None,
         }
+    }
+
+    /// Whether the partner's device is looked for by mDNS. Loopback never is: tests and demos
+    /// must not send a single packet off this machine.
+    pub(crate) fn finds_partner_on_lan(&self) -> bool {
+        !matches!(self, Self::Loopback)
     }
 
     pub fn label(&self) -> String {
@@ -104,5 +111,17 @@ mod tests {
             Some(NetworkMode::OwnRelay("https://r.example".into()))
         );
         assert_eq!(NetworkMode::parse("carrier pigeon"), None);
+    }
+
+    #[test]
+    fn only_loopback_stays_off_the_lan() {
+        assert!(!NetworkMode::Loopback.finds_partner_on_lan());
+        for m in [
+            NetworkMode::Lan,
+            NetworkMode::Internet,
+            NetworkMode::OwnRelay("https://relay.example.org".into()),
+        ] {
+            assert!(m.finds_partner_on_lan(), "{m}");
+        }
     }
 }

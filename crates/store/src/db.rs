@@ -4,12 +4,13 @@
 use std::path::{Path, PathBuf};
 
 use redb::{
-    Builder, ConcurrencyMode, Database, DatabaseError, ReadOnlyDatabase, ReadTransaction,
-    ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition, WriteTransaction,
+    ConcurrencyMode, Database, ReadOnlyDatabase, ReadTransaction, ReadableDatabase, ReadableTable,
+    ReadableTableMetadata, TableDefinition, WriteTransaction,
 };
 use trellis_core::{ChangeHash, ChangeSignature, SignedChange};
 
 use crate::error::StoreError;
+use crate::guard::{self, Guarded};
 
 /// Small named values: who I am, the couple, what the partner has, when we last met.
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
@@ -37,8 +38,8 @@ pub struct Stored {
 const MODE: ConcurrencyMode = ConcurrencyMode::SingleWriter;
 
 enum Handle {
-    Writer(Database),
-    Reader(ReadOnlyDatabase),
+    Writer(Guarded<Database>),
+    Reader(Guarded<ReadOnlyDatabase>),
 }
 
 impl std::fmt::Debug for Handle {
@@ -50,28 +51,19 @@ impl std::fmt::Debug for Handle {
     }
 }
 
+/// The couple's store. Every call into redb goes through [`guard`](crate::guard): a damaged
+/// file is the damaged-file error naming it, never a panic.
 #[derive(Debug)]
 pub struct DocumentDb {
     db: Handle,
     path: PathBuf,
 }
 
-fn builder() -> Builder {
-    let mut b = Builder::new();
-    b.set_concurrency_mode(MODE);
-    b
-}
-
-fn open_error(path: &Path, e: DatabaseError) -> StoreError {
-    match e {
-        DatabaseError::DatabaseAlreadyOpen => StoreError::Busy(path.to_path_buf()),
-        DatabaseError::Storage(redb::StorageError::Io(io))
-            if io.kind() == std::io::ErrorKind::PermissionDenied =>
-        {
-            StoreError::read(path, io)
-        }
-        other => StoreError::corrupt(path, other),
-    }
+fn missing(path: &Path) -> StoreError {
+    StoreError::corrupt(
+        path,
+        "the file is missing although the profile's keys exist",
+    )
 }
 
 impl DocumentDb {
@@ -80,7 +72,7 @@ impl DocumentDb {
         if path.exists() {
             return Err(StoreError::AlreadyInitialized(path.to_path_buf()));
         }
-        let db = builder().create(path).map_err(|e| open_error(path, e))?;
+        let db = guard::create(path, MODE)?;
         set_private(path);
         let me = Self {
             db: Handle::Writer(db),
@@ -98,17 +90,14 @@ impl DocumentDb {
         Ok(me)
     }
 
-    /// Opens an existing store; never creates one over a missing or damaged file.
+    /// Opens an existing store after checking every page of it; never creates one over a
+    /// missing or damaged file, and never changes a file it refuses.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         if !path.exists() {
-            return Err(StoreError::corrupt(
-                path,
-                "the file is missing although the profile's keys exist",
-            ));
+            return Err(missing(path));
         }
-        let db = builder().open(path).map_err(|e| open_error(path, e))?;
         Ok(Self {
-            db: Handle::Writer(db),
+            db: Handle::Writer(guard::open(path, MODE)?),
             path: path.to_path_buf(),
         })
     }
@@ -116,16 +105,10 @@ impl DocumentDb {
     /// Opens the store only for reading, beside a running writer.
     pub fn open_read_only(path: &Path) -> Result<Self, StoreError> {
         if !path.exists() {
-            return Err(StoreError::corrupt(
-                path,
-                "the file is missing although the profile's keys exist",
-            ));
+            return Err(missing(path));
         }
-        let db = builder()
-            .open_read_only(path)
-            .map_err(|e| open_error(path, e))?;
         Ok(Self {
-            db: Handle::Reader(db),
+            db: Handle::Reader(guard::open_read_only(path, MODE)?),
             path: path.to_path_buf(),
         })
     }
@@ -135,12 +118,15 @@ impl DocumentDb {
         matches!(self.db, Handle::Reader(_))
     }
 
-    pub(crate) fn begin_read(&self) -> Result<ReadTransaction, StoreError> {
+    /// Runs `f` in one read transaction, a panic inside it contained.
+    pub(crate) fn read<R>(
+        &self,
+        f: impl FnOnce(&ReadTransaction) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
         match &self.db {
-            Handle::Writer(db) => db.begin_read(),
-            Handle::Reader(db) => db.begin_read(),
+            Handle::Writer(db) => db.run(|db| f(&db.begin_read().map_err(|e| self.read_err(e))?)),
+            Handle::Reader(db) => db.run(|db| f(&db.begin_read().map_err(|e| self.read_err(e))?)),
         }
-        .map_err(|e| self.read_err(e))
     }
 
     pub fn path(&self) -> &Path {
@@ -151,6 +137,17 @@ impl DocumentDb {
         StoreError::corrupt(&self.path, e.to_string())
     }
 
+    /// A failed write: damage found on the way is the damaged-file error, anything else (a
+    /// full disk, permissions) the could-not-save one.
+    fn write_err(&self, e: impl Into<redb::Error>) -> StoreError {
+        let e = e.into();
+        if guard::is_damage(&e) {
+            StoreError::corrupt(&self.path, format!("the file is damaged ({e})"))
+        } else {
+            StoreError::write(&self.path, e)
+        }
+    }
+
     /// Runs `f` in one write transaction and commits it durably.
     pub(crate) fn write<F>(&self, f: F) -> Result<(), StoreError>
     where
@@ -159,18 +156,19 @@ impl DocumentDb {
         let Handle::Writer(db) = &self.db else {
             return Err(StoreError::ReadOnly(self.path.clone()));
         };
-        let tx = db
-            .begin_write()
-            .map_err(|e| StoreError::write(&self.path, e))?;
-        f(&tx).map_err(|e| StoreError::write(&self.path, e))?;
-        tx.commit().map_err(|e| StoreError::write(&self.path, e))
+        db.run(|db| {
+            let tx = db.begin_write().map_err(|e| self.write_err(e))?;
+            f(&tx).map_err(|e| self.write_err(e))?;
+            tx.commit().map_err(|e| self.write_err(e))
+        })
     }
 
     pub fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let tx = self.begin_read()?;
-        let table = tx.open_table(META).map_err(|e| self.read_err(e))?;
-        let value = table.get(key).map_err(|e| self.read_err(e))?;
-        Ok(value.map(|v| v.value().to_vec()))
+        self.read(|tx| {
+            let table = tx.open_table(META).map_err(|e| self.read_err(e))?;
+            let value = table.get(key).map_err(|e| self.read_err(e))?;
+            Ok(value.map(|v| v.value().to_vec()))
+        })
     }
 
     pub fn meta_string(&self, key: &str) -> Result<Option<String>, StoreError> {
@@ -222,38 +220,41 @@ impl DocumentDb {
     }
 
     pub fn load(&self) -> Result<Stored, StoreError> {
-        let tx = self.begin_read()?;
-        let snapshot = tx
-            .open_table(SNAPSHOT)
-            .map_err(|e| self.read_err(e))?
-            .get(SNAPSHOT_KEY)
-            .map_err(|e| self.read_err(e))?
-            .map(|v| v.value().to_vec());
-        let log_table = tx.open_table(LOG).map_err(|e| self.read_err(e))?;
-        let mut log = Vec::new();
-        for entry in log_table.iter().map_err(|e| self.read_err(e))? {
-            let (_, v) = entry.map_err(|e| self.read_err(e))?;
-            log.push(v.value().to_vec());
-        }
-        Ok(Stored { snapshot, log })
+        self.read(|tx| {
+            let snapshot = tx
+                .open_table(SNAPSHOT)
+                .map_err(|e| self.read_err(e))?
+                .get(SNAPSHOT_KEY)
+                .map_err(|e| self.read_err(e))?
+                .map(|v| v.value().to_vec());
+            let log_table = tx.open_table(LOG).map_err(|e| self.read_err(e))?;
+            let mut log = Vec::new();
+            for entry in log_table.iter().map_err(|e| self.read_err(e))? {
+                let (_, v) = entry.map_err(|e| self.read_err(e))?;
+                log.push(v.value().to_vec());
+            }
+            Ok(Stored { snapshot, log })
+        })
     }
 
     pub fn log_len(&self) -> Result<u64, StoreError> {
-        let tx = self.begin_read()?;
-        let table = tx.open_table(LOG).map_err(|e| self.read_err(e))?;
-        table.len().map_err(|e| self.read_err(e))
+        self.read(|tx| {
+            let table = tx.open_table(LOG).map_err(|e| self.read_err(e))?;
+            table.len().map_err(|e| self.read_err(e))
+        })
     }
 
     pub fn signature(&self, hash: &ChangeHash) -> Result<Option<ChangeSignature>, StoreError> {
-        let tx = self.begin_read()?;
-        let table = tx.open_table(SIGNATURES).map_err(|e| self.read_err(e))?;
-        let value = table.get(hash.0.as_slice()).map_err(|e| self.read_err(e))?;
-        match value {
-            None => Ok(None),
-            Some(v) => ChangeSignature::from_bytes(v.value())
-                .map(Some)
-                .ok_or_else(|| self.read_err(format!("a damaged signature record for {hash}"))),
-        }
+        self.read(|tx| {
+            let table = tx.open_table(SIGNATURES).map_err(|e| self.read_err(e))?;
+            let value = table.get(hash.0.as_slice()).map_err(|e| self.read_err(e))?;
+            match value {
+                None => Ok(None),
+                Some(v) => ChangeSignature::from_bytes(v.value())
+                    .map(Some)
+                    .ok_or_else(|| self.read_err(format!("a damaged signature record for {hash}"))),
+            }
+        })
     }
 
     /// Looks up many signatures in one read transaction.
@@ -261,24 +262,26 @@ impl DocumentDb {
         &self,
         hashes: impl IntoIterator<Item = ChangeHash>,
     ) -> Result<Vec<(ChangeHash, Option<ChangeSignature>)>, StoreError> {
-        let tx = self.begin_read()?;
-        let table = tx.open_table(SIGNATURES).map_err(|e| self.read_err(e))?;
-        let mut out = Vec::new();
-        for hash in hashes {
-            let sig = table
-                .get(hash.0.as_slice())
-                .map_err(|e| self.read_err(e))?
-                .and_then(|v| ChangeSignature::from_bytes(v.value()));
-            out.push((hash, sig));
-        }
-        Ok(out)
+        self.read(|tx| {
+            let table = tx.open_table(SIGNATURES).map_err(|e| self.read_err(e))?;
+            let mut out = Vec::new();
+            for hash in hashes {
+                let sig = table
+                    .get(hash.0.as_slice())
+                    .map_err(|e| self.read_err(e))?
+                    .and_then(|v| ChangeSignature::from_bytes(v.value()));
+                out.push((hash, sig));
+            }
+            Ok(out)
+        })
     }
 
     pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
-        let tx = self.begin_read()?;
-        let table = tx.open_table(SETTINGS).map_err(|e| self.read_err(e))?;
-        let value = table.get(key).map_err(|e| self.read_err(e))?;
-        Ok(value.map(|v| v.value().to_string()))
+        self.read(|tx| {
+            let table = tx.open_table(SETTINGS).map_err(|e| self.read_err(e))?;
+            let value = table.get(key).map_err(|e| self.read_err(e))?;
+            Ok(value.map(|v| v.value().to_string()))
+        })
     }
 
     pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
@@ -289,10 +292,11 @@ impl DocumentDb {
     }
 
     pub fn sync_state(&self, peer: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let tx = self.begin_read()?;
-        let table = tx.open_table(SYNC_STATE).map_err(|e| self.read_err(e))?;
-        let value = table.get(peer).map_err(|e| self.read_err(e))?;
-        Ok(value.map(|v| v.value().to_vec()))
+        self.read(|tx| {
+            let table = tx.open_table(SYNC_STATE).map_err(|e| self.read_err(e))?;
+            let value = table.get(peer).map_err(|e| self.read_err(e))?;
+            Ok(value.map(|v| v.value().to_vec()))
+        })
     }
 
     /// Saves what a sync conversation learnt — the sync state and meta such as the heads the

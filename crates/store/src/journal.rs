@@ -5,13 +5,14 @@
 
 use std::path::{Path, PathBuf};
 
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{ConcurrencyMode, Database, ReadableDatabase, ReadableTable, TableDefinition};
 use serde::{Deserialize, Serialize};
 use trellis_core::Moment;
 use trellis_core::time::format_date;
 
 use crate::db::set_private;
 use crate::error::StoreError;
+use crate::guard::{self, Guarded};
 use crate::paths::ProfilePaths;
 
 const ENTRIES: TableDefinition<&str, &str> = TableDefinition::new("journal");
@@ -32,9 +33,14 @@ pub struct Trigger {
     pub at: i64,
 }
 
+/// Only Trellis's own process opens the journal, and one at a time.
+const MODE: ConcurrencyMode = ConcurrencyMode::ExclusiveWriter;
+
+/// The journal's store. Every call into redb goes through [`guard`](crate::guard): a damaged
+/// file is the damaged-file error naming it, never a panic.
 #[derive(Debug)]
 pub struct Journal {
-    db: Database,
+    db: Guarded<Database>,
     path: PathBuf,
 }
 
@@ -45,16 +51,15 @@ impl Journal {
             return Err(StoreError::NotInitialized(paths.dir.clone()));
         }
         let path = paths.private_db();
-        let existed = path.exists();
-        let db = if existed {
-            Database::open(&path)
+        let db = if path.exists() {
+            guard::open(&path, MODE)?
         } else {
-            Database::create(&path)
-        }
-        .map_err(|e| match e {
-            redb::DatabaseError::DatabaseAlreadyOpen => StoreError::Busy(path.clone()),
-            other => StoreError::corrupt(&path, other),
-        })?;
+            match guard::create(&path, MODE) {
+                // Another Trellis process made it meanwhile: use that one.
+                Err(StoreError::AlreadyInitialized(_)) => guard::open(&path, MODE)?,
+                created => created?,
+            }
+        };
         set_private(&path);
         Ok(Self { db, path })
     }
@@ -69,41 +74,53 @@ impl Journal {
         id: &str,
         json: &str,
     ) -> Result<(), StoreError> {
-        let tx = self
-            .db
-            .begin_write()
-            .map_err(|e| StoreError::write(&self.path, e))?;
-        {
-            let mut t = tx
-                .open_table(table)
-                .map_err(|e| StoreError::write(&self.path, e))?;
-            t.insert(id, json)
-                .map_err(|e| StoreError::write(&self.path, e))?;
+        self.db.run(|db| {
+            let mut tx = db.begin_write().map_err(|e| self.write_err(e))?;
+            // In two phases, as the couple's store does: a crash then never leaves a
+            // half-written latest save, so one that fails its checksums is damage, which the
+            // open refuses rather than going back to the save before it.
+            tx.set_two_phase_commit(true);
+            {
+                let mut t = tx.open_table(table).map_err(|e| self.write_err(e))?;
+                t.insert(id, json).map_err(|e| self.write_err(e))?;
+            }
+            tx.commit().map_err(|e| self.write_err(e))
+        })
+    }
+
+    /// A failed write: damage found on the way is the damaged-file error, anything else (a
+    /// full disk, permissions) the could-not-save one.
+    fn write_err(&self, e: impl Into<redb::Error>) -> StoreError {
+        let e = e.into();
+        if guard::is_damage(&e) {
+            StoreError::corrupt(&self.path, format!("the file is damaged ({e})"))
+        } else {
+            StoreError::write(&self.path, e)
         }
-        tx.commit().map_err(|e| StoreError::write(&self.path, e))
     }
 
     fn all<T: for<'de> Deserialize<'de>>(
         &self,
         table: TableDefinition<&str, &str>,
     ) -> Result<Vec<T>, StoreError> {
-        let tx = self
-            .db
-            .begin_read()
-            .map_err(|e| StoreError::corrupt(&self.path, e))?;
-        let t = match tx.open_table(table) {
-            Ok(t) => t,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
-            Err(e) => return Err(StoreError::corrupt(&self.path, e)),
-        };
-        let mut out = Vec::new();
-        for row in t.iter().map_err(|e| StoreError::corrupt(&self.path, e))? {
-            let (_, v) = row.map_err(|e| StoreError::corrupt(&self.path, e))?;
-            let item =
-                serde_json::from_str(v.value()).map_err(|e| StoreError::corrupt(&self.path, e))?;
-            out.push(item);
-        }
-        Ok(out)
+        self.db.run(|db| {
+            let tx = db
+                .begin_read()
+                .map_err(|e| StoreError::corrupt(&self.path, e))?;
+            let t = match tx.open_table(table) {
+                Ok(t) => t,
+                Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+                Err(e) => return Err(StoreError::corrupt(&self.path, e)),
+            };
+            let mut out = Vec::new();
+            for row in t.iter().map_err(|e| StoreError::corrupt(&self.path, e))? {
+                let (_, v) = row.map_err(|e| StoreError::corrupt(&self.path, e))?;
+                let item = serde_json::from_str(v.value())
+                    .map_err(|e| StoreError::corrupt(&self.path, e))?;
+                out.push(item);
+            }
+            Ok(out)
+        })
     }
 
     pub fn add_entry(&self, text: &str, now: Moment) -> Result<JournalEntry, StoreError> {

@@ -6,6 +6,7 @@
 
 mod db;
 pub mod error;
+mod guard;
 pub mod journal;
 mod keys;
 pub mod paths;
@@ -16,5 +17,5 @@ pub use db::DocumentDb;
 pub use error::StoreError;
 pub use journal::{Journal, JournalEntry, Trigger};
 pub use paths::{PROFILE_ENV, ProfilePaths, default_profile_dir};
-pub use quarantine::Quarantined;
 pub use profile::{CoupleStatus, ImportReport, Profile, SignedOutgoing, Status, VerifyReport};
+pub use quarantine::Quarantined;

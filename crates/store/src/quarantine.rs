@@ -55,32 +55,31 @@ impl DocumentDb {
 
     /// Every change ever set aside in this profile.
     pub fn quarantined(&self) -> Result<Vec<Quarantined>, StoreError> {
-        let tx = self.begin_read()?;
-        let table = match tx.open_table(QUARANTINE) {
-            Ok(t) => t,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
-            Err(e) => return Err(StoreError::corrupt(self.path(), e)),
-        };
-        let mut out = Vec::new();
-        for entry in table
-            .iter()
-            .map_err(|e| StoreError::corrupt(self.path(), e))?
-        {
-            let (_, v) = entry.map_err(|e| StoreError::corrupt(self.path(), e))?;
-            let value = v.value();
-            let reason_len = value
-                .get(..4)
-                .and_then(|b| <[u8; 4]>::try_from(b).ok())
-                .map(|b| u32::from_le_bytes(b) as usize)
-                .unwrap_or(0);
-            let reason = value.get(4..4 + reason_len).unwrap_or_default();
-            let change = value.get(4 + reason_len..).unwrap_or_default();
-            out.push(Quarantined {
-                hash: trellis_core::load::chunk_hash(change).map(|h| h.to_string()),
-                reason: String::from_utf8_lossy(reason).into_owned(),
-                bytes: change.len(),
-            });
-        }
-        Ok(out)
+        let corrupt = |e: &dyn std::fmt::Display| StoreError::corrupt(self.path(), e);
+        self.read(|tx| {
+            let table = match tx.open_table(QUARANTINE) {
+                Ok(t) => t,
+                Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+                Err(e) => return Err(corrupt(&e)),
+            };
+            let mut out = Vec::new();
+            for entry in table.iter().map_err(|e| corrupt(&e))? {
+                let (_, v) = entry.map_err(|e| corrupt(&e))?;
+                let value = v.value();
+                let reason_len = value
+                    .get(..4)
+                    .and_then(|b| <[u8; 4]>::try_from(b).ok())
+                    .map(|b| u32::from_le_bytes(b) as usize)
+                    .unwrap_or(0);
+                let reason = value.get(4..4 + reason_len).unwrap_or_default();
+                let change = value.get(4 + reason_len..).unwrap_or_default();
+                out.push(Quarantined {
+                    hash: trellis_core::load::chunk_hash(change).map(|h| h.to_string()),
+                    reason: String::from_utf8_lossy(reason).into_owned(),
+                    bytes: change.len(),
+                });
+            }
+            Ok(out)
+        })
     }
 }

@@ -1,0 +1,4 @@
+//! Frames from the network or a bundle file, from anyone.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| trellis_hostile::targets::frames(data));
