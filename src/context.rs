@@ -35,12 +35,14 @@ impl Context {
 
     /// Opens the profile to change it.
     pub fn open(&self) -> Result<Profile> {
-        Ok(Profile::open(&self.profile_dir)?)
+        Ok(told_of_set_aside(Profile::open(&self.profile_dir)?))
     }
 
     /// Opens the profile to read it, even while the app or `trellis serve` runs on it.
     pub fn read(&self) -> Result<Profile> {
-        Ok(Profile::open_for_reading(&self.profile_dir)?)
+        Ok(told_of_set_aside(Profile::open_for_reading(
+            &self.profile_dir,
+        )?))
     }
 
     /// Prints `value` as JSON with --json, otherwise the human text.
@@ -55,6 +57,22 @@ impl Context {
         }
         Ok(())
     }
+}
+
+/// Says so, once, when opening set aside stored changes that would not apply.
+fn told_of_set_aside(profile: Profile) -> Profile {
+    let n = profile.set_aside_at_open().len();
+    if n > 0 {
+        eprintln!(
+            "note: {} in {} would not apply, so {} set aside (kept in the file, not shown); \
+             everything else is here. `trellis verify` lists {}.",
+            trellis_core::words::count(n, "stored change", "stored changes"),
+            profile.paths().document_db().display(),
+            if n == 1 { "it was" } else { "they were" },
+            if n == 1 { "it" } else { "them" },
+        );
+    }
+    profile
 }
 
 /// Now, on this device's clock and in its time zone.

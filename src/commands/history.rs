@@ -103,12 +103,30 @@ pub fn verify(ctx: &Context) -> Result<()> {
         .couple()
         .map(|c| c.name_of(&c.partner()))
         .unwrap_or_default();
+    let file = profile.paths().document_db();
     ctx.emit(&report, || {
-        format!(
+        let mut out = format!(
             "All {} changes verified from the first one: {} by you, {} by {partner}.\n\
-             Every signature, every author and every ownership rule holds.",
+             Every signature, every author, every structural and ownership rule holds.",
             report.changes, report.by_me, report.by_partner
-        )
+        );
+        if !report.set_aside.is_empty() {
+            out.push_str(&format!(
+                "\n{} in {} would not apply and {} set aside (kept, not counted above):",
+                count(report.set_aside.len(), "stored change", "stored changes"),
+                file.display(),
+                if report.set_aside.len() == 1 { "was" } else { "were" },
+            ));
+            for q in &report.set_aside {
+                out.push_str(&format!(
+                    "\n  {} ({} bytes): {}",
+                    q.hash.as_deref().unwrap_or("unreadable"),
+                    q.bytes,
+                    q.reason
+                ));
+            }
+        }
+        out
     })
 }
 
