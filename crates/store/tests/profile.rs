@@ -225,3 +225,47 @@ fn a_second_process_may_read_while_the_app_writes() {
     // The writer is unaffected.
     propose(&mut alex, "Still writing", now(6));
 }
+
+#[test]
+fn wiping_removes_everything_trellis_wrote_and_nothing_else() {
+    let (tmp, alex, _sam) = couple();
+    let dir = alex.dir().to_path_buf();
+    let paths = ProfilePaths::new(&dir);
+    Journal::open(&paths).unwrap();
+    // The window's drafts hold unsaved words (a journal entry being typed, say).
+    let drafts = paths.window_drafts();
+    fs::write(&drafts, r#"{"journal":"what I could not say yet"}"#).unwrap();
+    fs::write(drafts.with_extension("json.partial"), "{").unwrap();
+    fs::write(drafts.with_extension("json.unreadable"), "x").unwrap();
+    let mine = dir.join("my-notes.txt");
+    fs::write(&mine, "not Trellis's").unwrap();
+
+    let removed = alex.wipe().unwrap();
+    assert_eq!(removed.len(), 7, "{removed:?}");
+    let left: Vec<_> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, vec![std::ffi::OsString::from("my-notes.txt")]);
+    drop(tmp);
+}
+
+#[test]
+fn joining_from_an_inviter_checks_the_couple_is_with_them_before_storing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut alex = Profile::init(&tmp.path().join("alex"), "Alex").unwrap();
+    let mut sam = Profile::init(&tmp.path().join("sam"), "Sam").unwrap();
+    let mallory = Profile::init(&tmp.path().join("mallory"), "Mallory").unwrap();
+    alex.create_couple(&sam.card().unwrap(), now(0)).unwrap();
+    let (bundle, _) = alex.export_bundle(false, now(1)).unwrap();
+    let err = sam
+        .import_from_inviter(&bundle, mallory.key(), now(2))
+        .expect_err("the couple is with Alex, not with the inviter");
+    assert!(err.to_string().contains("not with the partner"), "{err}");
+    assert!(sam.couple().is_none());
+    assert_eq!(sam.db().log_len().unwrap(), 0);
+    let report = sam
+        .import_from_inviter(&bundle, alex.key(), now(3))
+        .unwrap();
+    assert!(report.joined);
+}
