@@ -438,6 +438,7 @@ impl Couple {
     /// Invalid input changes nothing. The caller must store the change before telling the
     /// person it is saved; if storing fails, reload the couple from the store.
     pub fn act(&mut self, action: &Action, now: Moment) -> Result<Committed, CoreError> {
+        self.usable()?;
         self.prepare();
         let written = perform::perform(
             &mut self.doc,

@@ -3,7 +3,6 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use iroh::EndpointId;
 use trellis_core::Card;
 use trellis_core::export::markdown;
 
@@ -35,14 +34,7 @@ impl Ctx {
     /// After the couple changed hands (created, joined): let the partner's device in.
     async fn partner_changed(&self) {
         if let Some(net) = &self.net {
-            let device = self
-                .doc
-                .run(|s| s.profile.partner_device())
-                .await
-                .ok()
-                .flatten();
-            net.gate
-                .set_partner(device.and_then(|d| EndpointId::from_bytes(&d).ok()));
+            net.partner_changed().await;
         }
         if let Some(peers) = &self.peers {
             peers.wake();

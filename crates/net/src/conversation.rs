@@ -186,7 +186,8 @@ async fn talk(
                         if doc.run(|s| s.profile.sync_is_over().unwrap_or(false)).await? {
                             // The shared space was ended and the ending is on both sides:
                             // this was the last exchange.
-                            net.gate.set_partner(None);
+                            // Nobody may sync any more: the couple's ALPN closes too.
+                            net.gate.set_partner(None, &net.endpoint);
                             writer.goodbye("the shared space was ended").await;
                             return Ok(report);
                         }

@@ -11,7 +11,7 @@ use tracing::{info, warn};
 
 use crate::doc::Doc;
 use crate::error::NetError;
-use crate::gate::{Gate, GateHook, PAIR_ALPN, SYNC_ALPN};
+use crate::gate::{Gate, GateHook};
 use crate::lan_name::LanName;
 use crate::mode::NetworkMode;
 
@@ -41,7 +41,8 @@ async fn try_bind(
     port: u16,
 ) -> Result<Endpoint, NetError> {
     let key = SecretKey::from_bytes(&secret);
-    let alpns = vec![PAIR_ALPN.to_vec(), SYNC_ALPN.to_vec()];
+    // Usually none yet: the node opens the couple's and an invite's ALPNs through the gate.
+    let alpns = gate.alpns();
     let bind_err = |e: &dyn std::fmt::Display| NetError::Bind(e.to_string());
     let builder = match mode {
         NetworkMode::Loopback => Endpoint::builder(presets::Minimal)
@@ -90,10 +91,6 @@ async fn try_bind(
 /// iroh lets a lookup join an endpoint that is already bound (but offers no way to take one
 /// out again), so the endpoint is bound before pairing and mDNS joins it once there is a
 /// partner to find, then runs until the endpoint closes.
-#[allow(
-    dead_code,
-    reason = "node.rs is to own it (start_network, and after pairing)"
-)]
 #[derive(Debug, Clone)]
 pub(crate) struct LanDiscovery {
     endpoint: Endpoint,
@@ -101,10 +98,6 @@ pub(crate) struct LanDiscovery {
     started: Arc<Mutex<Option<LanName>>>,
 }
 
-#[allow(
-    dead_code,
-    reason = "node.rs is to own it (start_network, and after pairing)"
-)]
 impl LanDiscovery {
     pub(crate) fn new(endpoint: &Endpoint, mode: &NetworkMode) -> Self {
         Self {

@@ -76,6 +76,12 @@ fn check(bytes: &[u8]) -> [u8; 4] {
 }
 
 impl Invite {
+    /// The ALPN the joiner dials and the inviter answers while this invite is open: derived
+    /// from the secret, so only someone holding the code knows it.
+    pub fn alpn(&self) -> Vec<u8> {
+        crate::alpn::pair(&self.secret)
+    }
+
     pub fn encode(&self) -> String {
         let mut bytes = vec![VERSION];
         bytes.extend_from_slice(&self.secret);

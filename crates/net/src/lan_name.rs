@@ -5,19 +5,16 @@
 //! ever sent inside the encrypted connection) and both partners' identity keys. Only the two
 //! of them can compute it; to anyone else it is a string of random letters.
 
-use sha2::{Digest, Sha256};
 use trellis_core::{Couple, DocId, PartnerKey};
 use trellis_store::Profile;
+
+use crate::derived;
 
 /// Never sent anywhere: it only keeps this hash apart from every other use of the same inputs.
 const DOMAIN: &[u8] = b"trellis/v1/lan-service";
 
 /// RFC 6335 caps service names at 15 characters; DNS-SD browsers may reject longer ones.
 const LENGTH: usize = 15;
-
-/// Letters only, so RFC 6335's "at least one letter, no leading or double hyphen" always
-/// holds. Without `i`, `l`, `o` and `u` no word of the app's (nor "iroh") can ever appear.
-const ALPHABET: &[u8; 22] = b"abcdefghjkmnpqrstvwxyz";
 
 /// The couple's mDNS service name, the same on both partners' devices.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,28 +23,10 @@ pub(crate) struct LanName(String);
 impl LanName {
     /// Both partners derive the same name: the two keys are taken in a fixed order.
     pub(crate) fn derive(doc: &DocId, me: &PartnerKey, partner: &PartnerKey) -> Self {
-        let (low, high) = if me <= partner {
-            (me, partner)
-        } else {
-            (partner, me)
-        };
-        let digest = Sha256::new()
-            .chain_update(DOMAIN)
-            .chain_update(doc.0)
-            .chain_update(low.as_bytes())
-            .chain_update(high.as_bytes())
-            .finalize();
-        let mut first = [0u8; 16];
-        first.copy_from_slice(&digest[..16]);
-        // 22^15 ≈ 2^67 fits in the 128 bits taken, so every letter is (all but) uniform.
-        let mut n = u128::from_be_bytes(first);
-        let base = ALPHABET.len() as u128;
-        let mut name = String::with_capacity(LENGTH);
-        for _ in 0..LENGTH {
-            name.push(char::from(ALPHABET[(n % base) as usize]));
-            n /= base;
-        }
-        Self(name)
+        Self(derived::letters(
+            &derived::couple_digest(DOMAIN, doc, me, partner),
+            LENGTH,
+        ))
     }
 
     pub(crate) fn of_couple(couple: &Couple) -> Self {
@@ -70,6 +49,7 @@ impl LanName {
 mod tests {
     #![allow(clippy::unwrap_used)]
 
+    use sha2::{Digest, Sha256};
     use trellis_core::Moment;
 
     use super::*;

@@ -5,9 +5,12 @@
 //! is the only place the profile is touched. Callers drive it through a [`NodeHandle`]:
 //! commands in, the latest [`Snapshot`] and [`Event`]s out. No UI code lives here.
 
+mod accept;
+mod alpn;
 mod clock;
 mod commands;
 mod conversation;
+mod derived;
 mod doc;
 mod endpoint;
 mod error;
@@ -22,9 +25,9 @@ mod pairing;
 mod peers;
 mod wire;
 
+pub use alpn::sync_alpn;
 pub use clock::set_utc_offset_minutes;
 pub use error::NetError;
-pub use gate::{PAIR_ALPN, SYNC_ALPN};
 pub use handle::{
     Command, Event, NetworkState, NodeHandle, RequestId, Snapshot, SyncReport, event_id,
 };

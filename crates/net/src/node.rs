@@ -8,18 +8,18 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use iroh::address_lookup::MemoryLookup;
-use iroh::protocol::Router;
-use iroh::{Endpoint, EndpointAddr, EndpointId};
+use iroh::{Endpoint, EndpointAddr};
 use tokio::sync::watch;
 use tracing::{info, warn};
 use trellis_store::Profile;
 
+use crate::accept::{Acceptor, Handlers};
 use crate::clock::now;
 use crate::commands;
 use crate::doc::{Doc, Publisher};
 use crate::endpoint;
 use crate::error::NetError;
-use crate::gate::{Gate, PAIR_ALPN, SYNC_ALPN};
+use crate::gate::{Gate, Partner};
 use crate::handle::{Command, NodeHandle, RequestId, Snapshot};
 use crate::mode::{NetworkMode, keys};
 use crate::pairing::{Invites, PairHandler};
@@ -68,6 +68,8 @@ pub(crate) struct Net {
     pub doc: Doc,
     pub gate: Gate,
     pub memory: MemoryLookup,
+    /// Finds the partner's device on the LAN, once there is a partner.
+    pub lan: endpoint::LanDiscovery,
     pub publisher: Publisher,
     pub stop: watch::Receiver<bool>,
     /// The live conversation's report so far (sync progress, and whether both copies agree).
@@ -75,6 +77,20 @@ pub(crate) struct Net {
 }
 
 impl Net {
+    /// After the couple changed (created, joined, paired): the gate and the endpoint's ALPNs
+    /// follow the profile (the partner's device may sync, under the couple's ALPN), and the
+    /// LAN search for that device starts.
+    pub(crate) async fn partner_changed(&self) {
+        let partner = self
+            .doc
+            .run(|s| Partner::of_profile(&mut s.profile))
+            .await
+            .ok()
+            .flatten();
+        self.gate.set_partner(partner, &self.endpoint);
+        self.lan.refresh(&self.doc).await;
+    }
+
     /// Remembers where the partner's device was last reachable.
     pub(crate) async fn remember_address(&self, addr: EndpointAddr) {
         self.memory.add_endpoint_info(addr.clone());
@@ -212,16 +228,16 @@ async fn run(
             _ = stop.changed() => break,
         }
     }
-    if let Some((net, _, _, router)) = net {
+    if let Some((net, _, _, acceptor)) = net {
         // Say goodbye to the partner's device and close the endpoint cleanly.
         tokio::time::sleep(Duration::from_millis(50)).await;
-        let _ = router.shutdown().await;
+        acceptor.shutdown().await;
         net.endpoint.close().await;
     }
     info!("node stopped");
 }
 
-type Started = (Net, Arc<Peers>, Invites, Router);
+type Started = (Net, Arc<Peers>, Invites, Acceptor);
 
 async fn start_network(
     doc: &Doc,
@@ -230,7 +246,7 @@ async fn start_network(
     auto_connect: bool,
     stop: watch::Receiver<bool>,
 ) -> Result<Started, NetError> {
-    let (secret, port, partner_addr, partner_device) = doc
+    let (secret, port, partner_addr) = doc
         .run(|s| {
             let port = s
                 .profile
@@ -245,16 +261,11 @@ async fn start_network(
                 .ok()
                 .flatten()
                 .and_then(|a| serde_json::from_str::<EndpointAddr>(&a).ok());
-            (
-                s.profile.device_secret(),
-                port,
-                addr,
-                s.profile.partner_device(),
-            )
+            (s.profile.device_secret(), port, addr)
         })
         .await?;
+    // Closed: the endpoint answers no ALPN until `partner_changed` below opens the couple's.
     let gate = Gate::default();
-    gate.set_partner(partner_device.and_then(|d| EndpointId::from_bytes(&d).ok()));
     let memory = MemoryLookup::new();
     if let Some(addr) = partner_addr {
         memory.add_endpoint_info(addr);
@@ -270,24 +281,28 @@ async fn start_network(
     let net = Net {
         endpoint: endpoint.clone(),
         doc: doc.clone(),
-        gate,
+        gate: gate.clone(),
         memory,
+        lan: endpoint::LanDiscovery::new(&endpoint, mode),
         publisher: publisher.clone(),
         stop,
         sync_report: Arc::new(watch::channel(Default::default()).0),
     };
     let peers = Peers::new(net.clone());
     let invites = Invites::default();
-    let router = Router::builder(endpoint)
-        .accept(
-            PAIR_ALPN,
-            PairHandler {
+    let acceptor = Acceptor::spawn(
+        endpoint,
+        gate,
+        Handlers {
+            pair: PairHandler {
                 net: net.clone(),
                 invites: invites.clone(),
             },
-        )
-        .accept(SYNC_ALPN, SyncHandler(peers.clone()))
-        .spawn();
+            sync: SyncHandler(peers.clone()),
+        },
+    );
+    // Opens the couple's ALPN to the partner's device and starts the LAN search, if paired.
+    net.partner_changed().await;
     if auto_connect {
         tokio::spawn(peers.clone().dial_forever());
     }
@@ -302,5 +317,5 @@ async fn start_network(
         s.network.mode = mode.clone();
         s.network.address = address;
     });
-    Ok((net, peers, invites, router))
+    Ok((net, peers, invites, acceptor))
 }

@@ -4,19 +4,22 @@
 //! The joiner dials, proves the secret and hands over its card; the inviter answers with its
 //! own card and the couple's whole document as a bundle, which the joiner verifies like any
 //! other. A code works once, for ten minutes; five wrong tries close it.
+//!
+//! The joiner dials the invite's own ALPN, derived from its secret (see [`crate::alpn`]), and
+//! the inviter answers that ALPN only while the invite is open: without the code a device
+//! cannot even reach this handler, which checks the secret again.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use iroh::endpoint::Connection;
-use iroh::protocol::{AcceptError, ProtocolHandler};
 use iroh::{EndpointAddr, EndpointId};
 use tracing::{info, warn};
 use trellis_core::{Bundle, Card, Frame};
 
 use crate::clock::now;
 use crate::error::NetError;
-use crate::gate::{PAIR_ALPN, codes};
+use crate::gate::codes;
 use crate::handle::Event;
 use crate::invite::{INVITE_MINUTES, Invite};
 use crate::node::Net;
@@ -62,14 +65,20 @@ impl Invites {
             addr: net.endpoint.addr(),
         }
         .encode();
-        if let Ok(mut open) = self.open.lock() {
-            *open = Some(Open {
-                secret,
-                expires_at,
-                wrong: 0,
-            });
-        }
-        net.gate.set_invite_open(true);
+        *self.open.lock().unwrap_or_else(PoisonError::into_inner) = Some(Open {
+            secret,
+            expires_at,
+            wrong: 0,
+        });
+        net.gate
+            .set_invite(Some(crate::alpn::pair(&secret)), &net.endpoint);
+        // An expired invite must not keep its ALPN open until someone happens to try it.
+        let (invites, for_timer) = (self.clone(), net.clone());
+        tokio::spawn(async move {
+            invites
+                .close_at_expiry(&for_timer, secret, expires_at)
+                .await
+        });
         net.publisher
             .update(|s| s.network.invite = Some((code.clone(), expires_at)));
         net.publisher.event(Event::InviteOpen {
@@ -80,12 +89,33 @@ impl Invites {
     }
 
     pub(crate) fn close(&self, net: &Net, reason: &str) {
-        let was_open = self
-            .open
-            .lock()
-            .map(|mut o| o.take().is_some())
-            .unwrap_or(false);
-        net.gate.set_invite_open(false);
+        self.close_if(net, reason, |_| true);
+    }
+
+    /// Closes the invite with this secret when it expires, unless it closed before.
+    async fn close_at_expiry(&self, net: &Net, secret: [u8; 16], expires_at: i64) {
+        let left = u64::try_from(expires_at - now().at_ms).unwrap_or(0);
+        let mut stop = net.stop.clone();
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(left)) => {}
+            _ = stop.changed() => return,
+        }
+        self.close_if(net, Refusal::Expired.words(), |open| {
+            open.is_some_and(|o| o.secret == secret)
+        });
+    }
+
+    /// Closes the invite if `which` says so of the one open now (if any), in one step, so a
+    /// newer invite opened meanwhile is never the one closed.
+    fn close_if(&self, net: &Net, reason: &str, which: impl FnOnce(Option<&Open>) -> bool) {
+        let was_open = {
+            let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+            if !which(open.as_ref()) {
+                return;
+            }
+            open.take().is_some()
+        };
+        net.gate.set_invite(None, &net.endpoint);
         net.publisher.update(|s| s.network.invite = None);
         if was_open {
             net.publisher.event(Event::InviteClosed {
@@ -153,16 +183,14 @@ pub(crate) struct PairHandler {
     pub invites: Invites,
 }
 
-impl ProtocolHandler for PairHandler {
-    async fn accept(&self, conn: Connection) -> Result<(), AcceptError> {
+impl PairHandler {
+    /// Serves one device that dialed the open invite's ALPN.
+    pub(crate) async fn accept(&self, conn: Connection) {
         if let Err(e) = self.serve(&conn).await {
             warn!("a pairing attempt failed: {e}");
         }
-        Ok(())
     }
-}
 
-impl PairHandler {
     async fn serve(&self, conn: &Connection) -> Result<(), NetError> {
         let net = &self.net;
         let (send, recv) = tokio::time::timeout(STEP_TIMEOUT, conn.accept_bi())
@@ -243,7 +271,9 @@ impl PairHandler {
                 })
                 .await;
         }
-        net.gate.set_partner(Some(conn.remote_id()));
+        // The couple exists now: its sync ALPN opens to the joiner's device, and the LAN
+        // search for it starts.
+        net.partner_changed().await;
         info!("paired with {name}");
         net.publisher.event(Event::Paired {
             partner: name,
@@ -270,10 +300,16 @@ pub(crate) async fn join(net: &Net, code: &str) -> Result<(String, String), NetE
     net.memory.add_endpoint_info(invite.addr.clone());
     let conn = tokio::time::timeout(
         CONNECT_TIMEOUT,
-        net.endpoint.connect(invite.addr.clone(), PAIR_ALPN),
+        net.endpoint.connect(invite.addr.clone(), &invite.alpn()),
     )
     .await
-    .map_err(|_| NetError::Unreachable("no answer from the inviting device".into()))?
+    // The inviter gives no answer at all to an invite it no longer has open.
+    .map_err(|_| {
+        NetError::Unreachable(
+            "no answer from the inviting device: it may be off or on another network, or this invite is no longer open (used, closed or expired); ask for a new one"
+                .into(),
+        )
+    })?
     .map_err(|e| NetError::Unreachable(e.to_string()))?;
     let result = join_over(net, &conn, &invite, my_card).await;
     conn.close(codes::BYE.into(), b"bye");
@@ -358,7 +394,7 @@ async fn join_over(
         invite.addr.addrs.iter().cloned(),
     ))
     .await;
-    net.gate.set_partner(Some(remote));
+    net.partner_changed().await;
     net.publisher.event(Event::Paired {
         partner: name.clone(),
         safety_number: number.clone(),

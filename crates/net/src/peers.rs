@@ -5,12 +5,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use iroh::endpoint::Connection;
-use iroh::protocol::{AcceptError, ProtocolHandler};
 use tracing::{debug, info, warn};
 
 use crate::conversation::{Role, converse};
 use crate::error::NetError;
-use crate::gate::{SYNC_ALPN, codes};
+use crate::gate::codes;
 use crate::handle::Event;
 use crate::node::Net;
 
@@ -56,11 +55,11 @@ impl Peers {
         let partner = self.net.gate.partner().ok_or_else(|| {
             NetError::Pairing("this profile is not paired with a device yet".into())
         })?;
-        let conn =
-            tokio::time::timeout(DIAL_TIMEOUT, self.net.endpoint.connect(partner, SYNC_ALPN))
-                .await
-                .map_err(|_| NetError::Unreachable("no answer".into()))?
-                .map_err(|e| NetError::Unreachable(e.to_string()))?;
+        let dial = self.net.endpoint.connect(partner.device, &partner.alpn);
+        let conn = tokio::time::timeout(DIAL_TIMEOUT, dial)
+            .await
+            .map_err(|_| NetError::Unreachable("no answer".into()))?
+            .map_err(|e| NetError::Unreachable(e.to_string()))?;
         let me = self.clone();
         tokio::spawn(async move { me.run(conn, Role::Dialer).await });
         Ok(())
@@ -94,7 +93,7 @@ impl Peers {
                     Some(Duration::from_secs(1))
                 }
                 Some(partner) => {
-                    let dial = self.net.endpoint.connect(partner, SYNC_ALPN);
+                    let dial = self.net.endpoint.connect(partner.device, &partner.alpn);
                     match tokio::time::timeout(DIAL_TIMEOUT, dial).await {
                         Ok(Ok(conn)) => {
                             backoff = Duration::from_secs(1);
@@ -259,14 +258,14 @@ fn replaced(conn: &Connection) -> bool {
 #[derive(Debug, Clone)]
 pub(crate) struct SyncHandler(pub Arc<Peers>);
 
-impl ProtocolHandler for SyncHandler {
-    async fn accept(&self, conn: Connection) -> Result<(), AcceptError> {
+impl SyncHandler {
+    /// Runs the conversation of a device that dialed the couple's sync ALPN.
+    pub(crate) async fn accept(&self, conn: Connection) {
         // The gate already refused strangers; check again at the door.
-        if !self.0.net.gate.allows(conn.remote_id(), SYNC_ALPN) {
+        if !self.0.net.gate.allows(conn.remote_id(), conn.alpn()) {
             conn.close(codes::NOT_PAIRED.into(), b"not paired with this device");
-            return Ok(());
+            return;
         }
         self.0.run(conn, Role::Acceptor).await;
-        Ok(())
     }
 }
