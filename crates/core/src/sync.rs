@@ -113,6 +113,7 @@ impl SyncSession {
             }
             .into());
         }
+        check_message(&message).map_err(malformed)?;
         // Only changes that crossed the trust boundary and are already applied: loading
         // them again changes nothing in the document.
         let applied: Vec<Vec<u8>> = self.accepted.take().into_iter().collect();
@@ -142,4 +143,58 @@ impl SyncSession {
             && self.waiting.is_empty()
             && self.state.their_heads.as_deref() == Some(couple.heads().as_slice())
     }
+}
+
+/// Most heads, needs and Bloom filters a sync message may carry.
+const MAX_HEADS: usize = 1024;
+const MAX_NEEDS: usize = 100_000;
+const MAX_HAVES: usize = 64;
+/// automerge makes its Bloom filters with 10 bits per entry and 7 probes.
+const MAX_BITS_PER_ENTRY: u64 = 64;
+const MAX_PROBES: u64 = 64;
+
+/// What automerge trusts in a partner's sync message and we do not: it answers a Bloom
+/// filter by allocating one slot per probe the filter claims (four billion of them in five
+/// bytes, an allocation that aborts the process) and divides by the filter's size (zero
+/// panics).
+fn check_message(message: &sync::Message) -> Result<(), String> {
+    if message.heads.len() > MAX_HEADS
+        || message.need.len() > MAX_NEEDS
+        || message.have.len() > MAX_HAVES
+    {
+        return Err("a sync message names more heads, needs or summaries than allowed".into());
+    }
+    for have in &message.have {
+        if have.last_sync.len() > MAX_HEADS {
+            return Err("a sync message names too many heads".into());
+        }
+        let bytes = have.bloom.to_bytes();
+        if bytes.is_empty() {
+            continue; // an empty filter: nothing is allocated or divided
+        }
+        let mut fields = [0u64; 3];
+        let mut pos = 0;
+        for field in fields.iter_mut() {
+            let mut shift = 0;
+            loop {
+                let b = *bytes.get(pos).ok_or("a truncated Bloom filter")?;
+                pos += 1;
+                *field |= u64::from(b & 0x7f) << shift.min(63);
+                shift += 7;
+                if b & 0x80 == 0 {
+                    break;
+                }
+            }
+        }
+        let [_, bits_per_entry, probes] = fields;
+        if !(1..=MAX_BITS_PER_ENTRY).contains(&bits_per_entry)
+            || !(1..=MAX_PROBES).contains(&probes)
+            || pos >= bytes.len()
+        {
+            return Err(format!(
+                "a Bloom filter with {bits_per_entry} bits per entry and {probes} probes"
+            ));
+        }
+    }
+    Ok(())
 }

@@ -263,3 +263,36 @@ fn when_only_one_side_changed_both_still_learn_they_agree() {
         "Sam learns Alex received the change"
     );
 }
+
+#[test]
+fn a_bloom_filter_claiming_billions_of_probes_is_refused_before_it_is_used() {
+    let (mut alex, _sam) = pair();
+    // num_entries 1, 10 bits per entry, u32::MAX probes, then the two bytes of bits.
+    let mut bloom = vec![1, 10];
+    bloom.extend([0xff, 0xff, 0xff, 0xff, 0x0f]);
+    bloom.extend([0xff, 0xff]);
+    for (what, bytes) in [
+        ("billions of probes", bloom),
+        ("no bits per entry", vec![1, 0, 7]),
+    ] {
+        let filter = sync::BloomFilter::try_from(bytes.as_slice()).unwrap();
+        let message = sync::Message {
+            heads: alex.couple.heads(),
+            need: Vec::new(),
+            have: vec![sync::Have {
+                last_sync: Vec::new(),
+                bloom: filter,
+            }],
+            changes: sync::ChunkList::empty(),
+            flags: None,
+            version: sync::MessageVersion::V1,
+        };
+        let mut session = SyncSession::resume(None);
+        let err = session
+            .receive(&mut alex.couple, &message.encode())
+            .expect_err(what);
+        assert!(err.to_string().contains("Bloom"), "{what}: {err}");
+        // Nothing was learnt from it: answering is still safe.
+        session.outgoing(&mut alex.couple).unwrap();
+    }
+}

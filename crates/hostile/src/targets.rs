@@ -213,6 +213,24 @@ impl Victim {
         tally
     }
 
+    /// Fuzz target: a sync message from the partner's device (heads, needs, Bloom filters),
+    /// taken in and answered. Nothing may panic out, abort or allocate without bound, and
+    /// the document must not move (a sync message carries no changes).
+    pub fn sync_message(&mut self, data: &[u8]) -> bool {
+        let Some(profile) = self.live.as_mut() else {
+            return false;
+        };
+        let before = heads(profile);
+        let Ok(couple) = profile.couple_mut() else {
+            return false;
+        };
+        let mut session = trellis_core::SyncSession::resume(None);
+        let taken = session.receive(couple, data).is_ok();
+        let _ = session.outgoing(couple);
+        assert_eq!(heads(profile), before, "a sync message moved the document");
+        taken
+    }
+
     /// Takes a batch in as a bundle from the partner and checks every promise.
     pub fn take(&mut self, changes: Vec<SignedChange>, tally: &mut Tally) {
         let bundle = attacks::bundle(&self.forge, changes);

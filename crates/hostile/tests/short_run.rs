@@ -133,6 +133,27 @@ fn changes_crafted_and_signed_by_the_partner_keep_every_promise() {
 }
 
 #[test]
+fn sync_messages_from_the_partner_never_panic_or_move_the_document() {
+    let mut victim = Victim::new().unwrap();
+    let mut rng = Rng(0x5111_c0de);
+    // A real message to mutate: one side's opening words.
+    let mut session = trellis_core::SyncSession::resume(None);
+    let tmp = tempfile::tempdir().unwrap();
+    let mut s = trellis_hostile::scene::scene(tmp.path()).unwrap();
+    let opening = session
+        .outgoing(s.sam().couple_mut().unwrap())
+        .unwrap()
+        .unwrap()
+        .message;
+    let mut taken = 0;
+    for _ in 0..3_000 {
+        taken += victim.sync_message(&rng.mutate(&opening)) as usize;
+    }
+    eprintln!("{taken} of 3000 mutated sync messages were taken in");
+    assert!(taken > 0);
+}
+
+#[test]
 fn a_damaged_store_opens_whole_or_names_its_file() {
     let mut store = DamagedStore::new().unwrap();
     let mut rng = Rng(0xdead_5708);
