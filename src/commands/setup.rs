@@ -1,7 +1,6 @@
 //! Setting up: profile, card, couple, bundles, safety number, status.
 
 use std::fs;
-use std::io::Read;
 use std::path::Path;
 
 use anyhow::{Context as _, Result};
@@ -40,13 +39,12 @@ pub fn init(ctx: &Context, name: &str) -> Result<()> {
 
 fn read_input(path: &Path) -> Result<Vec<u8>> {
     if path.as_os_str() == "-" {
-        let mut buf = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut buf)
-            .context("could not read standard input")?;
-        return Ok(buf);
+        return Ok(trellis_store::read_bundle(
+            std::io::stdin(),
+            Path::new("standard input"),
+        )?);
     }
-    fs::read(path).with_context(|| format!("could not read {}", path.display()))
+    Ok(trellis_store::read_bundle_file(path)?)
 }
 
 /// Writes a file completely or not at all (temporary file, then rename).

@@ -4,6 +4,7 @@
 //! signatures, a snapshot, sync state, settings), and — in a separate file that nothing
 //! syncing or exporting can reach — the private journal.
 
+mod bundle_file;
 mod db;
 pub mod error;
 mod guard;
@@ -13,6 +14,7 @@ pub mod paths;
 pub mod profile;
 mod quarantine;
 
+pub use bundle_file::{read_bundle, read_bundle_file};
 pub use db::DocumentDb;
 pub use error::StoreError;
 pub use journal::{Journal, JournalEntry, Trigger};

@@ -315,8 +315,7 @@ impl Session {
         let spawned = std::thread::Builder::new()
             .name("trellis-import".into())
             .spawn(move || {
-                let read = std::fs::read(&path)
-                    .map_err(|e| format!("could not read {}: {e}", path.display()));
+                let read = trellis_store::read_bundle_file(&path).map_err(|e| e.to_string());
                 let _ = tx.send(read);
                 repaint();
             });
