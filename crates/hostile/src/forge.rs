@@ -164,6 +164,15 @@ impl Forge {
         }
     }
 
+    /// Takes an accepted change into the attacker's own copy, so the next crafted change
+    /// continues after it. Returns whether it applied.
+    pub fn absorb(&mut self, change: &SignedChange) -> bool {
+        match Change::try_from(change.bytes.as_slice()) {
+            Ok(c) => self.doc.apply_changes([c]).is_ok(),
+            Err(_) => false,
+        }
+    }
+
     /// Signs raw change bytes after giving them a valid chunk header (checksum and length
     /// recomputed), so a mutated change reaches everything past the envelope.
     pub fn resign(&self, bytes: &[u8]) -> Option<SignedChange> {

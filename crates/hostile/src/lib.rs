@@ -8,5 +8,6 @@
 
 pub mod attacks;
 pub mod forge;
+pub mod records;
 pub mod scene;
 pub mod targets;

@@ -85,6 +85,8 @@ pub struct Victim {
     live_dir: PathBuf,
     live: Option<Profile>,
     forge: Forge,
+    /// The attacker's copy as it was when the victim was fresh.
+    forge_pristine: Vec<u8>,
     bases: Vec<SignedChange>,
     accepted_since_reopen: usize,
     resets: usize,
@@ -142,12 +144,14 @@ impl Victim {
         let pristine = s.sam_dir.clone();
         drop(s);
         let live_dir = root.path().join("live");
+        let forge_pristine = forge.doc.save();
         let mut victim = Self {
             _root: root,
             pristine,
             live_dir,
             live: None,
             forge,
+            forge_pristine,
             bases,
             accepted_since_reopen: 0,
             resets: 0,
@@ -162,6 +166,8 @@ impl Victim {
         let _ = std::fs::remove_dir_all(&self.live_dir);
         copy_dir(&self.pristine, &self.live_dir).map_err(|e| e.to_string())?;
         self.live = Some(Profile::open(&self.live_dir).map_err(|e| e.to_string())?);
+        self.forge.doc =
+            automerge::Automerge::load(&self.forge_pristine).map_err(|e| e.to_string())?;
         self.resets += 1;
         Ok(())
     }
@@ -233,7 +239,7 @@ impl Victim {
 
     /// Takes a batch in as a bundle from the partner and checks every promise.
     pub fn take(&mut self, changes: Vec<SignedChange>, tally: &mut Tally) {
-        let bundle = attacks::bundle(&self.forge, changes);
+        let bundle = attacks::bundle(&self.forge, changes.clone());
         let Some(profile) = self.live.as_mut() else {
             return;
         };
@@ -243,6 +249,10 @@ impl Victim {
                 if report.new_changes > 0 {
                     tally.accepted += 1;
                     self.accepted_since_reopen += 1;
+                    // The attacker's next change continues after this one.
+                    for c in &changes {
+                        self.forge.absorb(c);
+                    }
                 } else {
                     tally.waiting += report.waiting;
                     assert_eq!(heads(profile), before, "nothing new, yet the heads moved");
@@ -273,6 +283,22 @@ impl Victim {
         }
     }
 
+    /// Fuzz target: a record the partner writes in their own space (or a new agreement),
+    /// every field and value chosen by `data`. Whatever is accepted, everything that reads
+    /// the document — the view, the status, the history, the therapist export — must hold.
+    pub fn records(&mut self, data: &[u8]) -> Tally {
+        let mut tally = Tally::default();
+        let Ok(change) = crate::records::record_change(&self.forge, data) else {
+            return tally;
+        };
+        let change = self.forge.sign(change);
+        self.take(vec![change], &mut tally);
+        if let Some(profile) = self.live.as_mut() {
+            read_everything(profile);
+        }
+        tally
+    }
+
     /// Closes and reopens the victim's profile: it must open, whole, with nothing set aside.
     pub fn reopen(&mut self) {
         self.accepted_since_reopen = 0;
@@ -297,6 +323,31 @@ impl Victim {
     /// How many times the victim was rebuilt from its pristine copy.
     pub fn resets(&self) -> usize {
         self.resets
+    }
+}
+
+/// Everything the window and the command line read from a document, at a few moments.
+fn read_everything(profile: &mut Profile) {
+    use trellis_core::export::{ExportOptions, Section, markdown};
+    let _ = profile.status();
+    let _ = profile.history();
+    for (now, offset) in [
+        (at(40), 0),
+        (at(60 * 24 * 400), 14 * 60),
+        (at(-60 * 24 * 400), -12 * 60),
+    ] {
+        let now = trellis_core::Moment::new(now.at_ms, offset);
+        if let Some(view) = profile.view(now) {
+            let _ = markdown(
+                &view,
+                &ExportOptions {
+                    sections: Section::ALL.to_vec(),
+                    since: None,
+                    until: None,
+                    now,
+                },
+            );
+        }
     }
 }
 

@@ -154,6 +154,21 @@ fn sync_messages_from_the_partner_never_panic_or_move_the_document() {
 }
 
 #[test]
+fn records_of_any_shape_the_partner_writes_never_break_a_view() {
+    let mut victim = Victim::new().unwrap();
+    let mut rng = Rng(0x07ec_07d5);
+    let mut total = Tally::default();
+    for _ in 0..200 {
+        let n = 1 + rng.below(60);
+        let t = victim.records(&rng.bytes(n));
+        total.accepted += t.accepted;
+        total.refused += t.refused;
+    }
+    eprintln!("{total:?}");
+    assert!(total.accepted > 50, "{total:?}");
+}
+
+#[test]
 fn a_damaged_store_opens_whole_or_names_its_file() {
     let mut store = DamagedStore::new().unwrap();
     let mut rng = Rng(0xdead_5708);
