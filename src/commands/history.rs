@@ -75,7 +75,7 @@ pub fn log(ctx: &Context, limit: Option<usize>) -> Result<()> {
         for e in &entries {
             out.push(format!(
                 "{}  {:<10} {}  {}",
-                when(e.time * 1000),
+                when(e.at_ms()),
                 e.author_name,
                 if e.verified {
                     "✓ signed"
@@ -115,7 +115,11 @@ pub fn verify(ctx: &Context) -> Result<()> {
                 "\n{} in {} would not apply and {} set aside (kept, not counted above):",
                 count(report.set_aside.len(), "stored change", "stored changes"),
                 file.display(),
-                if report.set_aside.len() == 1 { "was" } else { "were" },
+                if report.set_aside.len() == 1 {
+                    "was"
+                } else {
+                    "were"
+                },
             ));
             for q in &report.set_aside {
                 out.push_str(&format!(

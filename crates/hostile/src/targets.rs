@@ -317,6 +317,7 @@ impl Victim {
             again.set_aside_at_open()
         );
         assert_eq!(heads(&mut again), before, "the reopened document differs");
+        read_everything(&mut again);
         self.live = Some(again);
     }
 

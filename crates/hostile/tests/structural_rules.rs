@@ -86,3 +86,20 @@ fn a_waiting_change_must_be_signed_before_it_is_held() {
         .expect_err("a bad signature on a waiting change");
     assert!(err.to_string().contains("signature"), "{err}");
 }
+
+#[test]
+fn a_change_dated_at_the_end_of_time_is_shown_without_overflow() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut s = scene(tmp.path()).unwrap();
+    let f = Forge::of(&mut s.alex).unwrap();
+    let mut change = attacks::honest(&f).unwrap();
+    change.time = i64::MAX;
+    let report = s
+        .sam()
+        .import_bundle(&attacks::bundle(&f, vec![f.sign(change)]), at(30))
+        .unwrap();
+    assert_eq!(report.new_changes, 1);
+    let history = s.sam().history().unwrap();
+    let last = history.iter().max_by_key(|e| e.time).unwrap();
+    assert_eq!(last.at_ms(), i64::MAX);
+}

@@ -19,6 +19,14 @@ pub struct HistoryEntry {
     pub verified: bool,
 }
 
+impl HistoryEntry {
+    /// The time in milliseconds. The author's device wrote `time` and a partner can write
+    /// any number there, so the multiplication saturates rather than overflows.
+    pub fn at_ms(&self) -> i64 {
+        self.time.saturating_mul(1000)
+    }
+}
+
 /// Every change in causal order, oldest first, with its signature checked.
 pub fn history(
     couple: &mut Couple,

@@ -69,7 +69,7 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
                         ("NOT verified", p.problem)
                     };
                     ui.label(RichText::new(mark).color(color).small());
-                    ui.label(RichText::new(crate::clock::when(e.time * 1000)).color(p.muted));
+                    ui.label(RichText::new(crate::clock::when(e.at_ms())).color(p.muted));
                     let who = match e.author {
                         Who::Me => "You".to_string(),
                         Who::Partner => partner.clone(),
