@@ -88,8 +88,8 @@ async fn try_bind(
 
 /// Finds the partner's device on the LAN by mDNS, under the couple's [`LanName`].
 ///
-/// iroh lets a lookup join an endpoint that is already bound (but offers no way to take one
-/// out again), so the endpoint is bound before pairing and mDNS joins it once there is a
+/// iroh lets a lookup join an endpoint that is already bound (but can only take them all out
+/// again, the partner's remembered address with them), so the endpoint is bound before pairing and mDNS joins it once there is a
 /// partner to find, then runs until the endpoint closes.
 #[derive(Debug, Clone)]
 pub(crate) struct LanDiscovery {

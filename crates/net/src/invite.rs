@@ -13,7 +13,9 @@ use trellis_core::PartnerKey;
 use crate::error::NetError;
 
 const PREFIX: &str = "TRELLIS-";
-const VERSION: u8 = 1;
+/// 2: the joiner dials the ALPN derived from the secret ([`Invite::alpn`]), which an inviter
+/// of version 1 does not answer; a clear "different version" beats a silent timeout.
+const VERSION: u8 = 2;
 /// An invite is valid this long.
 pub const INVITE_MINUTES: i64 = 10;
 
@@ -218,6 +220,17 @@ mod tests {
             .flat_map(|(i, c)| if i % 5 == 4 { vec![c, ' '] } else { vec![c] })
             .collect();
         assert_eq!(Invite::decode(&spaced.to_lowercase()).unwrap(), invite);
+    }
+
+    #[test]
+    fn a_code_of_the_first_version_asks_for_an_update() {
+        let mut bytes = vec![1u8];
+        bytes.extend_from_slice(&[0; 16 + 8 + 32]);
+        encode_addr(&sample().addr, &mut bytes);
+        let c = check(&bytes);
+        bytes.extend_from_slice(&c);
+        let error = Invite::decode(&format!("{PREFIX}{}", base32(&bytes))).unwrap_err();
+        assert!(error.to_string().contains("different version"), "{error}");
     }
 
     #[test]

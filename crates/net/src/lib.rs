@@ -1,7 +1,8 @@
 //! trellis-net: the node that keeps one partner's copy in sync with the other's.
 //!
 //! It owns a tokio runtime on named threads, an iroh endpoint whose gate admits only the
-//! partner's certified device, the pairing and sync protocols, and a document thread that
+//! partner's certified device, the pairing and sync protocols (under ALPNs derived from the
+//! couple or the open invite, so no connection names the app), and a document thread that
 //! is the only place the profile is touched. Callers drive it through a [`NodeHandle`]:
 //! commands in, the latest [`Snapshot`] and [`Event`]s out. No UI code lives here.
 

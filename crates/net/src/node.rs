@@ -81,6 +81,12 @@ impl Net {
     /// follow the profile (the partner's device may sync, under the couple's ALPN), and the
     /// LAN search for that device starts.
     pub(crate) async fn partner_changed(&self) {
+        self.let_partner_in().await;
+        self.lan.refresh(&self.doc).await;
+    }
+
+    /// Opens the couple's sync ALPN to the partner's device, or closes it if there is none.
+    async fn let_partner_in(&self) {
         let partner = self
             .doc
             .run(|s| Partner::of_profile(&mut s.profile))
@@ -88,7 +94,6 @@ impl Net {
             .ok()
             .flatten();
         self.gate.set_partner(partner, &self.endpoint);
-        self.lan.refresh(&self.doc).await;
     }
 
     /// Remembers where the partner's device was last reachable.
@@ -264,7 +269,7 @@ async fn start_network(
             (s.profile.device_secret(), port, addr)
         })
         .await?;
-    // Closed: the endpoint answers no ALPN until `partner_changed` below opens the couple's.
+    // Closed: the endpoint answers no ALPN until the couple's is opened below.
     let gate = Gate::default();
     let memory = MemoryLookup::new();
     if let Some(addr) = partner_addr {
@@ -290,6 +295,8 @@ async fn start_network(
     };
     let peers = Peers::new(net.clone());
     let invites = Invites::default();
+    // Before the first connection is taken, so the partner's is never turned away.
+    net.let_partner_in().await;
     let acceptor = Acceptor::spawn(
         endpoint,
         gate,
@@ -301,8 +308,8 @@ async fn start_network(
             sync: SyncHandler(peers.clone()),
         },
     );
-    // Opens the couple's ALPN to the partner's device and starts the LAN search, if paired.
-    net.partner_changed().await;
+    // Only once connections are taken: mDNS makes the partner's device dial at once.
+    net.lan.refresh(doc).await;
     if auto_connect {
         tokio::spawn(peers.clone().dial_forever());
     }

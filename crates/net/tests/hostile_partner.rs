@@ -53,9 +53,10 @@ fn crafted_changes_over_the_network_change_nothing_and_the_node_lives_on() {
         sam.shutdown();
         agreement
     };
-    let (device, forge) = {
+    let (device, alpn, forge) = {
         let mut sam = Profile::open(&sam_dir).unwrap();
-        (sam.device_secret(), Forge::of(&mut sam).unwrap())
+        let alpn = trellis_net::sync_alpn(sam.couple().unwrap());
+        (sam.device_secret(), alpn, Forge::of(&mut sam).unwrap())
     };
     let before = change_count(&alex);
     let view_before = alex.snapshot().view.clone();
@@ -74,7 +75,10 @@ fn crafted_changes_over_the_network_change_nothing_and_the_node_lives_on() {
     for (name, change) in crafted {
         let mut bytes = hello();
         bytes.extend(Frame::Changes(vec![change]).encode());
-        assert!(send_raw(&device, &alex, bytes), "Alex closes after: {name}");
+        assert!(
+            send_raw(&device, &alpn, &alex, bytes),
+            "Alex closes after: {name}"
+        );
         assert_eq!(
             change_count(&alex),
             before,
@@ -92,7 +96,7 @@ fn crafted_changes_over_the_network_change_nothing_and_the_node_lives_on() {
         }
         .encode(),
     );
-    send_raw(&device, &alex, bytes);
+    send_raw(&device, &alpn, &alex, bytes);
     assert_eq!(change_count(&alex), before);
 
     // The node lives on: the honest Sam syncs.

@@ -16,6 +16,8 @@ use trellis_store::Profile;
 
 struct Sam {
     device: [u8; 32],
+    /// The couple's sync ALPN, which Sam's device dials.
+    alpn: Vec<u8>,
     identity: Identity,
     doc_bytes: Vec<u8>,
     doc_id: trellis_core::DocId,
@@ -28,9 +30,11 @@ fn load_sam(dir: &Path, alex: &NodeHandle) -> Sam {
     let view = snap.view.as_ref().unwrap();
     let device = profile.device_secret();
     let identity = profile.identity();
+    let alpn = trellis_net::sync_alpn(profile.couple().unwrap());
     let couple = profile.couple_mut().unwrap();
     Sam {
         device,
+        alpn,
         identity,
         doc_bytes: couple.save(),
         doc_id: couple.doc_id(),
@@ -118,7 +122,7 @@ fn a_hostile_peer_changes_nothing_and_the_real_partner_still_syncs() {
     let mut bytes = hello();
     bytes.extend(Frame::Changes(vec![forged]).encode());
     assert!(
-        send_raw(&sam.device, &alex, bytes),
+        send_raw(&sam.device, &sam.alpn, &alex, bytes),
         "Alex closes after a forged change"
     );
     unchanged("a forged change");
@@ -134,7 +138,7 @@ fn a_hostile_peer_changes_nothing_and_the_real_partner_still_syncs() {
     let mut bytes = hello();
     bytes.extend(Frame::Changes(vec![violation]).encode());
     assert!(
-        send_raw(&sam.device, &alex, bytes),
+        send_raw(&sam.device, &sam.alpn, &alex, bytes),
         "Alex closes after an ownership violation"
     );
     unchanged("an ownership violation");
@@ -142,7 +146,7 @@ fn a_hostile_peer_changes_nothing_and_the_real_partner_still_syncs() {
     // Garbage.
     let garbage: Vec<u8> = (0..5000u32).map(|i| (i * 7919 % 251) as u8).collect();
     assert!(
-        send_raw(&sam.device, &alex, garbage),
+        send_raw(&sam.device, &sam.alpn, &alex, garbage),
         "Alex closes on garbage"
     );
     unchanged("garbage");
@@ -152,7 +156,7 @@ fn a_hostile_peer_changes_nothing_and_the_real_partner_still_syncs() {
     oversize.extend((64u32 * 1024 * 1024).to_le_bytes());
     oversize.extend([1, 2, 0, 0]);
     assert!(
-        send_raw(&sam.device, &alex, oversize),
+        send_raw(&sam.device, &sam.alpn, &alex, oversize),
         "Alex closes on an oversize frame"
     );
     unchanged("an oversize frame");
@@ -173,7 +177,7 @@ fn a_hostile_peer_changes_nothing_and_the_real_partner_still_syncs() {
         .encode(),
     );
     assert!(
-        send_raw(&sam.device, &alex, bytes),
+        send_raw(&sam.device, &sam.alpn, &alex, bytes),
         "Alex closes on a smuggled change"
     );
     unchanged("a smuggled change");

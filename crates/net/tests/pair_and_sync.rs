@@ -117,37 +117,32 @@ fn a_stranger_is_refused_right_after_the_handshake() {
     init_logs();
     let tmp = tempfile::tempdir().unwrap();
     let alex = start(&profile(tmp.path(), "Alex"));
-    let sam = start(&profile(tmp.path(), "Sam"));
-    pair(&alex, &sam);
+    let sam_dir = profile(tmp.path(), "Sam");
+    {
+        let sam = start(&sam_dir);
+        pair(&alex, &sam);
+        sam.shutdown();
+    }
+    // The worst case: a stranger who somehow learned the couple's sync ALPN.
+    let alpn = sync_alpn(&sam_dir);
+    let sam = start(&sam_dir);
     ok(&alex, propose("Private words"));
-    let addr: iroh::EndpointAddr =
-        serde_json::from_str(alex.snapshot().network.address.as_deref().unwrap()).unwrap();
+    let addr = address(&alex);
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let stranger = iroh::Endpoint::builder(iroh::endpoint::presets::Minimal)
-            .clear_ip_transports()
-            .bind_addr("127.0.0.1:0")
-            .unwrap()
-            .bind()
-            .await
-            .unwrap();
-        for alpn in [trellis_net::SYNC_ALPN, trellis_net::PAIR_ALPN] {
-            let outcome: Result<(), String> = async {
-                let conn = stranger
-                    .connect(addr.clone(), alpn)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                let (mut send, mut recv) = conn.open_bi().await.map_err(|e| e.to_string())?;
-                send.write_all(b"hello?").await.map_err(|e| e.to_string())?;
-                let mut buf = [0u8; 1];
-                recv.read_exact(&mut buf).await.map_err(|e| e.to_string())?;
-                Ok(())
-            }
-            .await;
-            // The connection is closed before the stranger reads a single byte.
-            outcome.expect_err("a stranger must not get a byte");
+        let stranger = bare_endpoint(None, 0).await;
+        let outcome: Result<(), String> = async {
+            let conn = dial(&stranger, addr.clone(), &alpn).await?;
+            let (mut send, mut recv) = conn.open_bi().await.map_err(|e| e.to_string())?;
+            send.write_all(b"hello?").await.map_err(|e| e.to_string())?;
+            let mut buf = [0u8; 1];
+            recv.read_exact(&mut buf).await.map_err(|e| e.to_string())?;
+            Ok(())
         }
+        .await;
+        // The connection is closed before the stranger reads a single byte.
+        outcome.expect_err("a stranger must not get a byte");
         stranger.close().await;
     });
     // Alex is still fine and still syncing with Sam.
@@ -165,13 +160,15 @@ fn wrong_reused_and_expired_invites_are_refused() {
     let sam = start(&profile(tmp.path(), "Sam"));
     let eve = start(&profile(tmp.path(), "Eve"));
     let code = ok(&alex, Command::Invite);
-    let mut invite = trellis_net::Invite::decode(&code).unwrap();
+    let invite = trellis_net::Invite::decode(&code).unwrap();
 
-    // A wrong secret.
+    // A wrong secret names an ALPN the inviter does not answer at all.
     let mut wrong = invite.clone();
     wrong.secret[0] ^= 0xff;
     match call(&eve, Command::Join(wrong.encode())) {
-        trellis_net::Event::Failed { error, .. } => assert!(error.contains("not right"), "{error}"),
+        trellis_net::Event::Failed { error, .. } => {
+            assert!(error.contains("no answer"), "{error}")
+        }
         other => panic!("a wrong code was accepted: {other:?}"),
     }
     // An expired code is refused before dialing.
@@ -186,33 +183,38 @@ fn wrong_reused_and_expired_invites_are_refused() {
         trellis_net::Event::Failed { error, .. } => assert!(error.contains("not valid"), "{error}"),
         other => panic!("a mistyped code was accepted: {other:?}"),
     }
+    // The ALPN alone is not enough: the handler checks the secret too.
+    let reason = knock(&alex, &invite.alpn(), wrong.secret).expect("the open invite answers");
+    assert!(reason.contains("not right"), "{reason}");
     // The real partner still gets in with the right code, once.
     ok(&sam, Command::Join(code.clone()));
+    assert_eq!(
+        knock(&alex, &invite.alpn(), invite.secret),
+        None,
+        "a used invite's ALPN is closed"
+    );
     match call(&eve, Command::Join(code.clone())) {
-        trellis_net::Event::Failed { error, .. } => assert!(
-            error.contains("not accepting")
-                || error.contains("no open invite")
-                || error.contains("not paired"),
-            "{error}"
-        ),
+        trellis_net::Event::Failed { error, .. } => assert!(error.contains("no answer"), "{error}"),
         other => panic!("a used code was accepted again: {other:?}"),
     }
     // Five wrong tries close a new invite.
     let code = ok(&alex, Command::Invite);
-    invite = trellis_net::Invite::decode(&code).unwrap();
+    let invite = trellis_net::Invite::decode(&code).unwrap();
     for i in 0..5 {
-        let mut wrong = invite.clone();
-        wrong.secret[1] = wrong.secret[1].wrapping_add(1 + i);
-        assert!(matches!(
-            call(&eve, Command::Join(wrong.encode())),
-            trellis_net::Event::Failed { .. }
-        ));
+        let mut secret = invite.secret;
+        secret[1] = secret[1].wrapping_add(1 + i);
+        let reason = knock(&alex, &invite.alpn(), secret).expect("the open invite answers");
+        assert!(
+            reason.contains("not right") || reason.contains("too many"),
+            "{reason}"
+        );
     }
     wait_until(&alex, "the invite closed", |s| s.network.invite.is_none());
-    match call(&eve, Command::Join(code)) {
-        trellis_net::Event::Failed { .. } => {}
-        other => panic!("a closed invite was accepted: {other:?}"),
-    }
+    assert_eq!(
+        knock(&alex, &invite.alpn(), invite.secret),
+        None,
+        "a closed invite's ALPN is closed"
+    );
     // Eve never became anyone's partner.
     assert!(eve.snapshot().status.as_ref().unwrap().couple.is_none());
 }

@@ -115,22 +115,90 @@ pub fn drain_until_id(node: &NodeHandle, id: u64) -> Vec<Event> {
     seen
 }
 
-/// Connects to `node` with the device key `device` and sends raw bytes on a sync stream;
-/// returns whether `node` closed the connection within the time limit.
-pub fn send_raw(device: &[u8; 32], node: &NodeHandle, bytes: Vec<u8>) -> bool {
-    let addr: iroh::EndpointAddr =
-        serde_json::from_str(node.snapshot().network.address.as_deref().unwrap()).unwrap();
+/// The address a running node publishes.
+pub fn address(node: &NodeHandle) -> iroh::EndpointAddr {
+    serde_json::from_str(node.snapshot().network.address.as_deref().unwrap()).unwrap()
+}
+
+/// A bare iroh endpoint on 127.0.0.1 (no relay, no lookup, no gateway probing) with this
+/// device key, or a fresh one: a device that is not a Trellis node.
+pub async fn bare_endpoint(device: Option<&[u8; 32]>, port: u16) -> iroh::Endpoint {
+    let key = match device {
+        Some(d) => iroh::SecretKey::from_bytes(d),
+        None => iroh::SecretKey::generate(),
+    };
+    iroh::Endpoint::builder(iroh::endpoint::presets::Minimal)
+        .secret_key(key)
+        .portmapper_config(iroh::endpoint::PortmapperConfig::Disabled)
+        .clear_ip_transports()
+        .bind_addr(std::net::SocketAddr::from(([127, 0, 0, 1], port)))
+        .unwrap()
+        .bind()
+        .await
+        .unwrap()
+}
+
+/// How long a dial waits before taking silence for an answer: a loopback handshake takes
+/// milliseconds.
+pub const SILENCE: Duration = Duration::from_secs(3);
+
+/// Dials `addr` with `alpn`: the connection, or why there is none ("no answer" when nothing
+/// at all came back).
+pub async fn dial(
+    ep: &iroh::Endpoint,
+    addr: iroh::EndpointAddr,
+    alpn: &[u8],
+) -> Result<iroh::endpoint::Connection, String> {
+    match tokio::time::timeout(SILENCE, ep.connect(addr, alpn)).await {
+        Err(_) => Err("no answer".into()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Ok(Ok(conn)) => Ok(conn),
+    }
+}
+
+/// The couple's sync ALPN, from a profile no running node holds.
+pub fn sync_alpn(dir: &Path) -> Vec<u8> {
+    trellis_net::sync_alpn(Profile::open(dir).unwrap().couple().unwrap())
+}
+
+/// A stranger dials `node` with a pairing ALPN and presents `secret`: the node's last words,
+/// or `None` if it never answered the ALPN at all.
+pub fn knock(node: &NodeHandle, alpn: &[u8], secret: [u8; 16]) -> Option<String> {
+    let addr = address(node);
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let ep = iroh::Endpoint::builder(iroh::endpoint::presets::Minimal)
-            .secret_key(iroh::SecretKey::from_bytes(device))
-            .clear_ip_transports()
-            .bind_addr("127.0.0.1:0")
-            .unwrap()
-            .bind()
-            .await
-            .unwrap();
-        let conn = ep.connect(addr, trellis_net::SYNC_ALPN).await.unwrap();
+        let ep = bare_endpoint(None, 0).await;
+        let words = async {
+            let conn = dial(&ep, addr, alpn).await.ok()?;
+            let (mut send, mut recv) = conn.open_bi().await.ok()?;
+            let request = trellis_core::Frame::PairRequest {
+                secret,
+                card: "{}".into(),
+            };
+            send.write_all(&request.encode()).await.ok()?;
+            let bytes = tokio::time::timeout(WAIT, recv.read_to_end(64 * 1024))
+                .await
+                .ok()?
+                .ok()?;
+            match trellis_core::Frame::decode(&bytes) {
+                Ok((trellis_core::Frame::Goodbye { reason }, _)) => Some(reason),
+                other => Some(format!("not a goodbye: {other:?}")),
+            }
+        }
+        .await;
+        ep.close().await;
+        words
+    })
+}
+
+/// Connects to `node` with the device key `device` on the sync ALPN `alpn` and sends raw
+/// bytes; returns whether `node` closed the connection within the time limit.
+pub fn send_raw(device: &[u8; 32], alpn: &[u8], node: &NodeHandle, bytes: Vec<u8>) -> bool {
+    let addr = address(node);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let ep = bare_endpoint(Some(device), 0).await;
+        let conn = dial(&ep, addr, alpn).await.unwrap();
         let (mut send, mut recv) = conn.open_bi().await.unwrap();
         send.write_all(&bytes).await.unwrap();
         // Read whatever the node says until the connection ends.
