@@ -283,22 +283,6 @@ impl Victim {
         }
     }
 
-    /// Fuzz target: a record the partner writes in their own space (or a new agreement),
-    /// every field and value chosen by `data`. Whatever is accepted, everything that reads
-    /// the document — the view, the status, the history, the therapist export — must hold.
-    pub fn records(&mut self, data: &[u8]) -> Tally {
-        let mut tally = Tally::default();
-        let Ok(change) = crate::records::record_change(&self.forge, data) else {
-            return tally;
-        };
-        let change = self.forge.sign(change);
-        self.take(vec![change], &mut tally);
-        if let Some(profile) = self.live.as_mut() {
-            read_everything(profile);
-        }
-        tally
-    }
-
     /// Closes and reopens the victim's profile: it must open, whole, with nothing set aside.
     pub fn reopen(&mut self) {
         self.accepted_since_reopen = 0;
@@ -329,26 +313,33 @@ impl Victim {
 
 /// Everything the window and the command line read from a document, at a few moments.
 fn read_everything(profile: &mut Profile) {
+    let _ = profile.history();
+    for moment in 0..3 {
+        read_views(profile, moment);
+    }
+}
+
+/// The status, the view and the therapist export at one of three moments and zones: now
+/// at UTC, a year on at +14:00, a year ago at −12:00.
+fn read_views(profile: &mut Profile, moment: usize) {
     use trellis_core::export::{ExportOptions, Section, markdown};
     let _ = profile.status();
-    let _ = profile.history();
-    for (now, offset) in [
+    let (now, offset) = [
         (at(40), 0),
         (at(60 * 24 * 400), 14 * 60),
         (at(-60 * 24 * 400), -12 * 60),
-    ] {
-        let now = trellis_core::Moment::new(now.at_ms, offset);
-        if let Some(view) = profile.view(now) {
-            let _ = markdown(
-                &view,
-                &ExportOptions {
-                    sections: Section::ALL.to_vec(),
-                    since: None,
-                    until: None,
-                    now,
-                },
-            );
-        }
+    ][moment % 3];
+    let now = trellis_core::Moment::new(now.at_ms, offset);
+    if let Some(view) = profile.view(now) {
+        let _ = markdown(
+            &view,
+            &ExportOptions {
+                sections: Section::ALL.to_vec(),
+                since: None,
+                until: None,
+                now,
+            },
+        );
     }
 }
 
@@ -371,12 +362,106 @@ fn engine_failure(e: &StoreError) -> bool {
     )
 }
 
+/// The reader of a partner's records: Sam's document in memory (the store's part of the
+/// way in is the `incoming` target's), fed records Alex wrote in Alex's own space.
+pub struct Reader {
+    seed: [u8; 32],
+    pristine: Vec<u8>,
+    couple: trellis_core::Couple,
+    forge: Forge,
+    forge_pristine: Vec<u8>,
+    taken: usize,
+}
+
+impl std::fmt::Debug for Reader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reader").finish_non_exhaustive()
+    }
+}
+
+impl Reader {
+    pub fn new() -> Result<Self, String> {
+        let root = scratch_root().map_err(|e| e.to_string())?;
+        let mut s = scene::scene(root.path()).map_err(|e| e.to_string())?;
+        let forge = Forge::of(&mut s.alex).map_err(|e| e.to_string())?;
+        let seed = s.sam().identity().to_bytes();
+        let pristine = s.sam().couple_mut().map_err(|e| e.to_string())?.save();
+        let couple = Self::fresh(&seed, &pristine)?;
+        let forge_pristine = forge.doc.save();
+        Ok(Self {
+            seed,
+            pristine,
+            couple,
+            forge,
+            forge_pristine,
+            taken: 0,
+        })
+    }
+
+    fn fresh(seed: &[u8; 32], doc: &[u8]) -> Result<trellis_core::Couple, String> {
+        trellis_core::Couple::load(trellis_core::Identity::from_bytes(seed), Some(doc), &[])
+            .map(|l| l.couple)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Fuzz target: a record the partner writes in their own space (or a new agreement),
+    /// every field and value chosen by `data`. Whatever is accepted, the view and the
+    /// therapist export (at one of three moments and zones, in turn) must be built.
+    pub fn records(&mut self, data: &[u8]) -> Tally {
+        let mut tally = Tally::default();
+        let Ok(change) = crate::records::record_change(&self.forge, data) else {
+            return tally;
+        };
+        let change = self.forge.sign(change);
+        let verified = self
+            .couple
+            .verify_incoming(vec![change.clone()], trellis_core::Waiting::default());
+        match verified.map(|v| self.couple.apply(v)) {
+            Ok(Ok(())) => {
+                tally.accepted += 1;
+                self.forge.absorb(&change);
+            }
+            Ok(Err(e)) => panic!("a verified record failed to apply: {e}"),
+            Err(_) => tally.refused += 1,
+        }
+        self.taken += 1;
+        let me = self.couple.me();
+        let partner = self.couple.partner();
+        let (now, offset) = [
+            (at(40), 0),
+            (at(60 * 24 * 400), 14 * 60),
+            (at(-60 * 24 * 400), -12 * 60),
+        ][self.taken % 3];
+        let now = trellis_core::Moment::new(now.at_ms, offset);
+        let view = trellis_core::View::build(self.couple.root(), &me, &partner, now);
+        let _ = trellis_core::export::markdown(
+            &view,
+            &trellis_core::export::ExportOptions {
+                sections: trellis_core::export::Section::ALL.to_vec(),
+                since: None,
+                until: None,
+                now,
+            },
+        );
+        if self.taken.is_multiple_of(64) {
+            // Start again from the scene, so the document stays small and fast.
+            if let Ok(c) = Self::fresh(&self.seed, &self.pristine) {
+                self.couple = c;
+            }
+            if let Ok(d) = automerge::Automerge::load(&self.forge_pristine) {
+                self.forge.doc = d;
+            }
+        }
+        tally
+    }
+}
+
 /// Opening a damaged `couple.redb`: a real profile's file with bytes overwritten.
 pub struct DamagedStore {
     _root: tempfile::TempDir,
-    template: PathBuf,
     file: Vec<u8>,
     dir: PathBuf,
+    opens: usize,
 }
 
 impl std::fmt::Debug for DamagedStore {
@@ -393,11 +478,12 @@ impl DamagedStore {
         drop(s);
         let file = std::fs::read(template.join("couple.redb")).map_err(|e| e.to_string())?;
         let dir = root.path().join("damaged");
+        copy_dir(&template, &dir).map_err(|e| e.to_string())?;
         Ok(Self {
             _root: root,
-            template,
             file,
             dir,
+            opens: 0,
         })
     }
 
@@ -428,12 +514,11 @@ impl DamagedStore {
             let i = pos % bytes.len();
             bytes[i] = edit[4];
         }
-        let _ = std::fs::remove_dir_all(&self.dir);
-        if let Err(e) = copy_dir(&self.template, &self.dir)
-            .and_then(|_| std::fs::write(self.dir.join("couple.redb"), &bytes))
-        {
+        // Only the store is damaged; the keys beside it stay as they are.
+        if let Err(e) = std::fs::write(self.dir.join("couple.redb"), &bytes) {
             panic!("could not prepare the damaged copy: {e}");
         }
+        self.opens += 1;
         let path = self.dir.join("couple.redb").display().to_string();
         let named = |e: &StoreError| {
             let text = e.to_string();
@@ -453,6 +538,9 @@ impl DamagedStore {
             named(&e);
         }
         let _ = profile.view(at(30));
+        if !self.opens.is_multiple_of(8) {
+            return true;
+        }
         match profile.act(
             &Action::Appreciate {
                 text: "still here".into(),
