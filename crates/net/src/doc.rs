@@ -100,6 +100,27 @@ impl DocState {
         self.publish(now());
     }
 
+    /// Says so when opening the profile set aside stored changes that would not apply.
+    pub(crate) fn tell_of_set_aside(&mut self) {
+        let n = self.profile.set_aside_at_open().len();
+        if n > 0 {
+            let file = self.profile.paths().document_db();
+            warn!(
+                "{n} stored change(s) in {} would not apply and were set aside",
+                file.display()
+            );
+            self.publisher.event(Event::Problem {
+                message: format!(
+                    "{} in {} would not apply, so {} set aside (kept in the file, not shown); everything else is here. `trellis verify` lists {}.",
+                    trellis_core::words::count(n, "stored change", "stored changes"),
+                    file.display(),
+                    if n == 1 { "it was" } else { "they were" },
+                    if n == 1 { "it" } else { "them" },
+                ),
+            });
+        }
+    }
+
     /// Rebuilds the view if changes arrived since it was last built.
     pub(crate) fn refresh_view(&mut self, now: Moment) {
         if self.view_stale {
@@ -232,5 +253,39 @@ impl Doc {
     /// Watches changes made on this device.
     pub(crate) fn local_changes(&self) -> watch::Receiver<u64> {
         self.local_changes.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn a_panicking_job_ends_only_itself_and_the_document_thread_lives_on() {
+        let tmp = tempfile::tempdir().unwrap();
+        let profile = Profile::init(tmp.path(), "Alex").unwrap();
+        let (snapshot, _watch) = watch::channel(Arc::new(Snapshot::default()));
+        let (events_tx, events) = mpsc::channel();
+        let publisher = Publisher::new(snapshot, events_tx, Arc::new(|| {}));
+        let (doc, thread) = Doc::spawn(profile, publisher).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let failed = doc
+                .run(|_| -> usize { panic!("an engine assert nobody foresaw") })
+                .await;
+            assert!(matches!(failed, Err(NetError::Internal(_))), "{failed:?}");
+            let name = doc.run(|s| s.profile.name().to_string()).await.unwrap();
+            assert_eq!(name, "Alex");
+        });
+        let problem = events
+            .try_iter()
+            .find(|e| matches!(e, Event::Problem { .. }));
+        assert!(problem.is_some(), "the window hears of it");
+        drop(doc);
+        thread.join().unwrap();
     }
 }

@@ -17,6 +17,9 @@ use iroh::{EndpointAddr, EndpointId, RelayUrl};
 const V4: u8 = 4;
 const V6: u8 = 6;
 const RELAY: u8 = b'r';
+/// Most direct addresses remembered from one Hello: a device has a handful; a partner's
+/// device sending thousands would have this one remember and dial them all.
+const MAX_ADDRESSES: usize = 32;
 
 /// Encodes this device's addresses.
 pub(crate) fn encode(addr: &EndpointAddr) -> Vec<u8> {
@@ -79,7 +82,9 @@ pub(crate) fn decode(id: EndpointId, payload: &[u8]) -> Option<EndpointAddr> {
             }
             _ => return None,
         };
-        if let Some(ip) = entry {
+        if let Some(ip) = entry
+            && addr.ip_addrs().count() < MAX_ADDRESSES
+        {
             addr = addr.with_ip_addr(ip);
         }
         rest = &body[len..];
@@ -104,5 +109,18 @@ mod tests {
         assert_eq!(decode(id, &json), Some(addr));
         assert_eq!(decode(id, &[V4, 1, 2]), None);
         assert_eq!(decode(id, &[9]), None);
+    }
+
+    #[test]
+    fn a_flood_of_addresses_is_cut_to_a_handful() {
+        let id = iroh::SecretKey::from_bytes(&[3u8; 32]).public();
+        let mut bytes = Vec::new();
+        for port in 0..10_000u16 {
+            bytes.push(V4);
+            bytes.extend([10, 0, 0, 1]);
+            bytes.extend(port.to_be_bytes());
+        }
+        let addr = decode(id, &bytes).unwrap();
+        assert_eq!(addr.ip_addrs().count(), MAX_ADDRESSES);
     }
 }

@@ -196,6 +196,7 @@ async fn run(
     mut stop: watch::Receiver<bool>,
 ) {
     let _ = doc.run(|s| s.publish(now())).await;
+    let _ = doc.run(|s| s.tell_of_set_aside()).await;
     let net = if network {
         match start_network(&doc, &publisher, &mode, auto_connect, stop.clone()).await {
             Ok(net) => Some(net),
