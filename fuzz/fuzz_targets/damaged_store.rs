@@ -4,15 +4,12 @@
 
 use std::sync::Mutex;
 
-use trellis_hostile::targets::DamagedStore;
+use trellis_hostile::targets::{DamagedStore, count_contained_panics, with_state};
 
-static STORE: Mutex<Option<DamagedStore>> = Mutex::new(None);
+static STATE: Mutex<Option<DamagedStore>> = Mutex::new(None);
 
-libfuzzer_sys::fuzz_target!(
-    init: trellis_hostile::targets::count_contained_panics(),
-    |data: &[u8]| {
-        let mut guard = STORE.lock().unwrap_or_else(|e| e.into_inner());
-        let store = guard.get_or_insert_with(|| DamagedStore::new().expect("the scene builds"));
-        store.open(data);
-    }
-);
+libfuzzer_sys::fuzz_target!(init: count_contained_panics(), |data: &[u8]| {
+    with_state(&STATE, DamagedStore::new, |s| {
+        s.open(data);
+    })
+});

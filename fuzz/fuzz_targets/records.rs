@@ -4,15 +4,12 @@
 
 use std::sync::Mutex;
 
-use trellis_hostile::targets::Reader;
+use trellis_hostile::targets::{Reader, count_contained_panics, with_state};
 
-static READER: Mutex<Option<Reader>> = Mutex::new(None);
+static STATE: Mutex<Option<Reader>> = Mutex::new(None);
 
-libfuzzer_sys::fuzz_target!(
-    init: trellis_hostile::targets::count_contained_panics(),
-    |data: &[u8]| {
-        let mut guard = READER.lock().unwrap_or_else(|e| e.into_inner());
-        let victim = guard.get_or_insert_with(|| Reader::new().expect("the scene builds"));
-        victim.records(data);
-    }
-);
+libfuzzer_sys::fuzz_target!(init: count_contained_panics(), |data: &[u8]| {
+    with_state(&STATE, Reader::new, |s| {
+        s.records(data);
+    })
+});

@@ -4,15 +4,12 @@
 
 use std::sync::Mutex;
 
-use trellis_hostile::targets::Victim;
+use trellis_hostile::targets::{Victim, count_contained_panics, with_state};
 
-static VICTIM: Mutex<Option<Victim>> = Mutex::new(None);
+static STATE: Mutex<Option<Victim>> = Mutex::new(None);
 
-libfuzzer_sys::fuzz_target!(
-    init: trellis_hostile::targets::count_contained_panics(),
-    |data: &[u8]| {
-        let mut guard = VICTIM.lock().unwrap_or_else(|e| e.into_inner());
-        let victim = guard.get_or_insert_with(|| Victim::new().expect("the scene builds"));
-        victim.sync_message(data);
-    }
-);
+libfuzzer_sys::fuzz_target!(init: count_contained_panics(), |data: &[u8]| {
+    with_state(&STATE, Victim::new, |s| {
+        s.sync_message(data);
+    })
+});

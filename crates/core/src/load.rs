@@ -11,7 +11,6 @@
 use std::collections::BTreeMap;
 
 use automerge::{AutoCommit, ChangeHash};
-use sha2::{Digest, Sha256};
 
 use crate::contain::contained;
 use crate::error::CoreError;
@@ -159,7 +158,7 @@ fn has(doc: &mut AutoCommit, hash: &ChangeHash) -> bool {
 
 /// The hash of a change chunk, read from its bytes without parsing the change.
 pub fn chunk_hash(bytes: &[u8]) -> Option<ChangeHash> {
-    // magic (4) + checksum (4) + type (1) + LEB128 length, then the data.
+    // magic (4) + checksum (4) + kind (1) + LEB128 length, then the body.
     let kind = *bytes.get(8)?;
     let mut pos = 9;
     let mut len: u64 = 0;
@@ -171,11 +170,6 @@ pub fn chunk_hash(bytes: &[u8]) -> Option<ChangeHash> {
             break;
         }
     }
-    let data = bytes.get(pos..pos.checked_add(usize::try_from(len).ok()?)?)?;
-    let mut header = vec![kind];
-    shape::write_uleb(&mut header, len);
-    let mut hasher = Sha256::new();
-    hasher.update(&header);
-    hasher.update(data);
-    Some(ChangeHash(hasher.finalize().into()))
+    let body = bytes.get(pos..pos.checked_add(usize::try_from(len).ok()?)?)?;
+    Some(shape::chunk_hash(kind, body))
 }

@@ -185,17 +185,11 @@ pub fn compressed_bomb(inflated: usize) -> Vec<u8> {
         left -= n;
     }
     let body = enc.finish().unwrap_or_default();
-    let mut out = vec![0x85, 0x6f, 0x4a, 0x83, 0, 0, 0, 0, 2];
-    let mut len = body.len() as u64;
-    loop {
-        let byte = (len & 0x7f) as u8;
-        len >>= 7;
-        if len == 0 {
-            out.push(byte);
-            break;
-        }
-        out.push(byte | 0x80);
-    }
+    let mut out = trellis_core::verify::chunk_header(
+        trellis_core::verify::CHUNK_COMPRESSED,
+        [0; 4],
+        body.len(),
+    );
     out.extend(body);
     out
 }

@@ -5,7 +5,7 @@
 use automerge::legacy::{Key, ObjectId, Op, OpId, OpType, SortedVec};
 use automerge::{ActorId, Automerge, Change, ChangeHash, ExpandedChange, ObjType, ROOT, ReadDoc};
 use automerge::{ObjId, ScalarValue, Value};
-use sha2::{Digest, Sha256};
+use trellis_core::verify;
 use trellis_core::{ChangeSignature, DocId, Identity, PartnerKey, SignedChange};
 use trellis_store::Profile;
 
@@ -234,27 +234,9 @@ pub fn reheader(bytes: &[u8]) -> Option<(Vec<u8>, ChangeHash)> {
         pos += 1;
     }
     let body = &bytes[pos + 1..];
-    let mut header = vec![kind];
-    write_uleb(&mut header, body.len() as u64);
-    let mut hasher = Sha256::new();
-    hasher.update(&header);
-    hasher.update(body);
-    let hash = ChangeHash(hasher.finalize().into());
-    let mut out = bytes[..4].to_vec();
-    out.extend_from_slice(&hash.0[..4]);
-    out.extend_from_slice(&header);
+    let hash = verify::chunk_hash(kind, body);
+    let mut out = verify::chunk_header(kind, verify::checksum(&hash), body.len());
+    out[..4].copy_from_slice(&bytes[..4]);
     out.extend_from_slice(body);
     Some((out, hash))
-}
-
-fn write_uleb(out: &mut Vec<u8>, mut value: u64) {
-    loop {
-        let byte = (value & 0x7f) as u8;
-        value >>= 7;
-        if value == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
 }

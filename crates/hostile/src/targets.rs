@@ -39,6 +39,25 @@ pub fn count_contained_panics() {
     }));
 }
 
+/// Runs `f` on the target state kept in `cell`, made by `make` on first use (a fuzz target
+/// keeps its victim from one input to the next).
+pub fn with_state<T>(
+    cell: &std::sync::Mutex<Option<T>>,
+    make: fn() -> Result<T, String>,
+    f: impl FnOnce(&mut T),
+) {
+    let mut guard = cell.lock().unwrap_or_else(|e| e.into_inner());
+    if guard.is_none() {
+        match make() {
+            Ok(state) => *guard = Some(state),
+            Err(e) => panic!("the fuzz target could not set up its scene: {e}"),
+        }
+    }
+    if let Some(state) = guard.as_mut() {
+        f(state);
+    }
+}
+
 /// Frames read one after another from the front of `data` (a network stream or a file).
 pub fn frames(data: &[u8]) {
     let mut rest = data;
@@ -192,17 +211,11 @@ impl Victim {
             }
             self.forge.resign(&bytes)
         } else {
-            let mut bytes = vec![0x85, 0x6f, 0x4a, 0x83, 0, 0, 0, 0, 1];
-            let mut len = rest.len() as u64;
-            loop {
-                let byte = (len & 0x7f) as u8;
-                len >>= 7;
-                if len == 0 {
-                    bytes.push(byte);
-                    break;
-                }
-                bytes.push(byte | 0x80);
-            }
+            let mut bytes = trellis_core::verify::chunk_header(
+                trellis_core::verify::CHUNK_CHANGE,
+                [0; 4],
+                rest.len(),
+            );
             bytes.extend_from_slice(rest);
             self.forge.resign(&bytes)
         }

@@ -100,19 +100,7 @@ fn crafted_changes_over_the_network_change_nothing_and_the_node_lives_on() {
     assert_eq!(change_count(&alex), before);
 
     // The node lives on: the honest Sam syncs.
-    let sam = start(&sam_dir);
-    ok(
-        &sam,
-        Command::Act(Action::Appreciate {
-            text: "back for real".into(),
-        }),
-    );
-    wait_until(&alex, "Alex gets Sam's honest change", |s| {
-        s.view
-            .as_ref()
-            .is_some_and(|v| v.appreciations.iter().any(|a| a.text == "back for real"))
-    });
-    sam.shutdown();
+    honest_partner_still_syncs(&alex, &sam_dir);
     alex.shutdown();
 
     let mut reopened = Profile::open(&alex_dir).unwrap();

@@ -183,18 +183,6 @@ fn a_hostile_peer_changes_nothing_and_the_real_partner_still_syncs() {
     unchanged("a smuggled change");
 
     // The real Sam comes online and syncs normally.
-    let sam_node = start(&sam_dir);
-    ok(
-        &sam_node,
-        Command::Act(Action::Appreciate {
-            text: "back for real".into(),
-        }),
-    );
-    wait_until(&alex, "Alex gets Sam's honest change", |s| {
-        s.view
-            .as_ref()
-            .is_some_and(|v| v.appreciations.iter().any(|a| a.text == "back for real"))
-    });
-    sam_node.shutdown();
+    honest_partner_still_syncs(&alex, &sam_dir);
     alex.shutdown();
 }

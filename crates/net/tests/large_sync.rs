@@ -19,15 +19,6 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-fn changes(node: &trellis_net::NodeHandle) -> usize {
-    node.snapshot()
-        .status
-        .as_ref()
-        .and_then(|s| s.couple.as_ref())
-        .map(|c| c.changes)
-        .unwrap_or(0)
-}
-
 #[test]
 fn a_five_year_history_survives_a_restart_in_the_middle_of_its_sync() {
     init_logs();
@@ -83,7 +74,7 @@ fn a_five_year_history_survives_a_restart_in_the_middle_of_its_sync() {
     // Second attempt converges.
     let sam = start(&fresh);
     wait_until(&sam, "Sam's copy has everything", |_| {
-        changes(&sam) == total
+        change_count(&sam) == total
     });
     wait_until(&alex, "Alex knows Sam has everything", |s| {
         s.status
@@ -91,7 +82,7 @@ fn a_five_year_history_survives_a_restart_in_the_middle_of_its_sync() {
             .and_then(|st| st.couple.as_ref())
             .is_some_and(|c| c.not_yet_with_partner == 0)
     });
-    assert_eq!(changes(&alex), total);
+    assert_eq!(change_count(&alex), total);
     for node in [&alex, &sam] {
         match call(node, Command::Verify) {
             Event::Verified { report, .. } => assert_eq!(report.changes, total),

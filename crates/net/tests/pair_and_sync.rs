@@ -57,15 +57,6 @@ fn pair_with_an_invite_then_changes_flow_live_both_ways() {
     sam.shutdown();
 }
 
-fn couple_changes(node: &trellis_net::NodeHandle) -> usize {
-    node.snapshot()
-        .status
-        .as_ref()
-        .and_then(|s| s.couple.as_ref())
-        .map(|c| c.changes)
-        .unwrap_or(0)
-}
-
 #[test]
 fn edits_made_apart_converge_when_the_devices_meet_again() {
     init_logs();
@@ -108,8 +99,8 @@ fn edits_made_apart_converge_when_the_devices_meet_again() {
             .and_then(|st| st.couple.as_ref())
             .is_some_and(|c| c.not_yet_with_partner == 0)
     });
-    assert_eq!(couple_changes(&alex), couple_changes(&sam));
-    assert_eq!(couple_changes(&alex), 5);
+    assert_eq!(change_count(&alex), change_count(&sam));
+    assert_eq!(change_count(&alex), 5);
 }
 
 #[test]

@@ -137,15 +137,9 @@ impl DocumentDb {
         StoreError::corrupt(&self.path, e.to_string())
     }
 
-    /// A failed write: damage found on the way is the damaged-file error, anything else (a
-    /// full disk, permissions) the could-not-save one.
+    /// A failed write (see [`guard::write_error`]).
     fn write_err(&self, e: impl Into<redb::Error>) -> StoreError {
-        let e = e.into();
-        if guard::is_damage(&e) {
-            StoreError::corrupt(&self.path, format!("the file is damaged ({e})"))
-        } else {
-            StoreError::write(&self.path, e)
-        }
+        guard::write_error(&self.path, e)
     }
 
     /// Runs `f` in one write transaction and commits it durably.

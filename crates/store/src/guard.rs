@@ -134,6 +134,17 @@ pub(crate) fn is_damage(e: &redb::Error) -> bool {
     matches!(e, redb::Error::Corrupted(_))
 }
 
+/// A failed write to the store at `path`: damage found on the way is the damaged-file
+/// error, anything else (a full disk, permissions) the could-not-save one.
+pub(crate) fn write_error(path: &Path, e: impl Into<redb::Error>) -> StoreError {
+    let e = e.into();
+    if is_damage(&e) {
+        StoreError::corrupt(path, format!("the file is damaged ({e})"))
+    } else {
+        StoreError::write(path, e)
+    }
+}
+
 /// Opens an existing store to write, after checking every page of it; never changes a file
 /// it refuses.
 pub(crate) fn open(path: &Path, mode: ConcurrencyMode) -> Result<Guarded<Database>, StoreError> {

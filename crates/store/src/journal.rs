@@ -88,15 +88,9 @@ impl Journal {
         })
     }
 
-    /// A failed write: damage found on the way is the damaged-file error, anything else (a
-    /// full disk, permissions) the could-not-save one.
+    /// A failed write (see [`guard::write_error`]).
     fn write_err(&self, e: impl Into<redb::Error>) -> StoreError {
-        let e = e.into();
-        if guard::is_damage(&e) {
-            StoreError::corrupt(&self.path, format!("the file is damaged ({e})"))
-        } else {
-            StoreError::write(&self.path, e)
-        }
+        guard::write_error(&self.path, e)
     }
 
     fn all<T: for<'de> Deserialize<'de>>(

@@ -23,7 +23,10 @@ use automerge::{Automerge, Change, ChangeHash};
 pub(crate) use actors::{ActorState, ActorTable};
 pub(crate) use genesis::check_genesis;
 pub(crate) use index::{Additions, ObjectIndex, Overlay};
-pub use shape::{MAX_CHANGE_BYTES, MAX_OPS, MAX_PREDS};
+pub use shape::{
+    CHUNK_CHANGE, CHUNK_COMPRESSED, MAX_CHANGE_BYTES, MAX_OPS, MAX_PREDS, checksum, chunk_hash,
+    chunk_header,
+};
 pub(crate) use structure::{Structure, StructureAdditions};
 pub use waiting::{MAX_WAITING_BYTES, MAX_WAITING_CHANGES, Waiting};
 

@@ -11,7 +11,8 @@
 //! The format is automerge's binary change chunk
 //! (<https://alexjg.github.io/automerge-storage-docs/#change-chunks>).
 
-use automerge::Change;
+use automerge::{Change, ChangeHash};
+use sha2::{Digest, Sha256};
 
 use crate::contain::contained;
 
@@ -32,8 +33,9 @@ const MAX_ACTOR_LEN: u64 = 64;
 const MAX_COLUMNS: u64 = 32;
 
 const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
-const CHUNK_CHANGE: u8 = 1;
-const CHUNK_COMPRESSED: u8 = 2;
+/// The chunk kinds: an uncompressed change, and a DEFLATE-compressed one.
+pub const CHUNK_CHANGE: u8 = 1;
+pub const CHUNK_COMPRESSED: u8 = 2;
 
 /// Column types (the low three bits of a column spec).
 mod col {
@@ -76,16 +78,38 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Change, String> {
     let change = contained("reading a change", || Change::try_from(bytes))?
         .map_err(|e| format!("not a single well-formed change ({e})"))?;
     let hash = change.hash();
-    let mut header = Vec::with_capacity(16);
-    header.extend_from_slice(&MAGIC);
-    header.extend_from_slice(&hash.0[..4]);
-    header.push(CHUNK_CHANGE);
     let body_len = bytes.len() - header_len(bytes)?;
-    write_uleb(&mut header, body_len as u64);
-    if !bytes.starts_with(&header) {
+    if !bytes.starts_with(&chunk_header(CHUNK_CHANGE, checksum(&hash), body_len)) {
         return Err("its header is not in canonical form (checksum or length)".into());
     }
     Ok(change)
+}
+
+/// The header of an automerge chunk: magic bytes, checksum, kind, body length. The one
+/// encoding [`parse`] accepts (the checksum and the length's encoding lie outside the hash).
+pub fn chunk_header(kind: u8, checksum: [u8; 4], body_len: usize) -> Vec<u8> {
+    let mut header = Vec::with_capacity(16);
+    header.extend_from_slice(&MAGIC);
+    header.extend_from_slice(&checksum);
+    header.push(kind);
+    write_uleb(&mut header, body_len as u64);
+    header
+}
+
+/// The hash automerge gives a chunk of `kind` with `body`: SHA-256 over the kind, the
+/// body's length and the body.
+pub fn chunk_hash(kind: u8, body: &[u8]) -> ChangeHash {
+    let mut prefix = vec![kind];
+    write_uleb(&mut prefix, body.len() as u64);
+    let mut hasher = Sha256::new();
+    hasher.update(&prefix);
+    hasher.update(body);
+    ChangeHash(hasher.finalize().into())
+}
+
+/// A chunk's checksum: the first four bytes of its hash.
+pub fn checksum(hash: &ChangeHash) -> [u8; 4] {
+    [hash.0[0], hash.0[1], hash.0[2], hash.0[3]]
 }
 
 fn header_len(bytes: &[u8]) -> Result<usize, String> {
@@ -292,7 +316,7 @@ impl<'a> Cursor<'a> {
     }
 }
 
-pub(crate) fn write_uleb(out: &mut Vec<u8>, mut value: u64) {
+fn write_uleb(out: &mut Vec<u8>, mut value: u64) {
     loop {
         let byte = (value & 0x7f) as u8;
         value >>= 7;

@@ -115,9 +115,13 @@ pub fn drain_until_id(node: &NodeHandle, id: u64) -> Vec<Event> {
     seen
 }
 
-/// The address a running node publishes.
+/// The address a running node publishes (waiting for it: a node just started may not
+/// have bound its endpoint yet).
 pub fn address(node: &NodeHandle) -> iroh::EndpointAddr {
-    serde_json::from_str(node.snapshot().network.address.as_deref().unwrap()).unwrap()
+    let snap = wait_until(node, "the node publishes its address", |s| {
+        s.network.address.is_some()
+    });
+    serde_json::from_str(snap.network.address.as_deref().unwrap()).unwrap()
 }
 
 /// A bare iroh endpoint on 127.0.0.1 (no relay, no lookup, no gateway probing) with this
@@ -230,4 +234,22 @@ pub fn change_count(node: &NodeHandle) -> usize {
         .and_then(|s| s.couple.as_ref())
         .map(|c| c.changes)
         .unwrap_or(0)
+}
+
+/// The honest partner comes online at `dir`, writes an appreciation, and `node` gets it:
+/// whatever a hostile peer did before, the node still syncs.
+pub fn honest_partner_still_syncs(node: &NodeHandle, dir: &Path) {
+    let partner = start(dir);
+    ok(
+        &partner,
+        Command::Act(trellis_core::Action::Appreciate {
+            text: "back for real".into(),
+        }),
+    );
+    wait_until(node, "the honest partner's change arrives", |s| {
+        s.view
+            .as_ref()
+            .is_some_and(|v| v.appreciations.iter().any(|a| a.text == "back for real"))
+    });
+    partner.shutdown();
 }

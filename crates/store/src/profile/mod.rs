@@ -124,7 +124,18 @@ impl Profile {
         db.set_meta(&[(meta::NAME, name.as_bytes().to_vec())])?;
         write_key(&paths.device_key(), &device)?;
         write_key(&paths.identity_key(), &seed)?;
-        Ok(Self {
+        Ok(Self::without_couple(paths, db, seed, device, name))
+    }
+
+    /// A profile whose document is not read yet.
+    fn without_couple(
+        paths: ProfilePaths,
+        db: DocumentDb,
+        seed: [u8; 32],
+        device: [u8; 32],
+        name: String,
+    ) -> Self {
+        Self {
             paths,
             db,
             seed,
@@ -133,7 +144,7 @@ impl Profile {
             couple: None,
             broken: None,
             set_aside: Vec::new(),
-        })
+        }
     }
 
     /// Opens an existing profile and loads its document.
@@ -167,16 +178,7 @@ impl Profile {
         let device = read_key(&paths.device_key())?;
         let db = open_db(&paths.document_db())?;
         let name = db.meta_string(meta::NAME)?.unwrap_or_else(|| "me".into());
-        let mut profile = Self {
-            paths,
-            db,
-            seed,
-            device,
-            name,
-            couple: None,
-            broken: None,
-            set_aside: Vec::new(),
-        };
+        let mut profile = Self::without_couple(paths, db, seed, device, name);
         profile.couple = profile.load_couple()?;
         Ok(profile)
     }
