@@ -1,25 +1,53 @@
 //! Small helpers for human-readable output.
 
-use chrono::{Local, TimeZone};
+use chrono::{DateTime, FixedOffset, Local, Offset, TimeZone};
 use trellis_core::id::short;
+use trellis_core::time::Zone;
 use trellis_core::view::{View, Who};
 
-/// A stored millisecond timestamp in this device's local time.
-pub fn when(at_ms: i64) -> String {
-    match Local.timestamp_millis_opt(at_ms) {
-        chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => {
-            t.format("%Y-%m-%d %H:%M").to_string()
+/// This device's time zone with its rules, so a time from before a daylight-saving change
+/// (or after the next one) is read at the offset it had (or will have).
+pub struct LocalZone;
+
+impl Zone for LocalZone {
+    fn offset_at(&self, at_ms: i64) -> FixedOffset {
+        match Local.timestamp_millis_opt(at_ms) {
+            chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => {
+                t.offset().fix()
+            }
+            chrono::LocalResult::None => Local::now().offset().fix(),
         }
-        chrono::LocalResult::None => "?".into(),
     }
 }
 
-pub fn clock(at_ms: i64) -> String {
+fn local(at_ms: i64) -> Option<DateTime<Local>> {
     match Local.timestamp_millis_opt(at_ms) {
-        chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => {
-            t.format("%H:%M").to_string()
-        }
-        chrono::LocalResult::None => "?".into(),
+        chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => Some(t),
+        chrono::LocalResult::None => None,
+    }
+}
+
+/// A stored millisecond timestamp in this device's local time.
+pub fn when(at_ms: i64) -> String {
+    local(at_ms).map_or_else(|| "?".into(), |t| t.format("%Y-%m-%d %H:%M").to_string())
+}
+
+pub fn clock(at_ms: i64) -> String {
+    local(at_ms).map_or_else(|| "?".into(), |t| t.format("%H:%M").to_string())
+}
+
+/// The date column of a record: its author's calendar day, and — when that is not the
+/// reader's day at the moment it was written (partners hours apart, or a day chosen
+/// afterwards) — when it was written on the reader's clock.
+pub fn record_date(view: &View, date: &str, author: Who, at_ms: i64) -> String {
+    let same_day = local(at_ms).map(|t| t.date_naive()) == trellis_core::time::parse_date(date);
+    match author {
+        Who::Partner if !same_day => format!(
+            "{} (written {} your time)",
+            view.date_of(date, author),
+            when(at_ms)
+        ),
+        _ => view.date_of(date, author),
     }
 }
 

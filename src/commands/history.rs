@@ -4,20 +4,20 @@ use std::path::Path;
 
 use anyhow::{Context as _, Result, anyhow};
 use chrono::NaiveDate;
-use trellis_core::export::{ExportOptions, Section, markdown};
+use trellis_core::export::{ExportOptions, Section, markdown_in};
 use trellis_core::view::{AgreementStatus, View};
 use trellis_core::words::count;
 use trellis_store::StoreError;
 
 use crate::context::{Context, now};
-use crate::render::when;
+use crate::render::{LocalZone, when};
 
 pub fn attention_lines(view: &View) -> String {
     let now = now();
     let date = now.local().format("%A %-d %B");
     let mut lines = vec![format!("Today, {date}:")];
     for item in &view.attention {
-        lines.push(format!("  • {}", item.describe(view, now)));
+        lines.push(format!("  • {}", item.describe(view, now, &LocalZone)));
     }
     let in_force = view
         .agreements
@@ -49,7 +49,7 @@ pub fn show(ctx: &Context) -> Result<()> {
         .map(|a| {
             let mut v = serde_json::to_value(a).unwrap_or_default();
             if let Some(obj) = v.as_object_mut() {
-                obj.insert("text".into(), a.describe(&view, now()).into());
+                obj.insert("text".into(), a.describe(&view, now(), &LocalZone).into());
             }
             v
         })
@@ -156,7 +156,7 @@ pub fn export(
             })
             .collect::<Result<_>>()?
     };
-    let text = markdown(
+    let text = markdown_in(
         &view,
         &ExportOptions {
             sections: sections.clone(),
@@ -164,6 +164,7 @@ pub fn export(
             until,
             now: now(),
         },
+        &LocalZone,
     );
     let tmp = file.with_extension("partial");
     std::fs::write(&tmp, &text).with_context(|| format!("could not write {}", tmp.display()))?;

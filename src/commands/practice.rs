@@ -2,7 +2,7 @@
 
 use anyhow::{Result, anyhow};
 use trellis_core::schema::{Cadence, Need, Outcome, ResponseMode};
-use trellis_core::view::{CheckInView, RepairView, View, Who};
+use trellis_core::view::{CheckInView, RepairView, View, Who, fold_rule};
 use trellis_core::{Action, CheckInDraft};
 use trellis_store::StoreError;
 
@@ -82,12 +82,12 @@ fn checkins_text(view: &View, items: &[CheckInView]) -> String {
     let mut out = Vec::new();
     for c in items {
         let author = render::who(view, c.author);
+        let date = render::record_date(view, &c.date, c.author, c.at);
         if c.folded {
             out.push(format!(
-                "{}  {}  {author} checked in — folded until you check in for {} yourself (it is not a secret: add --unfold to read it now)",
+                "{}  {date}  {author} checked in — folded until you write yours. {} It is not a secret: read it anyway with --unfold.",
                 render::id(&c.id),
-                c.date,
-                c.date
+                fold_rule(author)
             ));
             continue;
         }
@@ -95,11 +95,7 @@ fn checkins_text(view: &View, items: &[CheckInView]) -> String {
         if let Some(w) = &c.when {
             feel.push_str(&format!(" when {w}"));
         }
-        out.push(format!(
-            "{}  {}  {author}: {feel}",
-            render::id(&c.id),
-            c.date
-        ));
+        out.push(format!("{}  {date}  {author}: {feel}", render::id(&c.id)));
         if let Some(v) = &c.went_well {
             out.push(format!("      went well: {v}"));
         }
@@ -227,7 +223,11 @@ fn repairs_text(view: &View, repairs: &[RepairView]) -> String {
                 .cadence
                 .as_ref()
                 .map(|c| c.label().to_lowercase())
-                .or_else(|| c.due.as_ref().map(|d| format!("by {d}")))
+                .or_else(|| {
+                    c.due
+                        .as_ref()
+                        .map(|d| format!("by {}", view.date_of(d, c.owner)))
+                })
                 .unwrap_or_default();
             out.push(format!(
                 "      {}  {} committed ({rhythm}): {}",
@@ -317,11 +317,13 @@ pub fn timeout(ctx: &Context, minutes: Option<u32>, note: Option<String>, end: b
             back_at: back,
         },
         || {
+            // The partner reads this return time on their own clock, which may be hours
+            // from this one: say ours, and that theirs is theirs.
             format!(
-                "Pause started. {} will see you are back at {} ({}). Take care of yourself; `trellis timeout --end` when you are back.",
-                view.partner.name,
+                "Pause started: you are back at {} ({} your time); {} sees the same moment in their own time. Take care of yourself; `trellis timeout --end` when you are back.",
                 clock(back),
-                when(back)
+                when(back),
+                view.partner.name
             )
         },
     )

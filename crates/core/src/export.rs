@@ -7,7 +7,7 @@ use std::fmt::Write;
 
 use chrono::NaiveDate;
 
-use crate::time::{Moment, local_time, parse_date};
+use crate::time::{Moment, Zone, in_zone, offset_label, parse_date};
 use crate::view::{View, Who};
 
 /// The parts of the practice an export can include.
@@ -67,19 +67,22 @@ impl ExportOptions {
         self.since.is_none_or(|s| d >= s) && self.until.is_none_or(|u| d <= u)
     }
 
-    fn in_range_ms(&self, at: i64) -> bool {
-        let d = local_time(at, self.now.offset()).date_naive();
+    fn in_range_ms(&self, at: i64, zone: &dyn Zone) -> bool {
+        let d = in_zone(at, zone).date_naive();
         self.in_range(&crate::time::format_date(d))
     }
 }
 
+/// The export with clock times at the offset of `opts.now`.
 pub fn markdown(view: &View, opts: &ExportOptions) -> String {
+    markdown_in(view, opts, &opts.now)
+}
+
+/// The export with clock times read in `zone`, the preparer's: a caller with the system's
+/// zone rules passes them, so a time written before a daylight-saving change keeps its hour.
+pub fn markdown_in(view: &View, opts: &ExportOptions, zone: &dyn Zone) -> String {
     let mut out = String::new();
-    let when = |at: i64| {
-        local_time(at, opts.now.offset())
-            .format("%Y-%m-%d %H:%M")
-            .to_string()
-    };
+    let when = |at: i64| in_zone(at, zone).format("%Y-%m-%d %H:%M").to_string();
     let name = |w: Who| view.name(w).to_string();
     let _ = writeln!(
         out,
@@ -99,6 +102,14 @@ pub fn markdown(view: &View, opts: &ExportOptions) -> String {
         view.me.name,
         when(opts.now.at_ms)
     );
+    // Partners may live hours apart: say whose clock and whose calendar each line uses.
+    let _ = writeln!(
+        out,
+        "Dates are the day on the calendar of whoever wrote the entry; clock times are {}'s \
+         ({} when this was prepared).\n",
+        view.me.name,
+        offset_label(zone.offset_at(opts.now.at_ms))
+    );
 
     for section in &opts.sections {
         match section {
@@ -114,7 +125,7 @@ pub fn markdown(view: &View, opts: &ExportOptions) -> String {
                         a.category.label(),
                         a.status.label()
                     );
-                    for r in a.revisions.iter().filter(|r| opts.in_range_ms(r.at)) {
+                    for r in a.revisions.iter().filter(|r| opts.in_range_ms(r.at, zone)) {
                         let mark = if r.current { "current" } else { "earlier" };
                         let _ = writeln!(
                             out,
@@ -269,7 +280,7 @@ pub fn markdown(view: &View, opts: &ExportOptions) -> String {
                 let items: Vec<_> = view
                     .timeouts
                     .iter()
-                    .filter(|t| opts.in_range_ms(t.at))
+                    .filter(|t| opts.in_range_ms(t.at, zone))
                     .collect();
                 if items.is_empty() {
                     let _ = writeln!(out, "No time-outs in this period.\n");

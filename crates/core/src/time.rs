@@ -53,6 +53,83 @@ pub fn local_time(at_ms: i64, offset: FixedOffset) -> DateTime<FixedOffset> {
     utc.with_timezone(&offset)
 }
 
+/// The reader's time zone, as far as the caller knows it: the UTC offset in force at an
+/// instant. The core has no zone rules, so a bare [`Moment`] reads every instant at its own
+/// offset; a caller that has the system's rules (chrono's `Local`) passes them, and an instant
+/// on the far side of a daylight-saving change is read at the offset it had or will have.
+pub trait Zone {
+    fn offset_at(&self, at_ms: i64) -> FixedOffset;
+}
+
+impl Zone for Moment {
+    fn offset_at(&self, _at_ms: i64) -> FixedOffset {
+        self.offset()
+    }
+}
+
+impl Zone for FixedOffset {
+    fn offset_at(&self, _at_ms: i64) -> FixedOffset {
+        *self
+    }
+}
+
+/// An instant on the reader's clock.
+pub fn in_zone(at_ms: i64, zone: &dyn Zone) -> DateTime<FixedOffset> {
+    local_time(at_ms, zone.offset_at(at_ms))
+}
+
+/// The offset `minutes` east of UTC if people live at it (UTC−12:00 to UTC+14:00). A record
+/// can claim any number; a clock shown "for Sam" must not come from a number no zone has.
+pub fn plausible_offset(minutes: i32) -> Option<FixedOffset> {
+    if !(-12 * 60..=14 * 60).contains(&minutes) {
+        return None;
+    }
+    FixedOffset::east_opt(minutes * 60)
+}
+
+/// "UTC+09:00", "UTC−08:00" (a true minus sign, as people write it).
+pub fn offset_label(offset: FixedOffset) -> String {
+    let minutes = offset.local_minus_utc() / 60;
+    let sign = if minutes < 0 { '−' } else { '+' };
+    let minutes = minutes.abs();
+    format!("UTC{sign}{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+/// A clock time of the partner's that the reader acts on ("I'll be back at 13:02"): in the
+/// reader's time, and in the partner's own where their offset is known and differs —
+/// "20:02 your time · 13:02 for Sam".
+pub fn partner_clock(
+    at_ms: i64,
+    reader: &dyn Zone,
+    partner_offset: Option<FixedOffset>,
+    partner: &str,
+) -> String {
+    let mine = in_zone(at_ms, reader);
+    let clock = mine.format("%H:%M");
+    match partner_offset {
+        Some(theirs) if theirs == *mine.offset() => format!("{clock} for both of you"),
+        Some(theirs) => format!(
+            "{clock} your time · {} for {partner}",
+            local_time(at_ms, theirs).format("%H:%M")
+        ),
+        None => format!("{clock} your time"),
+    }
+}
+
+/// "" today, "tomorrow ", "on 2026-11-29 " otherwise: the day an instant falls on for the
+/// reader, said only when it is not today, so "back at 05:02" never hides a date change.
+pub fn day_word(at_ms: i64, now: Moment, zone: &dyn Zone) -> String {
+    let day = in_zone(at_ms, zone).date_naive();
+    let today = in_zone(now.at_ms, zone).date_naive();
+    if day == today {
+        String::new()
+    } else if Some(day) == today.succ_opt() {
+        "tomorrow ".into()
+    } else {
+        format!("on {} ", format_date(day))
+    }
+}
+
 /// Dates travel in the document as ISO strings ("2026-11-22").
 pub fn format_date(date: NaiveDate) -> String {
     date.format("%Y-%m-%d").to_string()
@@ -82,6 +159,77 @@ mod tests {
             .timestamp_millis();
         assert_eq!(format_date(Moment::new(at, 13 * 60).today()), "2026-11-23");
         assert_eq!(format_date(Moment::new(at, -8 * 60).today()), "2026-11-22");
+    }
+
+    /// Los Angeles in autumn 2026: −07:00 until 1 November 09:00 UTC, −08:00 after.
+    struct LosAngeles;
+
+    impl Zone for LosAngeles {
+        fn offset_at(&self, at_ms: i64) -> FixedOffset {
+            let fall_back = Utc
+                .with_ymd_and_hms(2026, 11, 1, 9, 0, 0)
+                .unwrap()
+                .timestamp_millis();
+            let hours = if at_ms < fall_back { -7 } else { -8 };
+            FixedOffset::east_opt(hours * 3600).unwrap()
+        }
+    }
+
+    #[test]
+    fn a_partners_clock_is_said_in_both_zones_only_when_known() {
+        // Sam (Tokyo) is back at 13:02 on Saturday; Alex (Los Angeles) reads Friday 20:02.
+        let back = Utc
+            .with_ymd_and_hms(2026, 11, 28, 4, 2, 0)
+            .unwrap()
+            .timestamp_millis();
+        let alex = FixedOffset::west_opt(8 * 3600).unwrap();
+        let tokyo = plausible_offset(9 * 60);
+        assert_eq!(
+            partner_clock(back, &alex, tokyo, "Sam"),
+            "20:02 your time · 13:02 for Sam"
+        );
+        assert_eq!(partner_clock(back, &alex, None, "Sam"), "20:02 your time");
+        assert_eq!(
+            partner_clock(back, &alex, Some(alex), "Sam"),
+            "20:02 for both of you"
+        );
+    }
+
+    #[test]
+    fn only_offsets_people_live_at_are_believed() {
+        assert!(plausible_offset(14 * 60).is_some());
+        assert!(plausible_offset(-12 * 60).is_some());
+        assert!(plausible_offset(14 * 60 + 1).is_none());
+        assert!(plausible_offset(i32::MIN).is_none());
+        assert_eq!(
+            offset_label(FixedOffset::west_opt(8 * 3600).unwrap()),
+            "UTC−08:00"
+        );
+        assert_eq!(
+            offset_label(FixedOffset::east_opt(5 * 3600 + 1800).unwrap()),
+            "UTC+05:30"
+        );
+    }
+
+    #[test]
+    fn an_instant_across_the_fall_back_is_read_at_its_own_offset() {
+        // A pause started at 01:30 PDT for an hour ends at 01:30 PST, not 02:30.
+        let start = Utc
+            .with_ymd_and_hms(2026, 11, 1, 8, 30, 0)
+            .unwrap()
+            .timestamp_millis();
+        let back = start + 60 * 60_000;
+        assert_eq!(
+            in_zone(back, &LosAngeles).format("%H:%M").to_string(),
+            "01:30"
+        );
+        let fixed = Moment::new(start, -7 * 60);
+        assert_eq!(in_zone(back, &fixed).format("%H:%M").to_string(), "02:30");
+        assert_eq!(day_word(back, fixed, &LosAngeles), "");
+        assert_eq!(
+            day_word(start + 24 * 3_600_000, fixed, &LosAngeles),
+            "tomorrow "
+        );
     }
 
     #[test]

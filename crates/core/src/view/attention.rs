@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::{AgreementStatus, View, Who};
-use crate::time::Moment;
+use crate::time::{Moment, Zone, day_word, in_zone, partner_clock, plausible_offset};
 
 /// One thing on today's list.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -14,6 +14,8 @@ pub enum Attention {
         who: Who,
         back_at: i64,
         note: Option<String>,
+        /// The author's offset, where their record carries it (see [`super::TimeOutView`]).
+        author_offset_minutes: Option<i32>,
     },
     RepairAwaitsAcknowledgement {
         repair: String,
@@ -40,6 +42,8 @@ pub enum Attention {
         agreement: String,
         title: String,
     },
+    /// My partner's check-in, unfolded for me, with no answer of mine. `date` is on their
+    /// calendar.
     CheckInAwaitsReply {
         checkin: String,
         date: String,
@@ -61,23 +65,40 @@ pub enum Attention {
     CheckInInvitation,
 }
 
-/// How far back an unanswered check-in still asks for a reply.
-const REPLY_WINDOW_DAYS: i64 = 14;
+/// How long an unanswered check-in or follow-through still asks for an answer, counted from
+/// when it was written (an instant reads the same in both partners' zones; their dates do not).
+const ANSWER_WINDOW_MS: i64 = 14 * 24 * 60 * 60 * 1000;
 
 impl Attention {
-    /// One line for a person, naming the partner where it matters.
-    pub fn describe(&self, view: &View, now: Moment) -> String {
+    /// One line for a person, naming the partner where it matters. Clock times are the
+    /// reader's, read in `zone` (pass the system's zone where there is one, so a return time
+    /// across a daylight-saving change is still right); dates are their author's.
+    pub fn describe(&self, view: &View, now: Moment, zone: &dyn Zone) -> String {
         let partner = &view.partner.name;
         match self {
-            Attention::TimeOut { who, back_at, note } => {
-                let back = crate::time::local_time(*back_at, now.offset()).format("%H:%M");
-                let whose = match who {
-                    Who::Me => "You are on a pause".to_string(),
-                    Who::Partner => format!("{partner} is on a pause"),
+            Attention::TimeOut {
+                who,
+                back_at,
+                note,
+                author_offset_minutes,
+            } => {
+                let day = day_word(*back_at, now, zone);
+                let line = match who {
+                    Who::Me => format!(
+                        "You are on a pause, back {day}at {}",
+                        in_zone(*back_at, zone).format("%H:%M")
+                    ),
+                    Who::Partner => {
+                        let theirs = author_offset_minutes.and_then(plausible_offset);
+                        format!(
+                            "{partner} is on a pause, back {day}at {}",
+                            partner_clock(*back_at, zone, theirs, partner)
+                        )
+                    }
                 };
                 match note {
-                    Some(n) => format!("{whose}, back at {back} — “{n}”"),
-                    None => format!("{whose}, back at {back}"),
+                    Some(n) => format!("{line} — “{n}”"),
+                    None => line,
                 }
             }
             Attention::RepairAwaitsAcknowledgement { what_happened, .. } => {
@@ -95,9 +116,19 @@ impl Attention {
                 )
             }
             Attention::AgreementDueForReview {
-                title, review_on, ..
+                agreement,
+                title,
+                review_on,
             } => {
-                format!("“{title}” was due for review on {review_on} — look at it together")
+                // The review date is on the calendar of whoever wrote the current wording.
+                let set_by = view
+                    .agreement(agreement)
+                    .and_then(|a| a.current_revision())
+                    .map_or(Who::Me, |r| r.author);
+                format!(
+                    "“{title}” was due for review on {} — look at it together",
+                    view.date_of(review_on, set_by)
+                )
             }
             Attention::AgreementNeedsReviewDate { title, .. } => {
                 format!("“{title}” needs a review date before it is in force")
@@ -105,9 +136,10 @@ impl Attention {
             Attention::RetirementRequested { title, .. } => {
                 format!("{partner} asked to retire “{title}”")
             }
-            Attention::CheckInAwaitsReply { date, .. } => {
-                format!("{partner}'s check-in of {date} has no answer from you yet")
-            }
+            Attention::CheckInAwaitsReply { date, .. } => format!(
+                "{partner}'s check-in of {} has no answer from you yet",
+                view.date_of(date, Who::Partner)
+            ),
             Attention::ReportAwaitsAcknowledgement {
                 commitment,
                 outcome,
@@ -126,7 +158,19 @@ impl Attention {
                 "{partner} feels the repair “{}” is complete — close it too if you agree",
                 clip(what_happened)
             ),
-            Attention::CheckInInvitation => "A check-in today, whenever you are ready".to_string(),
+            Attention::CheckInInvitation => {
+                let waiting = view
+                    .checkins
+                    .iter()
+                    .any(|c| c.author == Who::Partner && c.folded);
+                if waiting {
+                    format!(
+                        "A check-in today, whenever you are ready ({partner}'s newest opens once yours is written)"
+                    )
+                } else {
+                    "A check-in today, whenever you are ready".to_string()
+                }
+            }
         }
     }
 
@@ -166,6 +210,7 @@ pub(crate) fn gather(view: &View, now: Moment) -> Vec<Attention> {
             who: t.who,
             back_at: t.back_at,
             note: t.note.clone(),
+            author_offset_minutes: t.author_offset_minutes,
         });
     }
     for r in &view.repairs {
@@ -203,11 +248,15 @@ pub(crate) fn gather(view: &View, now: Moment) -> Vec<Attention> {
             });
         }
     }
-    let today = now.today();
+    let recent = |at: i64| now.at_ms.saturating_sub(at) <= ANSWER_WINDOW_MS;
     for c in &view.checkins {
-        let recent = crate::time::parse_date(&c.date)
-            .is_some_and(|d| (today - d).num_days() <= REPLY_WINDOW_DAYS);
-        if c.author == Who::Partner && recent && !c.replies.iter().any(|r| r.author == Who::Me) {
+        // A folded check-in cannot be answered before it is read: the invitation to write
+        // mine (below) says it opens then, and nothing nags about it.
+        if c.author == Who::Partner
+            && !c.folded
+            && recent(c.at)
+            && !c.replies.iter().any(|r| r.author == Who::Me)
+        {
             out.push(Attention::CheckInAwaitsReply {
                 checkin: c.id.clone(),
                 date: c.date.clone(),
@@ -217,11 +266,10 @@ pub(crate) fn gather(view: &View, now: Moment) -> Vec<Attention> {
     for r in view.repairs.iter().filter(|r| !r.closed) {
         for c in &r.commitments {
             if c.owner == Who::Partner {
-                let unanswered = c.reports.iter().filter(|rep| {
-                    rep.acknowledged.is_none()
-                        && crate::time::parse_date(&rep.date)
-                            .is_some_and(|d| (today - d).num_days() <= REPLY_WINDOW_DAYS)
-                });
+                let unanswered = c
+                    .reports
+                    .iter()
+                    .filter(|rep| rep.acknowledged.is_none() && recent(rep.at));
                 for rep in unanswered {
                     out.push(Attention::ReportAwaitsAcknowledgement {
                         report: rep.id.clone(),

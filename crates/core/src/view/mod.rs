@@ -4,6 +4,7 @@
 
 pub(crate) mod agreements;
 mod attention;
+mod exchange;
 mod history;
 mod practice;
 mod trends;
@@ -13,6 +14,7 @@ use serde::Serialize;
 
 pub use agreements::{AgreementStatus, AgreementView, RevisionView};
 pub use attention::Attention;
+pub use exchange::fold_rule;
 pub use history::{HistoryEntry, history};
 pub use practice::{
     AppreciationView, CheckInView, CommitmentView, RepairAckView, RepairView, ReplyView,
@@ -118,6 +120,15 @@ impl View {
 
     pub fn agreement(&self, id: &str) -> Option<&AgreementView> {
         self.agreements.iter().find(|a| a.id == id)
+    }
+
+    /// A calendar date as its author wrote it: mine plainly, my partner's marked as theirs,
+    /// because partners hours apart do not share a day ("2026-11-28 (Sam's date)").
+    pub fn date_of(&self, date: &str, author: Who) -> String {
+        match author {
+            Who::Me => date.to_string(),
+            Who::Partner => format!("{date} ({}'s date)", self.partner.name),
+        }
     }
 
     pub fn name(&self, who: Who) -> &str {

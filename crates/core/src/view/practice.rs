@@ -1,6 +1,6 @@
 //! Check-ins, repairs with their commitments, appreciations and time-outs, for reading.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -34,8 +34,9 @@ pub struct CheckInView {
     pub trust: Option<u8>,
     pub connection: Option<u8>,
     pub replies: Vec<ReplyView>,
-    /// My partner's check-in for a day I have not checked in yet: shown folded, as a gentle
-    /// invitation to write my own first. It is not a secret: it is on this device already.
+    /// My partner's check-in from an exchange I have not written in yet (see
+    /// [`super::fold_rule`]): shown folded, as a gentle invitation to write my own first. It
+    /// is not a secret: it is on this device already.
     pub folded: bool,
 }
 
@@ -68,7 +69,8 @@ pub struct CommitmentView {
     pub at: i64,
     /// Oldest first.
     pub reports: Vec<ReportView>,
-    /// A follow-through note would be timely (gently: nothing is overdue in Trellis).
+    /// A follow-through note of mine would be timely (gently: nothing is overdue in Trellis).
+    /// Always false for my partner's commitments.
     pub due_now: bool,
     pub open: bool,
 }
@@ -105,6 +107,9 @@ pub struct TimeOutView {
     pub note: Option<String>,
     pub ended_at: Option<i64>,
     pub running: bool,
+    /// The author's UTC offset (minutes east) when they started it, where the record carries
+    /// it: then the return time is said in both zones. Records do not carry it yet.
+    pub author_offset_minutes: Option<i32>,
 }
 
 pub(crate) struct Practice {
@@ -121,7 +126,7 @@ pub(crate) fn build(root: &Root, me: &PartnerKey, partner: &PartnerKey, now: Mom
     let sides = [(Who::Me, mine, theirs), (Who::Partner, theirs, mine)];
     let today = now.today();
 
-    let my_dates: HashSet<&str> = mine.checkins.iter().map(|(_, c)| c.date.as_str()).collect();
+    let my_latest = mine.checkins.iter().map(|(_, c)| c.at).max();
     // Replies by the check-in they answer, gathered once (not a scan per check-in).
     let mut replies_to: [HashMap<&str, Vec<(&String, &Reply)>>; 2] = Default::default();
     for (side, (_, _, other)) in sides.iter().enumerate() {
@@ -162,7 +167,7 @@ pub(crate) fn build(root: &Root, me: &PartnerKey, partner: &PartnerKey, now: Mom
                 trust: c.trust,
                 connection: c.connection,
                 replies,
-                folded: author == Who::Partner && !my_dates.contains(c.date.as_str()),
+                folded: author == Who::Partner && super::exchange::folded(c.at, my_latest),
             });
         }
     }
@@ -221,7 +226,10 @@ pub(crate) fn build(root: &Root, me: &PartnerKey, partner: &PartnerKey, now: Mom
                         .collect();
                     reports.sort_by(|a, b| a.date.cmp(&b.date).then(a.at.cmp(&b.at)));
                     let created = crate::time::local_time(c.at, now.offset()).date_naive();
+                    // Only the owner writes a follow-through note, on their own calendar;
+                    // the partner's day is not known here, and timing them is not our place.
                     let due_now = !closed
+                        && owner == Who::Me
                         && commitment_due(
                             c.cadence.as_ref(),
                             c.due.as_deref(),
@@ -289,6 +297,8 @@ pub(crate) fn build(root: &Root, me: &PartnerKey, partner: &PartnerKey, now: Mom
                 note: t.note.clone(),
                 ended_at: t.ended_at,
                 running: t.ended_at.is_none() && t.back_at > now.at_ms,
+                // The schema's TimeOut has no offset field: nothing to read yet.
+                author_offset_minutes: None,
             })
         })
         .collect();
