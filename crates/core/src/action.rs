@@ -110,6 +110,12 @@ pub enum Action {
     EndSpace {
         note: Option<String>,
     },
+    /// Share my sealing key (and its certificate by my identity key) with my partner, for a
+    /// couple that began before cards carried it. Made by [`crate::Couple::seal_to_share`].
+    PublishSeal {
+        key: String,
+        certificate: String,
+    },
 }
 
 /// Trims a required text field and checks its length.

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::CoreError;
 use crate::identity::{Identity, PartnerKey, hex_array};
+use crate::seal::{SealKey, SealPublic};
 
 const CARD_DOMAIN: &[u8] = b"trellis/v1/card";
 const CARD_VERSION: u32 = 1;
@@ -23,6 +24,12 @@ pub struct Card {
     pub device: String,
     pub device_certificate: String,
     pub signature: String,
+    /// The partner's sealing key (`age1…`), certified by their identity key: envelopes
+    /// for them are sealed to it. Cards made before sealing carry none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seal: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seal_certificate: Option<String>,
 }
 
 /// A card that passed [`Card::verify`], with its fields decoded.
@@ -31,6 +38,7 @@ pub struct VerifiedCard {
     pub name: String,
     pub key: PartnerKey,
     pub device: [u8; 32],
+    pub seal: Option<SealPublic>,
     pub card: Card,
 }
 
@@ -67,6 +75,7 @@ impl Card {
         let name = clean_name(name)?;
         let key = identity.public();
         let signature = identity.sign(&card_message(key.as_bytes(), device, &name));
+        let (seal, seal_certificate) = SealKey::certificate(identity);
         Ok(Self {
             trellis_card: CARD_VERSION,
             name,
@@ -74,6 +83,8 @@ impl Card {
             device: hex::encode(device),
             device_certificate: hex::encode(identity.certify_device(device)),
             signature: hex::encode(signature),
+            seal: Some(seal.to_string()),
+            seal_certificate: Some(seal_certificate),
         })
     }
 
@@ -117,10 +128,23 @@ impl Card {
             .map_err(|_| {
                 CoreError::BadCard("the card's signature does not match its contents".into())
             })?;
+        let seal = match (&self.seal, &self.seal_certificate) {
+            (None, None) => None,
+            (Some(seal), Some(cert)) => Some(
+                SealPublic::certified(&key, seal, cert)
+                    .map_err(|e| CoreError::BadCard(format!("its sealing key: {e}")))?,
+            ),
+            _ => {
+                return Err(CoreError::BadCard(
+                    "its sealing key comes without its certificate".into(),
+                ));
+            }
+        };
         Ok(VerifiedCard {
             name,
             key,
             device,
+            seal,
             card: self.clone(),
         })
     }
@@ -147,6 +171,29 @@ mod tests {
         let mut other_device = card.clone();
         other_device.device = hex::encode([4u8; 32]);
         assert!(other_device.verify().is_err());
+
+        let mut other_seal = card.clone();
+        other_seal.seal = Some(
+            SealKey::of(&Identity::generate().unwrap())
+                .public()
+                .to_string(),
+        );
+        assert!(
+            other_seal.verify().is_err(),
+            "a sealing key it did not certify"
+        );
+        assert_eq!(
+            v.seal.map(|s| s.to_string()),
+            Some(SealKey::of(&id).public().to_string())
+        );
+        let mut old = card.clone();
+        old.seal = None;
+        old.seal_certificate = None;
+        assert_eq!(
+            old.verify().unwrap().seal,
+            None,
+            "a card from before sealing"
+        );
 
         let mut future = card;
         future.trellis_card = 9;

@@ -11,6 +11,7 @@ use crate::identity::{Identity, PartnerKey};
 use crate::load;
 use crate::perform::{self, Written};
 use crate::schema::{CoupleHeader, PartnerRecord, Records, Root, SCHEMA_VERSION, Space};
+use crate::seal::{SealKey, SealPublic};
 use crate::signature::{ChangeSignature, DocId, SignedChange};
 use crate::time::Moment;
 use crate::verify::{
@@ -100,6 +101,8 @@ fn record_of(card: &VerifiedCard) -> PartnerRecord {
         device: card.card.device.clone(),
         device_certificate: card.card.device_certificate.clone(),
         signature: card.card.signature.clone(),
+        seal: card.card.seal.clone(),
+        seal_certificate: card.card.seal_certificate.clone(),
     }
 }
 
@@ -373,6 +376,54 @@ impl Couple {
             .get(&key.to_hex())
             .map(|p| p.name.clone())
             .unwrap_or_else(|| key.fingerprint())
+    }
+
+    /// My sealing key (derived from my identity key): envelopes for me open with it.
+    pub fn seal_key(&self) -> SealKey {
+        SealKey::of(&self.identity)
+    }
+
+    /// The partner's sealing key, certified by their identity key: from their card at the
+    /// couple's start, or from the record they published since. `None` until their device
+    /// has shared it.
+    pub fn partner_seal(&self) -> Option<SealPublic> {
+        let key = self.partner;
+        let published = self
+            .root
+            .by
+            .get(&key.to_hex())
+            .and_then(|space| space.seal.as_ref())
+            .and_then(|r| SealPublic::certified(&key, &r.key, &r.certificate).ok());
+        published.or_else(|| {
+            let record = self.root.couple.partners.get(&key.to_hex())?;
+            SealPublic::certified(
+                &key,
+                record.seal.as_deref()?,
+                record.seal_certificate.as_deref()?,
+            )
+            .ok()
+        })
+    }
+
+    /// The action that shares my sealing key, when my partner cannot know it yet (a couple
+    /// that began before cards carried it); `None` once it is in the document.
+    pub fn seal_to_share(&self) -> Option<Action> {
+        let (public, certificate) = SealKey::certificate(&self.identity);
+        let key = public.to_string();
+        let me = self.me.to_hex();
+        let in_card = self
+            .root
+            .couple
+            .partners
+            .get(&me)
+            .is_some_and(|r| r.seal.as_deref() == Some(key.as_str()));
+        let published = self
+            .root
+            .by
+            .get(&me)
+            .and_then(|s| s.seal.as_ref())
+            .is_some_and(|r| r.key == key);
+        (!in_card && !published).then_some(Action::PublishSeal { key, certificate })
     }
 
     pub fn partner_record(&self, key: &PartnerKey) -> Option<&PartnerRecord> {

@@ -34,6 +34,8 @@ pub enum CoreError {
     Frame(#[from] FrameError),
     #[error(transparent)]
     Bundle(#[from] crate::bundle::BundleError),
+    #[error(transparent)]
+    Seal(#[from] crate::seal::SealError),
     #[error("the document could not be read: {0}")]
     Hydrate(String),
     #[error("the change could not be written: {0}")]

@@ -184,7 +184,30 @@ pub(crate) fn perform(
         Action::StartTimeOut { minutes, note } => start_time_out(&mut ctx, *minutes, note),
         Action::EndTimeOut => end_time_out(&mut ctx),
         Action::EndSpace { note } => end_space(&mut ctx, note),
+        Action::PublishSeal { key, certificate } => publish_seal(&mut ctx, key, certificate),
     }
+}
+
+fn publish_seal(ctx: &mut Ctx<'_>, key: &str, certificate: &str) -> Result<Written, CoreError> {
+    crate::seal::SealPublic::certified(&ctx.me, key, certificate)
+        .map_err(|e| CoreError::Invalid(e.to_string()))?;
+    if ctx.mine().seal.as_ref().is_some_and(|s| s.key == key) {
+        return Err(CoreError::Invalid(
+            "this sealing key is already shared".into(),
+        ));
+    }
+    let record = crate::schema::SealRecord {
+        key: key.to_string(),
+        certificate: certificate.to_string(),
+        at: ctx.now.at_ms,
+    };
+    let by = child_map(ctx.doc, &ROOT, keys::BY)?;
+    let space = child_map(ctx.doc, &by, &ctx.me.to_hex())?;
+    reconcile_prop(ctx.doc, &space, keys::SEAL, Some(&record))?;
+    Ok(Written {
+        message: "shared a key for sealed bundles".into(),
+        record: ctx.me.to_hex(),
+    })
 }
 
 /// Who ended the shared space, and when, if anyone did.

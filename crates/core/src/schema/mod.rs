@@ -33,6 +33,7 @@ pub mod keys {
     pub const BY: &str = "by";
     pub const REVISIONS: &str = "revisions";
     pub const AUTHOR: &str = "author";
+    pub const SEAL: &str = "seal";
 }
 
 /// The whole document.
@@ -64,6 +65,11 @@ pub struct PartnerRecord {
     pub device: String,
     pub device_certificate: String,
     pub signature: String,
+    /// The sealing key the card carried (cards made before sealing carry none).
+    #[autosurgeon(missing = "Default::default")]
+    pub seal: Option<String>,
+    #[autosurgeon(missing = "Default::default")]
+    pub seal_certificate: Option<String>,
 }
 
 /// Everything one partner owns. Only their signed changes may write here.
@@ -105,6 +111,18 @@ pub struct Space {
     /// My ending of our shared space, if I ended it (one entry at most).
     #[autosurgeon(missing = "Default::default")]
     pub endings: Records<Ending>,
+    /// My sealing key, published for couples that began before cards carried it.
+    #[autosurgeon(missing = "Default::default")]
+    pub seal: Option<SealRecord>,
+}
+
+/// A partner's sealing key (an age X25519 recipient) and its certificate by their identity
+/// key: the partner seals bundles and mailbox deposits to it.
+#[derive(Debug, Clone, Default, PartialEq, Hydrate, Reconcile)]
+pub struct SealRecord {
+    pub key: String,
+    pub certificate: String,
+    pub at: i64,
 }
 
 /// Names of the collections inside a [`Space`], as stored.

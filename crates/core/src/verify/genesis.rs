@@ -34,6 +34,8 @@ pub(crate) fn record_card(record: &PartnerRecord) -> Card {
         device: record.device.clone(),
         device_certificate: record.device_certificate.clone(),
         signature: record.signature.clone(),
+        seal: record.seal.clone(),
+        seal_certificate: record.seal_certificate.clone(),
     }
 }
 
