@@ -156,6 +156,12 @@ pub enum PairCommand {
 pub enum CardCommand {
     /// Write my card to FILE ("-" for the terminal).
     Export { file: PathBuf },
+    /// Add my partner's card on this device, for the key that seals bundles to them (a
+    /// couple that began with an older Trellis).
+    Add {
+        /// My partner's card file ("-" to read it from standard input).
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

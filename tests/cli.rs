@@ -353,3 +353,49 @@ fn unpairing_keeps_a_readable_copy_and_wiping_needs_a_yes() {
     assert_eq!(wiped["wiped"].as_array().unwrap().len(), 3);
     assert!(!alex.dir.exists() || std::fs::read_dir(&alex.dir).unwrap().next().is_none());
 }
+
+#[test]
+fn bundles_are_sealed_and_an_older_couple_adds_the_partners_card() {
+    let tmp = tempfile::tempdir().unwrap();
+    let alex = Person::new(tmp.path(), "alex");
+    let sam = Person::new(tmp.path(), "sam");
+    alex.ok(&["init", "--name", "Alex"]);
+    sam.ok(&["init", "--name", "Sam"]);
+    let full = tmp.path().join("sam.card");
+    sam.ok(&["card", "export", full.to_str().unwrap()]);
+    // The card an older Trellis made: no sealing key.
+    let mut card: Value = serde_json::from_slice(&std::fs::read(&full).unwrap()).unwrap();
+    let fields = card.as_object_mut().unwrap();
+    assert!(fields.remove("seal").is_some() && fields.remove("seal_certificate").is_some());
+    let old = tmp.path().join("sam-old.card");
+    std::fs::write(&old, card.to_string()).unwrap();
+    alex.ok(&["couple", "create", "--partner", old.to_str().unwrap()]);
+
+    let bundle = tmp.path().join("b");
+    let b = bundle.to_str().unwrap();
+    let err = alex.fails(&["bundle", "export", b]);
+    assert!(err.contains("trellis card add"), "{err}");
+    assert!(!bundle.exists(), "nothing unsealed was written");
+
+    let stranger = Person::new(tmp.path(), "stranger");
+    stranger.ok(&["init", "--name", "Sam"]);
+    let other = tmp.path().join("other.card");
+    stranger.ok(&["card", "export", other.to_str().unwrap()]);
+    assert!(
+        alex.fails(&["card", "add", other.to_str().unwrap()])
+            .contains("not Sam's")
+    );
+    assert!(
+        alex.ok(&["card", "add", full.to_str().unwrap()])
+            .contains("sealed")
+    );
+    let said = alex.ok(&["bundle", "export", b]);
+    assert!(said.contains("only Sam's device can open it"), "{said}");
+    let joined = sam.ok(&["bundle", "import", b]);
+    assert!(joined.contains("You joined"), "{joined}");
+    // Alex's own file is not for Alex's device.
+    assert!(
+        alex.fails(&["bundle", "import", b])
+            .contains("not for this device")
+    );
+}

@@ -3,7 +3,7 @@
 use std::fs;
 use std::path::Path;
 
-use anyhow::{Context as _, Result};
+use anyhow::{Context as _, Result, anyhow};
 use serde::Serialize;
 use trellis_core::Card;
 use trellis_core::words::count;
@@ -61,10 +61,9 @@ fn write_output(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 pub fn card(ctx: &Context, command: CardCommand) -> Result<()> {
-    let profile = ctx.read()?;
     match command {
         CardCommand::Export { file } => {
-            let card = profile.card()?;
+            let card = ctx.read()?.card()?;
             let json = card.to_json() + "\n";
             write_output(&file, json.as_bytes())?;
             if file.as_os_str() != "-" {
@@ -77,15 +76,30 @@ pub fn card(ctx: &Context, command: CardCommand) -> Result<()> {
             }
             Ok(())
         }
+        CardCommand::Add { file } => {
+            let mut profile = ctx.open()?;
+            let card = read_card(&file)?;
+            profile.add_partner_card(&card)?;
+            ctx.emit(&serde_json::json!({ "added": card.name }), || {
+                format!(
+                    "Added {}'s card: bundles you export are now sealed so only their device can open them.",
+                    card.name
+                )
+            })
+        }
     }
+}
+
+fn read_card(path: &Path) -> Result<Card> {
+    let text = read_input(path)?;
+    let text = String::from_utf8(text).context("the card file is not text")?;
+    Ok(Card::from_json(&text)?)
 }
 
 pub fn couple(ctx: &Context, command: CoupleCommand) -> Result<()> {
     let CoupleCommand::Create { partner } = command;
     let mut profile = ctx.open()?;
-    let text = read_input(&partner)?;
-    let text = String::from_utf8(text).context("the card file is not text")?;
-    let card = Card::from_json(&text)?;
+    let card = read_card(&partner)?;
     profile.create_couple(&card, now())?;
     let number = profile.safety_number().unwrap_or_default();
     let status = profile.status()?;
@@ -109,7 +123,15 @@ pub fn bundle(ctx: &Context, command: BundleCommand) -> Result<()> {
     let mut profile = ctx.open()?;
     match command {
         BundleCommand::Export { file, all } => {
-            let (bytes, changes) = profile.export_bundle(all, now())?;
+            let (bytes, changes) = match profile.export_bundle(all, now()) {
+                Err(StoreError::PartnerSealUnknown(name)) => {
+                    return Err(anyhow!(
+                        "{name}'s sealing key is not known on this device yet, so no bundle can be sealed for them. \
+                         Sync once over the network, or ask {name} for their card (`trellis card export FILE`) and add it with `trellis card add FILE`."
+                    ));
+                }
+                other => other?,
+            };
             write_output(&file, &bytes)?;
             let partner = partner_name(&profile);
             let out = Exported {
@@ -118,7 +140,7 @@ pub fn bundle(ctx: &Context, command: BundleCommand) -> Result<()> {
             };
             ctx.emit(&out, || {
                 format!(
-                    "Wrote {} to {}. Give the file to {partner}; they import it with `trellis bundle import`.",
+                    "Wrote {} to {}, sealed so only {partner}'s device can open it. Give the file to {partner} any way you like; they import it with `trellis bundle import`.",
                     count(changes, "change", "changes"),
                     out.file
                 )

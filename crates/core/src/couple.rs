@@ -406,7 +406,8 @@ impl Couple {
     }
 
     /// The action that shares my sealing key, when my partner cannot know it yet (a couple
-    /// that began before cards carried it); `None` once it is in the document.
+    /// that began before cards carried it); `None` once it is in the document or the space
+    /// has ended.
     pub fn seal_to_share(&self) -> Option<Action> {
         let (public, certificate) = SealKey::certificate(&self.identity);
         let key = public.to_string();
@@ -423,7 +424,9 @@ impl Couple {
             .get(&me)
             .and_then(|s| s.seal.as_ref())
             .is_some_and(|r| r.key == key);
-        (!in_card && !published).then_some(Action::PublishSeal { key, certificate })
+        // An ended space takes no more writing; there is nothing left to seal for.
+        (!in_card && !published && !self.is_ended())
+            .then_some(Action::PublishSeal { key, certificate })
     }
 
     pub fn partner_record(&self, key: &PartnerKey) -> Option<&PartnerRecord> {

@@ -36,7 +36,9 @@ const AGE_MAGIC: &[u8] = b"age-encryption.org/v1\n";
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum SealError {
-    #[error("this file is sealed to someone else: it is not for this device, so nothing was read")]
+    #[error(
+        "this file is sealed, but not for this device (a bundle you made yourself is sealed for your partner, and another couple's is sealed for them); nothing was read"
+    )]
     NotForMe,
     #[error("this sealed file is damaged or cut off ({0}); ask for it again")]
     Damaged(String),

@@ -183,7 +183,7 @@ fn finding_4_a_malformed_first_change_cannot_be_joined() {
     let pristine = tmp.path().join("sam-pristine");
     copy_dir(&sam_dir, &pristine);
     let f = Forge::of(&mut alex).unwrap();
-    let (bundle, _) = alex.export_bundle(true, at(0)).unwrap();
+    let (bundle, _) = alex.plain_bundle(true, at(0)).unwrap();
     let first = trellis_core::Bundle::decode(&bundle).unwrap().changes[0].clone();
     let mut outcomes = (0, 0);
     for pos in 9..first.bytes.len() {

@@ -243,7 +243,8 @@ impl PairHandler {
                         s.profile.create_couple(&partner_card, now())?;
                     }
                 }
-                let (bundle, _) = s.profile.export_bundle(true, now())?;
+                // Inside the live, end-to-end encrypted connection: not sealed.
+                let (bundle, _) = s.profile.plain_bundle(true, now())?;
                 let heads = s.profile.couple_mut()?.heads();
                 let my_card = s.profile.card()?.to_json();
                 s.publish(now());

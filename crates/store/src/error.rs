@@ -35,6 +35,10 @@ pub enum StoreError {
     NoCouple,
     #[error("this profile is already part of a couple with {0}")]
     AlreadyPaired(String),
+    #[error(
+        "{0}'s sealing key is not known on this device yet, so nothing can be sealed for them; it arrives with the first sync over the network, or with their card"
+    )]
+    PartnerSealUnknown(String),
     #[error("the store lacks the signature of change {0}; run `trellis verify`")]
     MissingSignature(String),
     #[error(transparent)]

@@ -188,13 +188,21 @@ fn the_journal_never_leaves_the_device() {
 #[test]
 fn a_bundle_from_another_couple_or_from_myself_is_refused() {
     let (_tmp, mut alex, mut sam) = couple();
+    // Sealed for Sam, my own export does not even open here.
     let (mine, _) = alex.export_bundle(true, now(3)).unwrap();
+    let err = alex.import_bundle(&mine, now(4)).unwrap_err();
+    assert!(err.to_string().contains("not for this device"), "{err}");
+    // An unsealed one (an older Trellis) is read, and refused as mine.
+    let (mine, _) = alex.plain_bundle(true, now(3)).unwrap();
     let err = alex.import_bundle(&mine, now(4)).unwrap_err();
     assert!(err.to_string().contains("written by this profile"), "{err}");
 
     let (_tmp2, mut other_alex, _) = couple();
-    let (foreign, _) = other_alex.export_bundle(true, now(3)).unwrap();
     let before = sam.status().unwrap();
+    let (foreign, _) = other_alex.export_bundle(true, now(3)).unwrap();
+    let err = sam.import_bundle(&foreign, now(4)).unwrap_err();
+    assert!(err.to_string().contains("not for this device"), "{err}");
+    let (foreign, _) = other_alex.plain_bundle(true, now(3)).unwrap();
     let err = sam.import_bundle(&foreign, now(4)).unwrap_err();
     assert!(err.to_string().contains("another couple"), "{err}");
     assert_eq!(sam.status().unwrap(), before);

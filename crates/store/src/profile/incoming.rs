@@ -107,7 +107,8 @@ impl Profile {
         inviter: Option<PartnerKey>,
         now: Moment,
     ) -> Result<ImportReport, StoreError> {
-        let bundle = Bundle::decode(bytes).map_err(CoreError::from)?;
+        let bytes = self.unseal(bytes)?;
+        let bundle = Bundle::decode(&bytes).map_err(CoreError::from)?;
         let me = self.key();
         if bundle.sender == me {
             return Err(CoreError::Invalid(

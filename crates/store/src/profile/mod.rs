@@ -5,9 +5,8 @@ use std::path::Path;
 use serde::Serialize;
 use trellis_core::view::{HistoryEntry, history};
 use trellis_core::{
-    Action, Bundle, Card, ChangeHash, ChangeSignature, Committed, CoreError, Couple, DocId,
-    Identity, Moment, PartnerKey, SetAside, SignedChange, SyncSession, VerifiedCard, View,
-    safety_number,
+    Action, Card, ChangeHash, ChangeSignature, Committed, CoreError, Couple, DocId, Identity,
+    Moment, PartnerKey, SetAside, SignedChange, SyncSession, VerifiedCard, View, safety_number,
 };
 
 use crate::db::DocumentDb;
@@ -15,6 +14,7 @@ use crate::error::StoreError;
 use crate::keys::{create_private_dir, read_key, write_key};
 use crate::paths::ProfilePaths;
 
+mod envelopes;
 mod incoming;
 
 /// Compact once this many changes have been saved since the last snapshot.
@@ -29,6 +29,8 @@ pub(crate) mod meta {
     pub const LAST_EXPORTED_AT: &str = "last_exported_at";
     pub const LAST_SYNCED_AT: &str = "last_synced_at";
     pub const SAFETY_CONFIRMED: &str = "safety_confirmed";
+    /// The partner's sealing key and its certificate, from their card (`key certificate`).
+    pub const PARTNER_SEAL: &str = "partner_seal";
 }
 
 /// What an imported bundle did.
@@ -429,36 +431,6 @@ impl Profile {
                 })
             })
             .collect()
-    }
-
-    /// A bundle of what the partner may not have yet (or everything, with `all`).
-    pub fn export_bundle(
-        &mut self,
-        all: bool,
-        now: Moment,
-    ) -> Result<(Vec<u8>, usize), StoreError> {
-        let have = if all {
-            Vec::new()
-        } else {
-            self.partner_heads()?
-        };
-        let couple = self.couple.as_mut().ok_or(StoreError::NoCouple)?;
-        let changes = couple.changes_since(&have);
-        let doc = couple.doc_id();
-        let sender = couple.me();
-        let sender_heads = couple.heads();
-        let changes = self.signed(changes)?;
-        let count = changes.len();
-        let bundle = Bundle {
-            doc,
-            sender,
-            sender_heads,
-            created_at: now.at_ms,
-            changes,
-        };
-        self.db
-            .set_meta(&[(meta::LAST_EXPORTED_AT, now.at_ms.to_string().into_bytes())])?;
-        Ok((bundle.encode(), count))
     }
 
     /// Starts (or resumes) a sync conversation with the partner from the saved state.
