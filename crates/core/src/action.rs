@@ -116,7 +116,14 @@ pub enum Action {
         key: String,
         certificate: String,
     },
+    /// Use this mailbox from now on (its address as the network layer writes it), or none.
+    SetMailbox {
+        address: Option<String>,
+    },
 }
+
+/// The longest mailbox address a record may carry (an endpoint id and a few addresses).
+pub const MAX_MAILBOX_ADDRESS: usize = 1024;
 
 /// Trims a required text field and checks its length.
 pub(crate) fn required(field: &str, value: &str) -> Result<String, CoreError> {

@@ -429,6 +429,20 @@ impl Couple {
             .then_some(Action::PublishSeal { key, certificate })
     }
 
+    /// The couple's mailbox address: the newest record either of us wrote, unless it removed
+    /// the mailbox. A record dated more than a day after `now` is not believed (a clock far
+    /// ahead must not pin a mailbox for good).
+    pub fn mailbox(&self, now: crate::Moment) -> Option<String> {
+        let limit = now.at_ms.saturating_add(24 * 60 * 60 * 1000);
+        [self.me, self.partner]
+            .iter()
+            .filter_map(|k| self.root.by.get(&k.to_hex())?.mailbox.as_ref())
+            .filter(|r| r.at <= limit)
+            .max_by(|a, b| a.at.cmp(&b.at).then_with(|| a.address.cmp(&b.address)))
+            .map(|r| r.address.clone())
+            .filter(|a| !a.is_empty())
+    }
+
     pub fn partner_record(&self, key: &PartnerKey) -> Option<&PartnerRecord> {
         self.root.couple.partners.get(&key.to_hex())
     }

@@ -185,6 +185,7 @@ pub(crate) fn perform(
         Action::EndTimeOut => end_time_out(&mut ctx),
         Action::EndSpace { note } => end_space(&mut ctx, note),
         Action::PublishSeal { key, certificate } => publish_seal(&mut ctx, key, certificate),
+        Action::SetMailbox { address } => set_mailbox(&mut ctx, address.as_deref()),
     }
 }
 
@@ -206,6 +207,30 @@ fn publish_seal(ctx: &mut Ctx<'_>, key: &str, certificate: &str) -> Result<Writt
     reconcile_prop(ctx.doc, &space, keys::SEAL, Some(&record))?;
     Ok(Written {
         message: "shared a key for sealed bundles".into(),
+        record: ctx.me.to_hex(),
+    })
+}
+
+fn set_mailbox(ctx: &mut Ctx<'_>, address: Option<&str>) -> Result<Written, CoreError> {
+    let address = address.map(str::trim).unwrap_or_default();
+    if address.len() > crate::action::MAX_MAILBOX_ADDRESS || address.chars().any(char::is_control) {
+        return Err(CoreError::Invalid(
+            "that is not a mailbox address this Trellis can keep".into(),
+        ));
+    }
+    let record = crate::schema::MailboxRecord {
+        address: address.to_string(),
+        at: ctx.now.at_ms,
+    };
+    let by = child_map(ctx.doc, &ROOT, keys::BY)?;
+    let space = child_map(ctx.doc, &by, &ctx.me.to_hex())?;
+    reconcile_prop(ctx.doc, &space, keys::MAILBOX, Some(&record))?;
+    Ok(Written {
+        message: if address.is_empty() {
+            "stopped using the mailbox".into()
+        } else {
+            "added the mailbox".into()
+        },
         record: ctx.me.to_hex(),
     })
 }

@@ -34,6 +34,7 @@ pub mod keys {
     pub const REVISIONS: &str = "revisions";
     pub const AUTHOR: &str = "author";
     pub const SEAL: &str = "seal";
+    pub const MAILBOX: &str = "mailbox";
 }
 
 /// The whole document.
@@ -114,6 +115,19 @@ pub struct Space {
     /// My sealing key, published for couples that began before cards carried it.
     #[autosurgeon(missing = "Default::default")]
     pub seal: Option<SealRecord>,
+    /// The mailbox I added for us, or my removal of one (the newest record of either
+    /// partner is the couple's; see `Couple::mailbox`).
+    #[autosurgeon(missing = "Default::default")]
+    pub mailbox: Option<MailboxRecord>,
+}
+
+/// Where the couple's mailbox is: an always-on peer holding sealed envelopes for each of us.
+#[derive(Debug, Clone, Default, PartialEq, Hydrate, Reconcile)]
+pub struct MailboxRecord {
+    /// The mailbox's address as the network layer writes it (its endpoint id and where to
+    /// reach it); empty when this record removes the mailbox.
+    pub address: String,
+    pub at: i64,
 }
 
 /// A partner's sealing key (an age X25519 recipient) and its certificate by their identity
@@ -201,6 +215,9 @@ fn refresh_record<D: autosurgeon::ReadDoc>(
         c::APPRECIATIONS => put(&mut space.appreciations, id, read(doc, path)?),
         c::TIMEOUTS => put(&mut space.timeouts, id, read(doc, path)?),
         c::ENDINGS => put(&mut space.endings, id, read(doc, path)?),
+        // Single records of a space, not collections: the path names one of their fields.
+        keys::SEAL => space.seal = read(doc, &path[..3])?,
+        keys::MAILBOX => space.mailbox = read(doc, &path[..3])?,
         // A collection this version does not know: nothing of it is shown anyway.
         _ => {}
     }
