@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
-use chrono::{Local, Offset};
 use serde::Serialize;
 use trellis_core::Moment;
 use trellis_store::{Profile, default_profile_dir};
@@ -77,9 +76,5 @@ fn told_of_set_aside(profile: Profile) -> Profile {
 
 /// Now, on this device's clock and in its time zone.
 pub fn now() -> Moment {
-    let local = Local::now();
-    Moment::new(
-        local.timestamp_millis(),
-        local.offset().fix().local_minus_utc() / 60,
-    )
+    trellis_store::LocalZone::now()
 }

@@ -1,30 +1,16 @@
 //! Small helpers for human-readable output.
 
-use chrono::{DateTime, FixedOffset, Local, Offset, TimeZone};
+use chrono::{DateTime, FixedOffset};
 use trellis_core::id::short;
-use trellis_core::time::Zone;
+use trellis_core::time::in_zone;
 use trellis_core::view::{View, Who};
+pub use trellis_store::LocalZone;
 
-/// This device's time zone with its rules, so a time from before a daylight-saving change
-/// (or after the next one) is read at the offset it had (or will have).
-pub struct LocalZone;
-
-impl Zone for LocalZone {
-    fn offset_at(&self, at_ms: i64) -> FixedOffset {
-        match Local.timestamp_millis_opt(at_ms) {
-            chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => {
-                t.offset().fix()
-            }
-            chrono::LocalResult::None => Local::now().offset().fix(),
-        }
-    }
-}
-
-fn local(at_ms: i64) -> Option<DateTime<Local>> {
-    match Local.timestamp_millis_opt(at_ms) {
-        chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => Some(t),
-        chrono::LocalResult::None => None,
-    }
+/// An instant on this device's clock, with its zone's rules; none for a number no clock can
+/// show (a partner can write any).
+fn local(at_ms: i64) -> Option<DateTime<FixedOffset>> {
+    DateTime::from_timestamp_millis(at_ms)?;
+    Some(in_zone(at_ms, &LocalZone))
 }
 
 /// A stored millisecond timestamp in this device's local time.

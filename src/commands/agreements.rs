@@ -139,7 +139,11 @@ fn show_text(view: &View, a: &AgreementView) -> String {
             a.status.label(),
             a.review_on
                 .as_ref()
-                .map(|d| format!(" (review on {d})"))
+                .map(|d| {
+                    // The date is the calendar day of whoever wrote the current wording.
+                    let set_by = a.current_revision().map_or(Who::Me, |r| r.author);
+                    format!(" (review on {})", view.date_of(d, set_by))
+                })
                 .unwrap_or_default()
         ),
         format!(
@@ -184,7 +188,7 @@ fn show_text(view: &View, a: &AgreementView) -> String {
             out.push(format!("    If it is crossed: {x}"));
         }
         if let Some(d) = &r.review_on {
-            out.push(format!("    Review on {d}"));
+            out.push(format!("    Review on {}", view.date_of(d, r.author)));
         }
     }
     out.join("\n")

@@ -2,14 +2,15 @@
 
 use anyhow::{Result, anyhow};
 use trellis_core::schema::{Cadence, Need, Outcome, ResponseMode};
+use trellis_core::time::Zone;
 use trellis_core::view::{CheckInView, RepairView, View, Who, fold_rule};
-use trellis_core::{Action, CheckInDraft};
+use trellis_core::{Action, CheckInDraft, Moment};
 use trellis_store::StoreError;
 
 use super::act;
 use crate::cli::{CheckInArgs, CheckInCommand, CommitmentCommand, RepairCommand};
 use crate::context::{Context, now};
-use crate::render::{self, clock, when};
+use crate::render::{self, LocalZone, clock, when};
 
 /// Scales are checked by the core (1–10); anything larger than a byte is out of range anyway.
 fn scale(v: Option<u32>) -> Option<u8> {
@@ -206,7 +207,7 @@ fn repairs_text(view: &View, repairs: &[RepairView]) -> String {
         out.push(format!(
             "{}  {} — opened by {} ({state})",
             render::id(&r.id),
-            r.date,
+            view.date_of(&r.date, r.opened_by),
             render::who(view, r.opened_by)
         ));
         out.push(format!("      what happened: {}", r.what_happened));
@@ -249,7 +250,7 @@ fn repairs_text(view: &View, repairs: &[RepairView]) -> String {
                 out.push(format!(
                     "          {}  {} {}{note}{ack}",
                     render::id(&rep.id),
-                    rep.date,
+                    view.date_of(&rep.date, c.owner),
                     rep.outcome.label().to_lowercase()
                 ));
             }
@@ -298,7 +299,17 @@ pub fn timeout(ctx: &Context, minutes: Option<u32>, note: Option<String>, end: b
         return act(ctx, &mut profile, Action::EndTimeOut);
     }
     let minutes = minutes.ok_or_else(|| anyhow!("say how long the pause lasts: --minutes N"))?;
-    let committed = profile.act(&Action::StartTimeOut { minutes, note }, now())?;
+    // The pause records its author's UTC offset so the partner also hears the return time on
+    // this clock. What matters is the offset at the return time, which differs from now's
+    // when a daylight-saving change falls inside the pause: the core knows no zone rules, so
+    // this side, which does, hands it the offset the return time will have.
+    let start = now();
+    let back_at = start.plus_minutes(i64::from(minutes)).at_ms;
+    let at_return = Moment::new(
+        start.at_ms,
+        LocalZone.offset_at(back_at).local_minus_utc() / 60,
+    );
+    let committed = profile.act(&Action::StartTimeOut { minutes, note }, at_return)?;
     let view = profile.view(now()).ok_or(StoreError::NoCouple)?;
     let back = view
         .timeouts

@@ -802,6 +802,11 @@ fn start_time_out(
         back_at: back_at.at_ms,
         note: optional("the note", note)?,
         ended_at: None,
+        // So the partner, whatever their zone, can also be told the return time on mine. The
+        // caller passes, where it knows its zone's rules, the offset in force at the return
+        // time (a daylight-saving change may fall inside the pause); else it is today's.
+        offset_minutes: crate::time::plausible_offset(ctx.now.offset_minutes)
+            .map(|_| ctx.now.offset_minutes),
     };
     let id = new_id()?;
     ctx.put_mine(col::TIMEOUTS, &id, &record)?;

@@ -4,12 +4,17 @@
 
 mod support;
 
+use automerge::transaction::Transactable;
+use automerge::{Author, AutoCommit, ObjType, ROOT, ReadDoc, ScalarValue, Value};
 use chrono::{FixedOffset, NaiveDate, TimeZone, Utc};
 use support::*;
 use trellis_core::export::{ExportOptions, Section, markdown_in};
 use trellis_core::time::Zone;
 use trellis_core::view::{AgreementStatus, Attention, Who};
-use trellis_core::{Action, AgreementDraft, CheckInDraft, Moment, View, schema::Category};
+use trellis_core::{
+    Action, AgreementDraft, ChangeSignature, CheckInDraft, Moment, SignedChange, View,
+    schema::Category,
+};
 
 const LA: i32 = -8 * 60;
 const TOKYO: i32 = 9 * 60;
@@ -156,23 +161,29 @@ fn a_pause_carries_its_return_time_to_each_side_in_their_own_time() {
     assert!(lines(&view(&sam, now), now).contains(&"You are on a pause, back at 13:02".into()));
     let now = la(27, 19, 33);
     let v = view(&alex, now);
+    // The pause carries Sam's offset, so Alex is told both clocks.
     assert!(
-        lines(&v, now).contains(&"Sam is on a pause, back at 20:02 your time".into()),
+        lines(&v, now)
+            .contains(&"Sam is on a pause, back at 20:02 your time · 13:02 for Sam".into()),
         "{:?}",
         lines(&v, now)
     );
-
-    // Where the author's offset is known, both clocks are said.
     let t = &v.timeouts[0];
-    let with_offset = Attention::TimeOut {
+    assert_eq!(t.author_offset_minutes, Some(TOKYO));
+    assert_eq!(
+        t.describe(&v, now, &now),
+        "Sam is on a pause, back at 20:02 your time · 13:02 for Sam"
+    );
+    // A pause without an offset (written before it was recorded) says the reader's clock.
+    let unknown = Attention::TimeOut {
         who: Who::Partner,
         back_at: t.back_at,
         note: None,
-        author_offset_minutes: Some(TOKYO),
+        author_offset_minutes: None,
     };
     assert_eq!(
-        with_offset.describe(&v, now, &now),
-        "Sam is on a pause, back at 20:02 your time · 13:02 for Sam"
+        unknown.describe(&v, now, &now),
+        "Sam is on a pause, back at 20:02 your time"
     );
     // An offset no zone has is not believed.
     let nonsense = Attention::TimeOut {
@@ -221,8 +232,10 @@ fn a_pause_ending_after_midnight_for_the_reader_says_so() {
     let now = la(27, 23, 55);
     let v = view(&alex, now);
     assert!(
-        lines(&v, now)
-            .contains(&"Sam is on a pause, back tomorrow at 00:10 your time — “a walk”".into()),
+        lines(&v, now).contains(
+            &"Sam is on a pause, back tomorrow at 00:10 your time · 17:10 for Sam — “a walk”"
+                .into()
+        ),
         "{:?}",
         lines(&v, now)
     );
@@ -395,4 +408,182 @@ fn the_fall_back_and_a_flight_to_tokyo_do_not_move_past_records() {
         said.contains(&"You are on a pause, back at 01:30".into()),
         "{said:?}"
     );
+}
+
+/// A change Sam makes outside the app, in Sam's own space: signed and allowed, with any
+/// value Sam likes.
+fn sams_own_edit(sam: &mut Side, edit: impl FnOnce(&mut AutoCommit)) -> SignedChange {
+    let mut doc = AutoCommit::load(&sam.couple.save()).unwrap();
+    doc.set_author(Some(Author::from(sam.couple.me().as_bytes().to_vec())));
+    edit(&mut doc);
+    let hash = doc.commit().expect("the edit made a change");
+    let change = doc.get_change_by_hash(&hash).unwrap();
+    SignedChange {
+        bytes: change.raw_bytes().to_vec(),
+        signature: ChangeSignature::sign(&sam.identity(), &sam.couple.doc_id(), &hash),
+    }
+}
+
+fn map(doc: &AutoCommit, path: &[&str]) -> automerge::ObjId {
+    let mut obj = ROOT;
+    for key in path {
+        match doc.get(&obj, *key).unwrap() {
+            Some((Value::Object(_), id)) => obj = id,
+            other => panic!("no map at {key}: {other:?}"),
+        }
+    }
+    obj
+}
+
+#[test]
+fn a_pause_keeps_its_authors_offset_and_an_offset_from_a_bogus_clock_is_not_written() {
+    let (_, mut sam) = pair();
+    let pause = sam
+        .act(
+            Action::StartTimeOut {
+                minutes: 30,
+                note: None,
+            },
+            tokyo(28, 12, 32),
+        )
+        .unwrap()
+        .record;
+    let mine = sam.couple.me().to_hex();
+    let record = |sam: &Side| {
+        sam.couple
+            .root()
+            .by
+            .get(&mine)
+            .unwrap()
+            .timeouts
+            .get(&pause)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(record(&sam).offset_minutes, Some(TOKYO));
+    // Saying "I'm back" keeps it.
+    sam.act(Action::EndTimeOut, tokyo(28, 12, 50)).unwrap();
+    assert_eq!(record(&sam).offset_minutes, Some(TOKYO));
+    assert!(record(&sam).ended_at.is_some());
+
+    // A device clock claiming an offset no zone has writes none.
+    let bogus = Moment::new(tokyo(28, 13, 0).at_ms, 20 * 60);
+    let odd = sam
+        .act(
+            Action::StartTimeOut {
+                minutes: 10,
+                note: None,
+            },
+            bogus,
+        )
+        .unwrap()
+        .record;
+    let t = sam
+        .couple
+        .root()
+        .by
+        .get(&mine)
+        .unwrap()
+        .timeouts
+        .get(&odd)
+        .unwrap()
+        .clone();
+    assert_eq!(t.offset_minutes, None);
+}
+
+#[test]
+fn a_hostile_offset_never_panics_hides_the_pause_or_shows_a_made_up_clock() {
+    let (mut alex, mut sam) = pair();
+    let pause = sam
+        .act(
+            Action::StartTimeOut {
+                minutes: 30,
+                note: Some("a walk".into()),
+            },
+            tokyo(28, 12, 32),
+        )
+        .unwrap()
+        .record;
+    exchange(&mut alex, &mut sam);
+    let space = sam.couple.me().to_hex();
+    let now = la(27, 19, 33);
+    let plain = "Sam is on a pause, back at 20:02 your time — “a walk”";
+
+    let hostile: Vec<ScalarValue> = vec![
+        ScalarValue::Int(40 * 60),
+        ScalarValue::Int(-13 * 60),
+        ScalarValue::Int(i64::MAX),
+        ScalarValue::Int(i64::MIN),
+        ScalarValue::Int(i64::from(i32::MIN)),
+        ScalarValue::Uint(u64::MAX),
+        ScalarValue::Uint(15 * 60),
+        ScalarValue::Str("+09:00".into()),
+        ScalarValue::F64(f64::NAN),
+        ScalarValue::Boolean(true),
+        ScalarValue::Null,
+        ScalarValue::Bytes(vec![0xff; 4]),
+    ];
+    for value in hostile {
+        let shown = format!("{value:?}");
+        let change = sams_own_edit(&mut sam, |doc| {
+            let t = map(doc, &["by", &space, "timeouts", &pause]);
+            doc.put(&t, "offset_minutes", value).unwrap();
+        });
+        alex.receive(vec![change.clone()]).unwrap();
+        sam.receive(vec![change]).unwrap();
+        let v = view(&alex, now);
+        let t = v.timeouts.iter().find(|t| t.id == pause);
+        let t = t.unwrap_or_else(|| panic!("{shown} hid the pause"));
+        assert_eq!(t.author_offset_minutes, None, "{shown} was believed");
+        assert!(
+            lines(&v, now).contains(&plain.into()),
+            "{shown}: {:?}",
+            lines(&v, now)
+        );
+        // Sam's own copy reads it the same way, and Sam's clock is still Sam's.
+        let v = view(&sam, tokyo(28, 12, 40));
+        assert!(
+            lines(&v, tokyo(28, 12, 40))
+                .contains(&"You are on a pause, back at 13:02 — “a walk”".into()),
+            "{shown}"
+        );
+    }
+
+    // An object where a number belongs, and no field at all (a pause from an older build).
+    let change = sams_own_edit(&mut sam, |doc| {
+        let t = map(doc, &["by", &space, "timeouts", &pause]);
+        doc.put_object(&t, "offset_minutes", ObjType::Map).unwrap();
+    });
+    alex.receive(vec![change.clone()]).unwrap();
+    sam.receive(vec![change]).unwrap();
+    assert!(lines(&view(&alex, now), now).contains(&plain.into()));
+    let change = sams_own_edit(&mut sam, |doc| {
+        let t = map(doc, &["by", &space, "timeouts", &pause]);
+        doc.delete(&t, "offset_minutes").unwrap();
+    });
+    alex.receive(vec![change]).unwrap();
+    assert!(lines(&view(&alex, now), now).contains(&plain.into()));
+
+    // The edge offsets people do live at are believed: Kiribati (+14) and Baker Island (−12).
+    for (minutes, theirs) in [(14 * 60, "18:02"), (-12 * 60, "16:02")] {
+        let change = sams_own_edit(&mut sam, |doc| {
+            let t = map(doc, &["by", &space, "timeouts", &pause]);
+            doc.put(&t, "offset_minutes", i64::from(minutes)).unwrap();
+        });
+        alex.receive(vec![change.clone()]).unwrap();
+        sam.receive(vec![change]).unwrap();
+        let v = view(&alex, now);
+        let expected =
+            format!("Sam is on a pause, back at 20:02 your time · {theirs} for Sam — “a walk”");
+        assert!(lines(&v, now).contains(&expected), "{:?}", lines(&v, now));
+    }
+    // Even a view built by hand with the worst number says only the reader's clock.
+    let v = view(&alex, now);
+    let worst = Attention::TimeOut {
+        who: Who::Partner,
+        back_at: i64::MAX,
+        note: None,
+        author_offset_minutes: Some(i32::MIN),
+    };
+    assert!(worst.describe(&v, now, &now).ends_with("your time"));
 }

@@ -53,6 +53,7 @@ pub const FIELDS: &[&str] = &[
     "note",
     "back_at",
     "ended_at",
+    "offset_minutes",
     "revision",
     "title",
     "category",

@@ -13,11 +13,16 @@ mod keys;
 pub mod paths;
 pub mod profile;
 mod quarantine;
+pub mod zone;
 
 pub use bundle_file::{read_bundle, read_bundle_file};
 pub use db::DocumentDb;
 pub use error::StoreError;
 pub use journal::{Journal, JournalEntry, Trigger};
 pub use paths::{PROFILE_ENV, ProfilePaths, default_profile_dir};
-pub use profile::{CoupleStatus, ImportReport, Profile, SignedOutgoing, Status, VerifyReport};
+pub use profile::{
+    CoupleStatus, Deposit, DepositState, ImportReport, Profile, SignedOutgoing, Status,
+    VerifyReport,
+};
 pub use quarantine::Quarantined;
+pub use zone::LocalZone;

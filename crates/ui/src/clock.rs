@@ -1,27 +1,27 @@
 //! The window's clock and the way times are said to people.
-
-use std::time::{SystemTime, UNIX_EPOCH};
+//!
+//! Every time is shown in this device's zone with its rules ([`LocalZone`], shared with the
+//! command line), so a time from before a daylight-saving change keeps the hour it had.
+//! Dates of records are their author's calendar days: my partner's are marked as theirs.
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
-use trellis_core::Moment;
-use trellis_core::time::local_time;
+use trellis_core::time::in_zone;
+use trellis_core::{Moment, View, Who};
+use trellis_store::LocalZone;
 
-/// The device's UTC offset, in minutes east.
+/// The device's UTC offset now, in minutes east.
 pub(crate) fn offset_minutes() -> i32 {
-    chrono::Local::now().offset().local_minus_utc() / 60
+    now().offset_minutes
 }
 
 /// Now, on the person's calendar.
 pub(crate) fn now() -> Moment {
-    let ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default();
-    Moment::new(ms, offset_minutes())
+    LocalZone::now()
 }
 
+/// An instant on this device's clock, at the offset in force at that instant.
 pub(crate) fn local(at_ms: i64) -> DateTime<FixedOffset> {
-    local_time(at_ms, now().offset())
+    in_zone(at_ms, &LocalZone)
 }
 
 /// "18:04".
@@ -49,11 +49,39 @@ pub(crate) fn long_date(day: NaiveDate) -> String {
     day.format("%A %-d %B %Y").to_string()
 }
 
-/// "22 Nov 2026" from an ISO date; the text itself if it is not one.
+/// "22 Nov 2026" from an ISO date ("today" for mine of today); the text itself if it is not
+/// one.
 pub(crate) fn short_date(iso: &str) -> String {
     match trellis_core::time::parse_date(iso) {
         Some(d) if d == now().today() => "today".into(),
         Some(d) => d.format("%-d %b %Y").to_string(),
         None => iso.to_string(),
+    }
+}
+
+/// A record's date as its author wrote it: mine as [`short_date`], my partner's as the day
+/// on their calendar and marked so ("28 Nov 2026 (Sam's date)") — never "today", which is a
+/// word about my calendar, not theirs.
+pub(crate) fn date_of(view: &View, iso: &str, author: Who) -> String {
+    match author {
+        Who::Me => short_date(iso),
+        Who::Partner => {
+            let day = trellis_core::time::parse_date(iso)
+                .map_or_else(|| iso.to_string(), |d| d.format("%-d %b %Y").to_string());
+            format!("{day} ({}'s date)", view.partner.name)
+        }
+    }
+}
+
+/// [`date_of`], plus when it was written on my clock where that is another day than the
+/// author's date (partners hours apart): "28 Nov 2026 (Sam's date) · written yesterday at
+/// 17:00 your time".
+pub(crate) fn record_date(view: &View, iso: &str, author: Who, at_ms: i64) -> String {
+    let date = date_of(view, iso, author);
+    let same_day = Some(local(at_ms).date_naive()) == trellis_core::time::parse_date(iso);
+    if author == Who::Partner && !same_day {
+        format!("{date} · written {} your time", when(at_ms))
+    } else {
+        date
     }
 }

@@ -152,6 +152,12 @@ fn a_partners_check_in_stays_folded_until_mine_is_in() {
     go(&mut alex, Screen::CheckIns);
     wait_label(&mut alex, "Show Sam's check-in anyway");
     assert!(alex.query_by_label_contains("It is not a secret").is_some());
+    // The rule is said in one sentence, and Sam's date is marked as Sam's.
+    assert!(
+        alex.query_by_label_contains("opens once you have written your own")
+            .is_some()
+    );
+    assert!(alex.query_by_label_contains("(Sam's date)").is_some());
     assert!(
         alex.query_by_label_contains("quietly hopeful").is_none(),
         "folded"
@@ -245,6 +251,8 @@ fn a_time_out_carries_its_return_time_to_the_partner() {
     click(&mut alex, "Start my pause");
     wait_label_contains(&mut alex, "You are on a pause until");
     wait_label_contains(&mut sam, "Alex is taking a pause — back at");
+    // Both windows run in one zone here: one clock is said for both.
+    assert!(sam.query_by_label_contains("for both of you").is_some());
     assert!(
         sam.query_by_label_contains("a walk round the block")
             .is_some()
@@ -320,7 +328,17 @@ fn the_journal_never_leaves_the_device() {
     );
     let md = std::fs::read_to_string(&md).unwrap();
     assert!(md.contains(shared) && !md.contains(secret) && !md.contains(trigger));
-    let bundle = std::fs::read(&bundle).unwrap();
+    // The bundle is sealed for Sam: nothing readable outside, and inside (opened with
+    // Sam's key) the shared words but never the private ones.
+    let sealed = std::fs::read(&bundle).unwrap();
+    assert!(!contains(&sealed, shared) && !contains(&sealed, secret));
+    drop(sam);
+    let sam_identity = trellis_store::Profile::open(&tmp.path().join("sam"))
+        .unwrap()
+        .identity();
+    let bundle = trellis_core::SealKey::of(&sam_identity)
+        .open(&sealed)
+        .unwrap();
     assert!(
         contains(&bundle, shared),
         "the control is found in the bundle"
@@ -328,7 +346,6 @@ fn the_journal_never_leaves_the_device() {
     assert!(!contains(&bundle, secret) && !contains(&bundle, trigger));
 
     // Everything that reached Sam's device, on disk and in the view.
-    drop(sam);
     let sam_files = all_bytes(&tmp.path().join("sam"));
     assert!(
         contains(&sam_files, shared),

@@ -123,6 +123,33 @@ pub struct TimeOut {
     pub note: Option<String>,
     /// Set when its owner says they are back before (or after) `back_at`.
     pub ended_at: Option<i64>,
+    /// The author's UTC offset (minutes east) at `back_at` as their device reckoned it when
+    /// they started (the offset at the start where the device knew no zone rules), so the
+    /// partner, maybe hours away, can be told the return time on the author's clock too.
+    /// Pauses written before it was recorded carry none; a value that is not a small integer
+    /// reads as none.
+    #[autosurgeon(hydrate = "lenient_offset")]
+    pub offset_minutes: Option<i32>,
+}
+
+/// Reads an optional offset without ever failing: it is a courtesy to the reader, so a
+/// missing, mistyped or out-of-range value (the partner can write anything in their own
+/// space) must not make the whole pause unreadable — it is simply not known.
+fn lenient_offset<D: autosurgeon::ReadDoc>(
+    doc: &D,
+    obj: &automerge::ObjId,
+    prop: autosurgeon::Prop<'_>,
+) -> Result<Option<i32>, autosurgeon::HydrateError> {
+    use automerge::{ScalarValue, Value};
+    let value = match doc.get(obj, &prop) {
+        Ok(Some((Value::Scalar(v), _))) => v,
+        _ => return Ok(None),
+    };
+    Ok(match value.as_ref() {
+        ScalarValue::Int(i) => i32::try_from(*i).ok(),
+        ScalarValue::Uint(u) => i32::try_from(*u).ok(),
+        _ => None,
+    })
 }
 
 /// One partner ended the shared space: sync stops and both copies are kept read-only.

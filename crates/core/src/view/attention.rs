@@ -192,6 +192,20 @@ impl Attention {
     }
 }
 
+impl super::TimeOutView {
+    /// The pause in one line, as today's list says it: the return time on the reader's clock
+    /// (in `zone`), and on the author's too where that differs and is known.
+    pub fn describe(&self, view: &View, now: Moment, zone: &dyn Zone) -> String {
+        Attention::TimeOut {
+            who: self.who,
+            back_at: self.back_at,
+            note: self.note.clone(),
+            author_offset_minutes: self.author_offset_minutes,
+        }
+        .describe(view, now, zone)
+    }
+}
+
 fn clip(text: &str) -> String {
     const MAX: usize = 60;
     let first_line = text.lines().next().unwrap_or_default();

@@ -107,8 +107,8 @@ pub struct TimeOutView {
     pub note: Option<String>,
     pub ended_at: Option<i64>,
     pub running: bool,
-    /// The author's UTC offset (minutes east) when they started it, where the record carries
-    /// it: then the return time is said in both zones. Records do not carry it yet.
+    /// The author's UTC offset (minutes east) at the return time, where the record carries a
+    /// plausible one: then the return time is said on both clocks.
     pub author_offset_minutes: Option<i32>,
 }
 
@@ -297,8 +297,11 @@ pub(crate) fn build(root: &Root, me: &PartnerKey, partner: &PartnerKey, now: Mom
                 note: t.note.clone(),
                 ended_at: t.ended_at,
                 running: t.ended_at.is_none() && t.back_at > now.at_ms,
-                // The schema's TimeOut has no offset field: nothing to read yet.
-                author_offset_minutes: None,
+                // Only an offset people live at is passed on: a partner can write any
+                // number, and a clock "for Sam" must never come from a made-up one.
+                author_offset_minutes: t
+                    .offset_minutes
+                    .filter(|m| crate::time::plausible_offset(*m).is_some()),
             })
         })
         .collect();

@@ -3,7 +3,7 @@
 //! able to open it (trellis-core's `seal`).
 
 use trellis_core::seal::{self, SealPublic};
-use trellis_core::{Bundle, Card, CoreError, Moment};
+use trellis_core::{Bundle, Card, ChangeHash, CoreError, Moment};
 
 use super::{Profile, meta};
 use crate::error::StoreError;
@@ -32,8 +32,22 @@ impl Profile {
         } else {
             self.partner_heads()?
         };
+        let (bytes, count) = self.bundle_since(&have, now)?;
+        if !self.db.is_read_only() {
+            self.db
+                .set_meta(&[(meta::LAST_EXPORTED_AT, now.at_ms.to_string().into_bytes())])?;
+        }
+        Ok((bytes, count))
+    }
+
+    /// A bundle of every change not in the causal past of `have`, and how many there are.
+    pub(crate) fn bundle_since(
+        &mut self,
+        have: &[ChangeHash],
+        now: Moment,
+    ) -> Result<(Vec<u8>, usize), StoreError> {
         let couple = self.couple.as_mut().ok_or(StoreError::NoCouple)?;
-        let changes = couple.changes_since(&have);
+        let changes = couple.changes_since(have);
         let doc = couple.doc_id();
         let sender = couple.me();
         let sender_heads = couple.heads();
@@ -46,10 +60,6 @@ impl Profile {
             created_at: now.at_ms,
             changes,
         };
-        if !self.db.is_read_only() {
-            self.db
-                .set_meta(&[(meta::LAST_EXPORTED_AT, now.at_ms.to_string().into_bytes())])?;
-        }
         Ok((bundle.encode(), count))
     }
 

@@ -16,6 +16,9 @@ use crate::paths::ProfilePaths;
 
 mod envelopes;
 mod incoming;
+mod mailbox;
+
+pub use mailbox::{Deposit, DepositState};
 
 /// Compact once this many changes have been saved since the last snapshot.
 const COMPACT_AFTER: u64 = 512;
@@ -31,6 +34,8 @@ pub(crate) mod meta {
     pub const SAFETY_CONFIRMED: &str = "safety_confirmed";
     /// The partner's sealing key and its certificate, from their card (`key certificate`).
     pub const PARTNER_SEAL: &str = "partner_seal";
+    /// What this device left at the couple's mailbox (see `profile::mailbox`).
+    pub const MAILBOX_DEPOSITS: &str = "mailbox_deposits";
 }
 
 /// What an imported bundle did.

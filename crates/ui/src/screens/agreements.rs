@@ -231,7 +231,11 @@ fn agreement_card(ui: &mut Ui, s: &mut Session, view: &View, a: &AgreementView) 
                 crate::clock::when(rev.at)
             )];
             if let Some(r) = &a.review_on {
-                facts.push(format!("review on {}", crate::clock::short_date(r)));
+                // The review date is on the calendar of whoever wrote the current wording.
+                facts.push(format!(
+                    "review on {}",
+                    crate::clock::date_of(view, r, rev.author)
+                ));
             }
             widgets::note(ui, &facts.join(" · "));
         }

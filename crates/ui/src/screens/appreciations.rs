@@ -98,7 +98,10 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
                 ui.label(RichText::new(&a.text));
                 widgets::note(
                     ui,
-                    &format!("— {who}, {}", crate::clock::short_date(&a.date)),
+                    &format!(
+                        "— {who}, {}",
+                        crate::clock::date_of(&view, &a.date, a.author)
+                    ),
                 );
             });
         });

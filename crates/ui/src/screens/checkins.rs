@@ -1,9 +1,9 @@
-//! Check-ins: a guided form, my partner's check-ins (folded until mine for that day is in),
-//! and replies.
+//! Check-ins: a guided form, my partner's check-ins (folded until I have written mine in the
+//! same exchange, see `fold_rule`), and replies.
 
 use egui::{RichText, Ui};
 use trellis_core::schema::{Need, ResponseMode};
-use trellis_core::view::CheckInView;
+use trellis_core::view::{CheckInView, fold_rule};
 use trellis_core::{Action, CheckInDraft, View, Who};
 
 use crate::drafts::FormKey;
@@ -151,13 +151,18 @@ fn checkin_card(ui: &mut Ui, s: &mut Session, view: &View, c: &CheckInView) {
         };
         ui.horizontal(|ui| {
             ui.label(RichText::new(&who).strong().color(color));
-            widgets::note(ui, &crate::clock::short_date(&c.date));
+            widgets::note(
+                ui,
+                &crate::clock::record_date(view, &c.date, c.author, c.at),
+            );
         });
         if c.folded && !s.t.shown_anyway.contains(&c.id) {
             widgets::tinted(ui, p.private_soft, |ui| {
+                // Partners hours apart do not share a day: the rule is about the exchange,
+                // and it is said in one sentence.
                 ui.label(format!(
-                    "{partner}'s check-in for {} stays folded until you write yours for that day.",
-                    crate::clock::short_date(&c.date)
+                    "{partner}'s check-in stays folded until you write yours. {}",
+                    fold_rule(&partner)
                 ));
                 widgets::note(
                     ui,

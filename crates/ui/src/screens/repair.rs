@@ -125,7 +125,7 @@ fn repair_card(ui: &mut Ui, s: &mut Session, view: &View, r: &RepairView) {
                 RichText::new(format!("Opened by {}", widgets::name_of(view, r.opened_by)))
                     .strong(),
             );
-            widgets::note(ui, &crate::clock::short_date(&r.date));
+            widgets::note(ui, &crate::clock::date_of(view, &r.date, r.opened_by));
             if r.closed {
                 widgets::badge(ui, "closed", p.retired, p.card_stroke);
             } else {
@@ -234,7 +234,8 @@ fn commitment(ui: &mut Ui, s: &mut Session, view: &View, c: &CommitmentView) {
                     facts.push(cad.label().to_lowercase());
                 }
                 if let Some(d) = &c.due {
-                    facts.push(format!("by {}", crate::clock::short_date(d)));
+                    // The owner's calendar day: "by Friday" is Friday where they live.
+                    facts.push(format!("by {}", crate::clock::date_of(view, d, c.owner)));
                 }
                 widgets::note(ui, &facts.join(" · ").replace("You's", "Your"));
             });
@@ -242,7 +243,7 @@ fn commitment(ui: &mut Ui, s: &mut Session, view: &View, c: &CommitmentView) {
                 ui.horizontal_wrapped(|ui| {
                     ui.label(format!(
                         "{} — {}",
-                        crate::clock::short_date(&rep.date),
+                        crate::clock::date_of(view, &rep.date, c.owner),
                         rep.outcome.label()
                     ));
                     if let Some(n) = &rep.note {

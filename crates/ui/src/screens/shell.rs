@@ -155,7 +155,13 @@ fn top_bar(ui: &mut Ui, s: &mut Session, paired: bool) {
                 }
                 ui.label(
                     RichText::new(format!(
-                        "You are on a pause until {}",
+                        "You are on a pause until {}{}",
+                        // Said only when it is not today: "until 00:10" must not hide a date.
+                        trellis_core::time::day_word(
+                            t.back_at,
+                            crate::clock::now(),
+                            &trellis_store::LocalZone
+                        ),
                         crate::clock::clock_time(t.back_at)
                     ))
                     .color(p.calm_blue),

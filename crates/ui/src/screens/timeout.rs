@@ -1,7 +1,9 @@
 //! Time-out: "I need a pause, I'll be back at …" — a break that carries its return time.
 
 use egui::{RichText, Ui};
+use trellis_core::time::{day_word, partner_clock, plausible_offset};
 use trellis_core::{Action, Who};
+use trellis_store::LocalZone;
 
 use crate::drafts::FormKey;
 use crate::session::Session;
@@ -16,16 +18,26 @@ pub(crate) fn banner(ui: &mut Ui, s: &mut Session) {
         return;
     };
     let p = palette(ui);
+    let now = crate::clock::now();
     for t in view.timeouts.iter().filter(|t| t.running) {
         widgets::tinted(ui, p.accent_soft, |ui| {
-            let who = match t.who {
-                Who::Me => "You are".to_string(),
-                Who::Partner => format!("{} is", view.partner.name),
+            let day = day_word(t.back_at, now, &LocalZone);
+            let mut line = match t.who {
+                Who::Me => format!(
+                    "You are taking a pause — back {day}at {}",
+                    crate::clock::clock_time(t.back_at)
+                ),
+                // My clock, and my partner's too where it differs: "I'll be back at 13:02"
+                // was said on their clock, and I act on mine.
+                Who::Partner => {
+                    let theirs = t.author_offset_minutes.and_then(plausible_offset);
+                    format!(
+                        "{} is taking a pause — back {day}at {}",
+                        view.partner.name,
+                        partner_clock(t.back_at, &LocalZone, theirs, &view.partner.name)
+                    )
+                }
             };
-            let mut line = format!(
-                "{who} taking a pause — back at {}",
-                crate::clock::clock_time(t.back_at)
-            );
             if let Some(n) = &t.note {
                 line.push_str(&format!(" · “{n}”"));
             }
@@ -56,7 +68,7 @@ pub(crate) fn dialog(ui: &mut Ui, s: &mut Session) {
                 .at_ms,
         );
         ui.heading(format!("I need a pause, I'll be back at {back}"));
-        ui.label("Flooded? Step away and calm down. Your partner sees when you will be back, so a break is never a disappearance.");
+        ui.label("Flooded? Step away and calm down. Your partner sees when you will be back — on their own clock and on yours — so a break is never a disappearance.");
         ui.horizontal_wrapped(|ui| {
             ui.label("For");
             for m in CHOICES {

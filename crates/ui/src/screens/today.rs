@@ -74,7 +74,7 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
                         _ => (p.calm_blue, "For you"),
                     };
                     widgets::badge(ui, word, tint, p.accent_soft);
-                    ui.label(item.describe(&view, now, &now));
+                    ui.label(item.describe(&view, now, &trellis_store::LocalZone));
                     ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                         let screen = target(item);
                         if ui
