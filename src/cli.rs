@@ -67,6 +67,10 @@ pub enum Command {
     Serve,
     /// Connect to my partner's device now, sync, and report.
     Sync,
+    /// The couple's mailbox: an always-on peer that keeps sealed envelopes for each of you
+    /// until you pick them up, for when your devices are rarely online together.
+    #[command(subcommand)]
+    Mailbox(MailboxCommand),
     /// End our shared space with dignity: sync stops once the ending reaches my partner, both
     /// copies stay readable; `--wipe --yes` then deletes this profile from this device.
     Unpair {
@@ -150,6 +154,34 @@ pub enum Command {
 pub enum PairCommand {
     /// We compared the safety number and it matches on both devices.
     Confirm,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailboxCommand {
+    /// Run a mailbox on this (always-on) machine; it prints a one-time code to add it.
+    Serve {
+        /// Where the mailbox keeps its key and envelopes.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// The UDP port to listen on (default: the one used last time, else any).
+        #[arg(long)]
+        port: Option<u16>,
+        /// The most each couple may keep waiting here, in MiB.
+        #[arg(long, default_value_t = 256)]
+        quota_mib: u64,
+        /// Envelopes not picked up after this many days are removed (the sender is told).
+        #[arg(long, default_value_t = 90)]
+        expiry_days: u64,
+        /// Print a fresh one-time code (for another couple, or a lost code).
+        #[arg(long)]
+        new_code: bool,
+    },
+    /// Use a mailbox from the code it printed; your partner's device learns of it by sync.
+    Add { code: String },
+    /// Visit the mailbox now: pick up, leave what your partner lacks, and say what waits.
+    Status,
+    /// Stop using the mailbox (what waits there for either of you is removed).
+    Remove,
 }
 
 #[derive(Debug, Subcommand)]

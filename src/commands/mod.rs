@@ -3,6 +3,7 @@
 mod agreements;
 mod history;
 mod journal;
+mod mailbox;
 mod network;
 mod practice;
 mod setup;
@@ -34,6 +35,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Pair(crate::cli::PairCommand::Confirm) => setup::safety_number(&ctx, true),
         Command::Serve => network::serve(&ctx),
         Command::Sync => network::sync(&ctx),
+        Command::Mailbox(c) => mailbox::run(&ctx, c),
         Command::Network { mode } => network::mode(&ctx, mode.as_deref()),
         Command::Unpair { note, wipe, yes } => setup::unpair(&ctx, note, wipe, yes),
         Command::Agreement(c) => agreements::run(&ctx, c),

@@ -25,8 +25,7 @@ impl std::fmt::Display for Unreachable {
 
 impl std::error::Error for Unreachable {}
 
-fn start(ctx: &Context, auto_connect: bool) -> Result<NodeHandle> {
-    trellis_net::set_utc_offset_minutes(now().offset_minutes);
+pub(super) fn start(ctx: &Context, auto_connect: bool) -> Result<NodeHandle> {
     let mut options = NodeOptions::new(&ctx.profile_dir);
     options.mode = ctx.network.clone();
     options.auto_connect = auto_connect;
@@ -47,21 +46,21 @@ fn start(ctx: &Context, auto_connect: bool) -> Result<NodeHandle> {
     }
 }
 
-fn partner_name(snap: &Snapshot) -> String {
+pub(super) fn partner_name(snap: &Snapshot) -> String {
     snap.view
         .as_ref()
         .map(|v| v.partner.name.clone())
         .unwrap_or_else(|| "your partner".into())
 }
 
-fn print_json<T: Serialize>(value: &T) {
+pub(super) fn print_json<T: Serialize>(value: &T) {
     if let Ok(text) = serde_json::to_string(value) {
         println!("{text}");
     }
 }
 
 /// A QR code of `text` drawn with half blocks, for a terminal.
-fn qr(text: &str) -> Option<String> {
+pub(super) fn qr(text: &str) -> Option<String> {
     let code = qrcode::QrCode::new(text.as_bytes()).ok()?;
     Some(
         code.render::<qrcode::render::unicode::Dense1x2>()

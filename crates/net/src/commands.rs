@@ -4,9 +4,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use trellis_core::Card;
-use trellis_core::export::markdown;
+use trellis_core::export::markdown_in;
 
 use crate::clock::now;
+use crate::courier::Courier;
 use crate::doc::{Doc, DocState, Publisher};
 use crate::error::NetError;
 use crate::handle::{Command, Event, RequestId};
@@ -22,9 +23,16 @@ pub(crate) struct Ctx {
     pub net: Option<Net>,
     pub peers: Option<Arc<Peers>>,
     pub invites: Option<Invites>,
+    pub courier: Option<Arc<Courier>>,
 }
 
 impl Ctx {
+    fn courier(&self) -> Result<&Arc<Courier>, NetError> {
+        self.courier.as_ref().ok_or_else(|| {
+            NetError::Bind("the network is not running; check the network setting".into())
+        })
+    }
+
     fn net(&self) -> Result<&Net, NetError> {
         self.net.as_ref().ok_or_else(|| {
             NetError::Bind("the network is not running; check the network setting".into())
@@ -160,7 +168,8 @@ async fn run(ctx: &Ctx, id: RequestId, command: Command) -> Result<Event, NetErr
                         .profile
                         .view(now())
                         .ok_or(trellis_store::StoreError::NoCouple)?;
-                    write_file(&path, markdown(&view, &options).as_bytes())?;
+                    let text = markdown_in(&view, &options, &trellis_store::LocalZone);
+                    write_file(&path, text.as_bytes())?;
                     Ok(done(id, format!("Wrote {}", path.display())))
                 })
                 .await?
@@ -214,6 +223,12 @@ async fn run(ctx: &Ctx, id: RequestId, command: Command) -> Result<Event, NetErr
             }
             Ok(done(id, "Trying to reach your partner's device now"))
         }
+        Command::AddMailbox(code) => Ok(done(id, ctx.courier()?.add(&code).await?)),
+        Command::RemoveMailbox => Ok(done(id, ctx.courier()?.remove().await?)),
+        Command::MailboxRound => Ok(Event::MailboxVisited {
+            id,
+            state: ctx.courier()?.round().await?,
+        }),
         Command::SyncOnce => {
             let net = ctx.net()?;
             let peers = ctx.peers.as_ref().ok_or(NetError::Stopped)?;

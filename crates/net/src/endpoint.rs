@@ -4,7 +4,7 @@ use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use iroh::address_lookup::{AddrFilter, MemoryLookup};
-use iroh::endpoint::{PortmapperConfig, presets};
+use iroh::endpoint::{Builder, PortmapperConfig, presets};
 use iroh::{Endpoint, RelayMap, RelayMode, SecretKey};
 use iroh_mdns_address_lookup::MdnsAddressLookup;
 use tracing::{info, warn};
@@ -43,8 +43,21 @@ async fn try_bind(
     let key = SecretKey::from_bytes(&secret);
     // Usually none yet: the node opens the couple's and an invite's ALPNs through the gate.
     let alpns = gate.alpns();
+    builder(mode, port)?
+        .secret_key(key)
+        .alpns(alpns)
+        .address_lookup(memory.clone())
+        .hooks(GateHook(gate.clone()))
+        .bind()
+        .await
+        .map_err(|e| NetError::Bind(e.to_string()))
+}
+
+/// An endpoint builder for `mode`, bound to `port` (0 for any), with no key, ALPNs or hooks
+/// yet: the transports and relays each mode allows, and nothing more.
+pub(crate) fn builder(mode: &NetworkMode, port: u16) -> Result<Builder, NetError> {
     let bind_err = |e: &dyn std::fmt::Display| NetError::Bind(e.to_string());
-    let builder = match mode {
+    Ok(match mode {
         NetworkMode::Loopback => Endpoint::builder(presets::Minimal)
             .portmapper_config(PortmapperConfig::Disabled)
             .clear_ip_transports()
@@ -75,15 +88,7 @@ async fn try_bind(
                 )))
                 .map_err(|e| bind_err(&e))?
         }
-    };
-    builder
-        .secret_key(key)
-        .alpns(alpns)
-        .address_lookup(memory.clone())
-        .hooks(GateHook(gate.clone()))
-        .bind()
-        .await
-        .map_err(|e| bind_err(&e))
+    })
 }
 
 /// Finds the partner's device on the LAN by mDNS, under the couple's [`LanName`].

@@ -53,6 +53,12 @@ pub enum Command {
     Verify,
     /// Rebuild the view (the date changed, say).
     Refresh,
+    /// Register the couple at a mailbox from its one-time code, and use it from now on.
+    AddMailbox(String),
+    /// Stop using the couple's mailbox.
+    RemoveMailbox,
+    /// Visit the mailbox now (pick up, leave, read what waits) and report.
+    MailboxRound,
     /// End the shared space with dignity: the ending (with an optional note) is signed and,
     /// if the partner's device is connected, delivered; then sync stops for good and this
     /// copy stays readable.
@@ -90,6 +96,11 @@ pub enum Event {
     SyncFinished {
         id: RequestId,
         report: SyncReport,
+    },
+    /// A visit to the mailbox finished (`None`: the couple has no mailbox).
+    MailboxVisited {
+        id: RequestId,
+        state: Option<MailboxState>,
     },
     /// An invite is open: show the code (and a QR code of it).
     InviteOpen {
@@ -150,6 +161,24 @@ pub struct NetworkState {
     pub address: Option<String>,
 }
 
+/// What the last visit to the couple's mailbox found: data only — what waits, for whom —
+/// never when the partner was last there.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct MailboxState {
+    /// The mailbox's short id, to recognise it by.
+    pub mailbox: String,
+    /// My changes waiting there for my partner.
+    pub deposits: trellis_store::DepositState,
+    /// Envelopes for me still there (more than one round picks up).
+    pub waiting_for_me: usize,
+    /// Envelopes picked up in the last round.
+    pub picked_up: usize,
+    pub used_bytes: u64,
+    pub quota_bytes: u64,
+    /// Why the last visit did not finish, in plain words.
+    pub problem: Option<String>,
+}
+
 /// Everything a screen needs, cheap to clone.
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
@@ -158,6 +187,8 @@ pub struct Snapshot {
     pub view: Option<Arc<View>>,
     pub status: Option<Status>,
     pub network: NetworkState,
+    /// The couple's mailbox, once either partner added one.
+    pub mailbox: Option<MailboxState>,
     /// Increases with every change of the snapshot.
     pub revision: u64,
 }
@@ -241,7 +272,14 @@ pub fn event_id(event: &Event) -> Option<RequestId> {
         | Event::Imported { id, .. }
         | Event::History { id, .. }
         | Event::Verified { id, .. }
-        | Event::SyncFinished { id, .. } => Some(*id),
-        _ => None,
+        | Event::SyncFinished { id, .. }
+        | Event::MailboxVisited { id, .. } => Some(*id),
+        Event::InviteOpen { .. }
+        | Event::InviteClosed { .. }
+        | Event::Paired { .. }
+        | Event::Connected { .. }
+        | Event::Disconnected { .. }
+        | Event::Synced(_)
+        | Event::Problem { .. } => None,
     }
 }

@@ -90,9 +90,7 @@ impl Invite {
         bytes.extend_from_slice(&self.expires_at.to_le_bytes());
         bytes.extend_from_slice(self.inviter.as_bytes());
         encode_addr(&self.addr, &mut bytes);
-        let c = check(&bytes);
-        bytes.extend_from_slice(&c);
-        format!("{PREFIX}{}", base32(&bytes))
+        wrap_code(PREFIX, bytes)
     }
 
     pub fn decode(code: &str) -> Result<Self, NetError> {
@@ -102,21 +100,8 @@ impl Invite {
                     .into(),
             )
         };
-        let cleaned: String = code
-            .trim()
-            .chars()
-            .filter(|c| !c.is_whitespace() && *c != '-')
-            .collect();
-        let body = cleaned
-            .strip_prefix("TRELLIS")
-            .or_else(|| cleaned.strip_prefix("trellis"))
-            .ok_or_else(bad)?;
-        let bytes = unbase32(body).ok_or_else(bad)?;
-        if bytes.len() < 1 + 16 + 8 + 32 + 4 {
-            return Err(bad());
-        }
-        let (data, c) = bytes.split_at(bytes.len() - 4);
-        if check(data) != c {
+        let data = unwrap_code(code, "TRELLIS").ok_or_else(bad)?;
+        if data.len() < 1 + 16 + 8 + 32 {
             return Err(bad());
         }
         if data[0] != VERSION {
@@ -137,7 +122,34 @@ impl Invite {
     }
 }
 
-fn encode_addr(addr: &EndpointAddr, out: &mut Vec<u8>) {
+/// A code as people see it: `prefix`, then the data and its check bytes in base32.
+pub(crate) fn wrap_code(prefix: &str, mut data: Vec<u8>) -> String {
+    let c = check(&data);
+    data.extend_from_slice(&c);
+    format!("{prefix}{}", base32(&data))
+}
+
+/// The data of a code made by [`wrap_code`] under `word` (its prefix without the dashes),
+/// forgiving spaces, dashes and case; `None` for a code that is mistyped or of another kind.
+pub(crate) fn unwrap_code(code: &str, word: &str) -> Option<Vec<u8>> {
+    let cleaned: String = code
+        .trim()
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect();
+    let body = cleaned
+        .strip_prefix(word)
+        .or_else(|| cleaned.strip_prefix(word.to_ascii_lowercase().as_str()))?;
+    let mut bytes = unbase32(body)?;
+    if bytes.len() < 4 {
+        return None;
+    }
+    let c = bytes.split_off(bytes.len() - 4);
+    (check(&bytes) == c.as_slice()).then_some(bytes)
+}
+
+/// An endpoint's address as codes carry it (see the module's documentation).
+pub(crate) fn encode_addr(addr: &EndpointAddr, out: &mut Vec<u8>) {
     out.extend_from_slice(addr.id.as_bytes());
     let ips: Vec<&std::net::SocketAddr> = addr.ip_addrs().take(16).collect();
     out.push(ips.len() as u8);
@@ -159,7 +171,7 @@ fn encode_addr(addr: &EndpointAddr, out: &mut Vec<u8>) {
     }
 }
 
-fn decode_addr(data: &[u8]) -> Option<EndpointAddr> {
+pub(crate) fn decode_addr(data: &[u8]) -> Option<EndpointAddr> {
     let id = iroh::EndpointId::from_bytes(data.get(..32)?.try_into().ok()?).ok()?;
     let mut addr = EndpointAddr::new(id);
     let count = *data.get(32)? as usize;

@@ -11,6 +11,7 @@ mod alpn;
 mod clock;
 mod commands;
 mod conversation;
+mod courier;
 mod derived;
 mod doc;
 mod endpoint;
@@ -20,6 +21,7 @@ mod handle;
 mod hello;
 mod invite;
 mod lan_name;
+pub mod mailbox;
 mod mode;
 mod node;
 mod pairing;
@@ -27,11 +29,12 @@ mod peers;
 mod wire;
 
 pub use alpn::sync_alpn;
-pub use clock::set_utc_offset_minutes;
 pub use error::NetError;
 pub use handle::{
-    Command, Event, NetworkState, NodeHandle, RequestId, Snapshot, SyncReport, event_id,
+    Command, Event, MailboxState, NetworkState, NodeHandle, RequestId, Snapshot, SyncReport,
+    event_id,
 };
 pub use invite::{INVITE_MINUTES, Invite};
+pub use mailbox::{MAILBOX_ALPN, MailboxClient, MailboxCode, MailboxStatus, Member};
 pub use mode::{NetworkMode, save_mode, saved_mode};
 pub use node::{NodeOptions, start};

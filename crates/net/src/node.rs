@@ -16,6 +16,7 @@ use trellis_store::Profile;
 use crate::accept::{Acceptor, Handlers};
 use crate::clock::now;
 use crate::commands;
+use crate::courier::Courier;
 use crate::doc::{Doc, Publisher};
 use crate::endpoint;
 use crate::error::NetError;
@@ -37,6 +38,8 @@ pub struct NodeOptions {
     pub auto_connect: bool,
     /// Called whenever there is something new to show.
     pub repaint: Arc<dyn Fn() + Send + Sync>,
+    /// How often to visit the couple's mailbox (also at start and soon after a change).
+    pub mailbox_every: Duration,
 }
 
 impl std::fmt::Debug for NodeOptions {
@@ -57,6 +60,7 @@ impl NodeOptions {
             network: true,
             auto_connect: true,
             repaint: Arc::new(|| {}),
+            mailbox_every: Duration::from_secs(3 * 60),
         }
     }
 }
@@ -163,6 +167,7 @@ pub fn start(options: NodeOptions) -> Result<NodeHandle, NetError> {
         .map_err(|e| NetError::Bind(format!("could not start the network runtime: {e}")))?;
     let network = options.network;
     let auto_connect = options.auto_connect;
+    let mailbox_every = options.mailbox_every;
     let thread = std::thread::Builder::new()
         .name("trellis-node".into())
         .spawn(move || {
@@ -170,7 +175,7 @@ pub fn start(options: NodeOptions) -> Result<NodeHandle, NetError> {
                 doc.clone(),
                 publisher,
                 mode,
-                (network, auto_connect),
+                (network, auto_connect, mailbox_every),
                 commands_rx,
                 stop_rx,
             ));
@@ -196,7 +201,7 @@ async fn run(
     doc: Doc,
     publisher: Publisher,
     mode: NetworkMode,
-    (network, auto_connect): (bool, bool),
+    (network, auto_connect, mailbox_every): (bool, bool, Duration),
     mut commands: tokio::sync::mpsc::UnboundedReceiver<(RequestId, Command)>,
     mut stop: watch::Receiver<bool>,
 ) {
@@ -204,6 +209,10 @@ async fn run(
     let _ = doc.run(|s| s.tell_of_set_aside()).await;
     let net = if network {
         match start_network(&doc, &publisher, &mode, auto_connect, stop.clone()).await {
+            Ok(net) if auto_connect => {
+                tokio::spawn(net.4.clone().run_forever(mailbox_every));
+                Some(net)
+            }
             Ok(net) => Some(net),
             Err(e) => {
                 warn!("{e}");
@@ -225,9 +234,10 @@ async fn run(
     let ctx = commands::Ctx {
         doc: doc.clone(),
         publisher: publisher.clone(),
-        net: net.as_ref().map(|(net, _, _, _)| net.clone()),
-        peers: net.as_ref().map(|(_, peers, _, _)| peers.clone()),
-        invites: net.as_ref().map(|(_, _, invites, _)| invites.clone()),
+        net: net.as_ref().map(|started| started.0.clone()),
+        peers: net.as_ref().map(|started| started.1.clone()),
+        invites: net.as_ref().map(|started| started.2.clone()),
+        courier: net.as_ref().map(|started| started.4.clone()),
     };
     loop {
         tokio::select! {
@@ -239,7 +249,7 @@ async fn run(
             _ = stop.changed() => break,
         }
     }
-    if let Some((net, _, _, acceptor)) = net {
+    if let Some((net, _, _, acceptor, _)) = net {
         // Say goodbye to the partner's device and close the endpoint cleanly.
         tokio::time::sleep(Duration::from_millis(50)).await;
         acceptor.shutdown().await;
@@ -248,7 +258,7 @@ async fn run(
     info!("node stopped");
 }
 
-type Started = (Net, Arc<Peers>, Invites, Acceptor);
+type Started = (Net, Arc<Peers>, Invites, Acceptor, Arc<Courier>);
 
 async fn start_network(
     doc: &Doc,
@@ -330,5 +340,6 @@ async fn start_network(
         s.network.mode = mode.clone();
         s.network.address = address;
     });
-    Ok((net, peers, invites, acceptor))
+    let courier = Courier::new(net.clone(), peers.clone());
+    Ok((net, peers, invites, acceptor, courier))
 }

@@ -37,23 +37,10 @@ impl FrameReader {
 
     /// The next frame, or `None` when the peer finished the stream cleanly.
     pub(crate) async fn next(&mut self) -> Result<Option<Frame>, NetError> {
-        let mut prefix = [0u8; 4];
-        match self.recv.read_exact(&mut prefix).await {
-            Ok(()) => {}
-            Err(iroh::endpoint::ReadExactError::FinishedEarly(0)) => return Ok(None),
-            Err(iroh::endpoint::ReadExactError::FinishedEarly(_)) => {
-                return Err(NetError::Protocol(FrameError::Truncated.to_string()));
-            }
-            Err(e) => return Err(NetError::Connection(e.to_string())),
-        }
-        let len = Frame::declared_len_within(prefix, self.limit)
-            .map_err(|e| NetError::Protocol(e.to_string()))?;
-        let mut body = vec![0u8; len];
-        tokio::time::timeout(FRAME_TIMEOUT, self.recv.read_exact(&mut body))
-            .await
-            .map_err(|_| NetError::Protocol("the peer stopped in the middle of a frame".into()))?
-            .map_err(|e| NetError::Connection(e.to_string()))?;
-        self.bytes += 4 + len;
+        let Some(body) = read_body(&mut self.recv, self.limit).await? else {
+            return Ok(None);
+        };
+        self.bytes += 4 + body.len();
         Frame::decode_after_len(&body)
             .map(Some)
             .map_err(|e| NetError::Protocol(e.to_string()))
@@ -86,10 +73,7 @@ impl FrameWriter {
 
     pub(crate) async fn send(&mut self, frame: &Frame) -> Result<(), NetError> {
         let bytes = frame.encode();
-        tokio::time::timeout(FRAME_TIMEOUT, self.send.write_all(&bytes))
-            .await
-            .map_err(|_| NetError::Timeout)?
-            .map_err(|e| NetError::Connection(e.to_string()))?;
+        write_all(&mut self.send, &bytes).await?;
         self.bytes += bytes.len();
         Ok(())
     }
@@ -107,4 +91,38 @@ impl FrameWriter {
     pub(crate) fn finish(&mut self) {
         let _ = self.send.finish();
     }
+}
+
+/// The body of the next length-prefixed frame (its version and kind bytes first), or `None`
+/// when the peer finished the stream cleanly. The length is checked against `limit` before a
+/// byte of the body is read, and the body must follow within [`FRAME_TIMEOUT`].
+pub(crate) async fn read_body(
+    recv: &mut RecvStream,
+    limit: usize,
+) -> Result<Option<Vec<u8>>, NetError> {
+    let mut prefix = [0u8; 4];
+    match recv.read_exact(&mut prefix).await {
+        Ok(()) => {}
+        Err(iroh::endpoint::ReadExactError::FinishedEarly(0)) => return Ok(None),
+        Err(iroh::endpoint::ReadExactError::FinishedEarly(_)) => {
+            return Err(NetError::Protocol(FrameError::Truncated.to_string()));
+        }
+        Err(e) => return Err(NetError::Connection(e.to_string())),
+    }
+    let len =
+        Frame::declared_len_within(prefix, limit).map_err(|e| NetError::Protocol(e.to_string()))?;
+    let mut body = vec![0u8; len];
+    tokio::time::timeout(FRAME_TIMEOUT, recv.read_exact(&mut body))
+        .await
+        .map_err(|_| NetError::Protocol("the peer stopped in the middle of a frame".into()))?
+        .map_err(|e| NetError::Connection(e.to_string()))?;
+    Ok(Some(body))
+}
+
+/// Writes already-framed bytes, giving up after [`FRAME_TIMEOUT`] of a peer not reading.
+pub(crate) async fn write_all(send: &mut SendStream, bytes: &[u8]) -> Result<(), NetError> {
+    tokio::time::timeout(FRAME_TIMEOUT, send.write_all(bytes))
+        .await
+        .map_err(|_| NetError::Timeout)?
+        .map_err(|e| NetError::Connection(e.to_string()))
 }

@@ -9,11 +9,6 @@ use trellis_core::time::in_zone;
 use trellis_core::{Moment, View, Who};
 use trellis_store::LocalZone;
 
-/// The device's UTC offset now, in minutes east.
-pub(crate) fn offset_minutes() -> i32 {
-    now().offset_minutes
-}
-
 /// Now, on the person's calendar.
 pub(crate) fn now() -> Moment {
     LocalZone::now()

@@ -91,7 +91,6 @@ fn checkin(feel: &str, when: &str, need: Need, scales: (u8, u8, u8), days_ago: i
 /// nodes, seeds a small history through real actions, stops both nodes cleanly and returns
 /// the two profile folders (Alex's, Sam's).
 pub fn prepare_demo(root: &Path) -> Result<(PathBuf, PathBuf), UiError> {
-    trellis_net::set_utc_offset_minutes(crate::clock::offset_minutes());
     let alex_dir = root.join("alex");
     let sam_dir = root.join("sam");
     Profile::init(&alex_dir, "Alex")?;

@@ -106,6 +106,8 @@ pub(crate) struct ExportForm {
     pub bundle_path: String,
     pub bundle_all: bool,
     pub import_path: String,
+    /// A mailbox's one-time code, as pasted.
+    pub mailbox_code: String,
 }
 
 /// Every form of the window.

@@ -293,6 +293,13 @@ impl Session {
                     report.changes
                 ));
             }
+            Event::MailboxVisited { state, .. } => {
+                self.last_done = Some(match state {
+                    Some(st) if st.problem.is_none() => "Visited the mailbox".to_string(),
+                    Some(_) => "The mailbox visit did not finish (see Settings)".to_string(),
+                    None => "This couple has no mailbox".to_string(),
+                });
+            }
             Event::SyncFinished { .. } | Event::Synced(_) | Event::Connected { .. } => {}
             Event::Disconnected { .. } | Event::InviteOpen { .. } => {}
             Event::InviteClosed { reason } => self.pairing.last_invite_closed = Some(reason),

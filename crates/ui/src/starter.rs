@@ -47,7 +47,6 @@ fn open_now(
     name: Option<String>,
     repaint: Arc<dyn Fn() + Send + Sync>,
 ) -> Opened {
-    trellis_net::set_utc_offset_minutes(crate::clock::offset_minutes());
     if let Some(name) = name
         && let Err(e) = Profile::init(&dir, &name)
     {

@@ -37,6 +37,7 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
     profile(ui, s);
     theme(ui, s);
     therapist_export(ui, s);
+    mailbox(ui, s);
     bundles(ui, s);
     unpair(ui, s);
 }
@@ -263,12 +264,87 @@ fn therapist_export(ui: &mut Ui, s: &mut Session) {
     });
 }
 
+fn mailbox(ui: &mut Ui, s: &mut Session) {
+    let partner = s.partner_name();
+    let state = s.snap.mailbox.clone();
+    widgets::card(ui, |ui| {
+        title(ui, "Mailbox — when you are rarely online together");
+        match &state {
+            None => {
+                ui.label(format!("A mailbox is a small always-on peer the two of you run (a home server, a Raspberry Pi, a friend's computer): it keeps sealed envelopes for each of you until you pick them up, and can never read them. Start one with `trellis mailbox serve` and paste its one-time code here; {partner}'s device learns of it with your next sync."));
+                let f = &mut s.drafts.export;
+                widgets::inline_field(ui, "Code", &mut f.mailbox_code, "TRELLIS-MAILBOX-…", 460.0);
+                let code = f.mailbox_code.trim().to_string();
+                let key = FormKey::Other("mailbox-add".into());
+                if ui
+                    .add_enabled(
+                        !code.is_empty() && !s.busy(&key),
+                        egui::Button::new("Add the mailbox"),
+                    )
+                    .clicked()
+                {
+                    s.send(Command::AddMailbox(code), key);
+                }
+            }
+            Some(m) => {
+                ui.label(format!(
+                    "Using mailbox {}. Envelopes left there are sealed for {partner}'s device or yours.",
+                    m.mailbox
+                ));
+                ui.label(match m.deposits.changes_waiting {
+                    0 => format!("Nothing of yours waits there for {partner}."),
+                    n => format!(
+                        "{} waiting there for {partner}.",
+                        count(n, "change", "changes")
+                    ),
+                });
+                if m.deposits.expired > 0 {
+                    ui.label(format!(
+                        "{} expired there before {partner} picked them up; what they held is being left again.",
+                        count(m.deposits.expired, "envelope", "envelopes")
+                    ));
+                }
+                if m.quota_bytes > 0 {
+                    ui.label(format!(
+                        "Using {:.1} of the {:.0} MiB this couple may keep there.",
+                        m.used_bytes as f64 / 1_048_576.0,
+                        m.quota_bytes as f64 / 1_048_576.0
+                    ));
+                }
+                if let Some(problem) = &m.problem {
+                    ui.label(
+                        RichText::new(format!("The last visit did not finish: {problem}"))
+                            .color(palette(ui).problem),
+                    );
+                }
+                ui.horizontal(|ui| {
+                    let visit = FormKey::Other("mailbox-visit".into());
+                    if ui
+                        .add_enabled(!s.busy(&visit), egui::Button::new("Visit it now"))
+                        .clicked()
+                    {
+                        s.send(Command::MailboxRound, visit);
+                    }
+                    let remove = FormKey::Other("mailbox-remove".into());
+                    if ui
+                        .add_enabled(!s.busy(&remove), egui::Button::new("Stop using it"))
+                        .on_hover_text("What waits there for either of you is removed")
+                        .clicked()
+                    {
+                        s.send(Command::RemoveMailbox, remove);
+                    }
+                });
+            }
+        }
+    });
+}
+
 fn bundles(ui: &mut Ui, s: &mut Session) {
     let folder = default_folder(s);
     let partner = s.partner_name();
     widgets::card(ui, |ui| {
         title(ui, "Bundles — the offline path");
-        ui.label(format!("No network between you? Write a signed bundle of your changes, carry it to {partner} any way you like (a USB stick, a message), and import theirs. Each change is verified before it is applied."));
+        ui.label(format!("No network between you? Write a bundle of your changes, carry it to {partner} any way you like (a USB stick, a message), and import theirs. It is sealed so only {partner}'s device can open it, and each change is verified before it is applied."));
         let f = &mut s.drafts.export;
         if f.bundle_path.is_empty() {
             f.bundle_path = folder

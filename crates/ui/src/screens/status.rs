@@ -35,6 +35,16 @@ pub(crate) fn sentences(snap: &Snapshot) -> Vec<String> {
         1 => format!("1 of your changes has not reached {partner} yet"),
         n => format!("{n} of your changes have not reached {partner} yet"),
     });
+    if let Some(m) = &snap.mailbox {
+        match m.deposits.changes_waiting {
+            0 => {}
+            1 => out.push(format!("1 change waiting at the mailbox for {partner}")),
+            n => out.push(format!("{n} changes waiting at the mailbox for {partner}")),
+        }
+        if m.problem.is_some() {
+            out.push("The mailbox could not be reached on the last visit".to_string());
+        }
+    }
     out
 }
 
