@@ -1,6 +1,6 @@
 //! Who may talk to the mailbox, decided right after the handshake.
 //!
-//! Two kinds of door: [`MAILBOX_ALPN`] for the registered couples' devices only, and each
+//! Two kinds of door: the members' ALPN (derived from the mailbox's id) for the registered couples' devices only, and each
 //! open code's registration ALPN, for anyone holding that code (its secret is then checked
 //! by the registration handler). The endpoint answers only these ALPNs; its hook refuses a
 //! device on the wrong side of its door; each handler asks again.
@@ -11,7 +11,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 use iroh::Endpoint;
 use iroh::endpoint::{AfterHandshakeOutcome, Connection, EndpointHooks, Side};
 use tracing::debug;
-use trellis_net::mailbox::{MAILBOX_ALPN, codes, registration_alpn};
+use trellis_net::mailbox::{codes, registration_alpn};
 
 use crate::error::MailboxError;
 use crate::store::{CoupleId, Slot, Store};
@@ -26,6 +26,8 @@ pub(crate) enum Door {
 
 #[derive(Debug, Default)]
 struct State {
+    /// The members' door (see `trellis_net::mailbox::members_alpn`).
+    members_alpn: Vec<u8>,
     /// Each registered device: its couple and which member it is.
     members: HashMap<[u8; 32], (CoupleId, Slot)>,
     couples: usize,
@@ -35,10 +37,18 @@ struct State {
 
 /// Shared by the endpoint hook, the accept loop and the handlers. Rebuilt from the store
 /// after every change to who is registered or which codes are open.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct Doors(Arc<RwLock<State>>);
 
 impl Doors {
+    /// Doors whose members' door answers `members_alpn`.
+    pub(crate) fn new(members_alpn: Vec<u8>) -> Self {
+        Self(Arc::new(RwLock::new(State {
+            members_alpn,
+            ..State::default()
+        })))
+    }
+
     /// Reads the couples and codes again, and tells the endpoint which ALPNs to answer.
     pub(crate) fn reload(
         &self,
@@ -47,6 +57,7 @@ impl Doors {
     ) -> Result<(), MailboxError> {
         let couples = store.couples()?;
         let mut state = State {
+            members_alpn: self.read().members_alpn.clone(),
             couples: couples.len(),
             ..State::default()
         };
@@ -75,10 +86,10 @@ impl Doors {
 
     /// Where `alpn` leads at `now`, if anywhere (an expired code leads nowhere).
     pub(crate) fn door(&self, alpn: &[u8], now: i64) -> Option<Door> {
-        if alpn == MAILBOX_ALPN {
+        let state = self.read();
+        if !state.members_alpn.is_empty() && alpn == state.members_alpn {
             return Some(Door::Members);
         }
-        let state = self.read();
         let &(secret, expires_at) = state.codes.get(alpn)?;
         (expires_at >= now).then_some(Door::Code(secret))
     }
@@ -108,7 +119,7 @@ impl Doors {
 }
 
 fn alpns(state: &State) -> Vec<Vec<u8>> {
-    std::iter::once(MAILBOX_ALPN.to_vec())
+    std::iter::once(state.members_alpn.clone())
         .chain(state.codes.keys().cloned())
         .collect()
 }

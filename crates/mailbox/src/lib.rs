@@ -59,7 +59,9 @@ impl Mailbox {
         if cut > 0 {
             info!("removed {cut} deposits that were cut off when the mailbox last stopped");
         }
-        let doors = Doors::default();
+        let doors = Doors::new(trellis_net::mailbox::members_alpn(
+            &SecretKey::from_bytes(&secret).public(),
+        ));
         doors.reload(&store, None)?;
         let port = match options.port {
             0 => store.last_port()?.unwrap_or(0),

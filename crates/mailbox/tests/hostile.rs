@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use common::{Device, couple, options, start};
 use trellis_net::NetError;
-use trellis_net::mailbox::{MAILBOX_ALPN, Member, Reply, Request, registration_alpn};
+use trellis_net::mailbox::{Member, Reply, Request, members_alpn, registration_alpn};
 
 /// Opens a stream as `device`, sends raw bytes, and returns whatever comes back.
 async fn raw(
@@ -61,7 +61,7 @@ async fn garbage_from_a_member_is_refused_and_the_mailbox_carries_on() {
         (0..=255u8).cycle().take(5000).collect(),
     ];
     for case in &cases {
-        let answer = raw(&alex, &mailbox, MAILBOX_ALPN, case).await;
+        let answer = raw(&alex, &mailbox, &members_alpn(&mailbox.addr().id), case).await;
         // Whatever came back is at most a refusal, never an envelope or a stored deposit.
         if answer.len() > 4 {
             let reply = Reply::decode(&answer[4..]);

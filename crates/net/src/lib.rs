@@ -35,6 +35,6 @@ pub use handle::{
     event_id,
 };
 pub use invite::{INVITE_MINUTES, Invite};
-pub use mailbox::{MAILBOX_ALPN, MailboxClient, MailboxCode, MailboxStatus, Member};
+pub use mailbox::{MailboxClient, MailboxCode, MailboxStatus, Member};
 pub use mode::{NetworkMode, save_mode, saved_mode};
 pub use node::{NodeOptions, start};

@@ -11,7 +11,7 @@ use crate::error::NetError;
 use super::limits::{CHUNK_BYTES, CONNECT_TIMEOUT, MAX_IDS, PICK_UP_ENVELOPES, STEP_TIMEOUT};
 use super::proto::{MailboxStatus, Reply, Request};
 use super::stream::MailboxStream;
-use super::{MAILBOX_ALPN, Member, codes, registration_alpn};
+use super::{Member, codes, members_alpn, registration_alpn};
 
 /// How long the mailbox may take to store a whole envelope once it has all of it.
 const COMMIT_TIMEOUT: Duration = Duration::from_secs(120);
@@ -236,7 +236,7 @@ impl MailboxClient {
         {
             return Ok((conn.clone(), false));
         }
-        let conn = self.connect(MAILBOX_ALPN).await?;
+        let conn = self.connect(&members_alpn(&self.mailbox.id)).await?;
         *cached = Some(conn.clone());
         Ok((conn, true))
     }

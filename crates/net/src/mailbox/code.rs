@@ -150,6 +150,6 @@ mod tests {
         };
         assert_ne!(a.alpn(), b.alpn());
         assert_ne!(a.alpn(), crate::alpn::pair(&a.secret));
-        assert_ne!(a.alpn(), super::super::MAILBOX_ALPN);
+        assert_ne!(a.alpn(), super::super::members_alpn(&a.addr.id));
     }
 }

@@ -6,7 +6,7 @@
 //! the [`MailboxClient`] a node uses. The server itself is the `trellis-mailbox` crate.
 //!
 //! Two doors:
-//! * [`MAILBOX_ALPN`], for the registered devices only (the server's endpoint hook refuses
+//! * [`members_alpn`], for the registered devices only (the server's endpoint hook refuses
 //!   every other device right after the handshake, and each request checks again);
 //! * a registration ALPN derived from a code's secret ([`registration_alpn`]), answered only
 //!   while that code is open, where a device presents the code and both partners' certified
@@ -31,8 +31,18 @@ pub use stream::MailboxStream;
 use crate::error::NetError;
 use crate::mode::NetworkMode;
 
-/// The members' door.
-pub const MAILBOX_ALPN: &[u8] = b"trellis/mailbox/1";
+/// Hash input only: the members' door of one mailbox.
+const MEMBERS_ALPN_DOMAIN: &[u8] = b"trellis/v1/mailbox-members-alpn";
+
+/// The ALPN of a mailbox's members' door: letters derived from the mailbox's own endpoint
+/// id, so nothing on the wire names the app, and each mailbox's door is its own.
+pub fn members_alpn(mailbox: &iroh::EndpointId) -> Vec<u8> {
+    crate::derived::letters(
+        &crate::derived::digest(MEMBERS_ALPN_DOMAIN, &[mailbox.as_bytes()]),
+        16,
+    )
+    .into_bytes()
+}
 
 /// Hash input only: keeps registration ALPNs apart from every other derived name.
 const CODE_ALPN_DOMAIN: &[u8] = b"trellis/v1/mailbox-code-alpn";
