@@ -71,6 +71,15 @@ pub enum Command {
     /// until you pick them up, for when your devices are rarely online together.
     #[command(subcommand)]
     Mailbox(MailboxCommand),
+    /// Pass sealed files through a folder (a USB stick, a folder another tool syncs): takes
+    /// in my partner's file there, writes mine. With no folder: the one set before.
+    Carrier {
+        /// The folder to use from now on.
+        folder: Option<PathBuf>,
+        /// Stop using a carrier folder.
+        #[arg(long, conflicts_with = "folder")]
+        off: bool,
+    },
     /// End our shared space with dignity: sync stops once the ending reaches my partner, both
     /// copies stay readable; `--wipe --yes` then deletes this profile from this device.
     Unpair {

@@ -165,3 +165,35 @@ fn two_partners_never_online_together_converge_through_the_mailbox() {
     );
     assert!(alex.ok(&["mailbox", "status"]).contains("no mailbox"));
 }
+
+#[test]
+fn a_carrier_folder_passes_sealed_files_between_two_profiles() {
+    let tmp = tempfile::tempdir().unwrap();
+    let alex = Person {
+        dir: tmp.path().join("alex"),
+    };
+    let sam = Person {
+        dir: tmp.path().join("sam"),
+    };
+    alex.ok(&["init", "--name", "Alex"]);
+    sam.ok(&["init", "--name", "Sam"]);
+    let card = tmp.path().join("sam.card");
+    sam.ok(&["card", "export", card.to_str().unwrap()]);
+    alex.ok(&["couple", "create", "--partner", card.to_str().unwrap()]);
+    let stick = tmp.path().join("stick");
+    std::fs::create_dir(&stick).unwrap();
+    let s = stick.to_str().unwrap();
+
+    let wrote = alex.ok(&["carrier", s]);
+    assert!(wrote.contains("sealed so only their device"), "{wrote}");
+    let took = sam.ok(&["carrier", s]);
+    assert!(took.contains("Took in"), "{took}");
+    sam.ok(&["checkin", "add", "--feel", CHECKIN_WORDS]);
+    assert!(sam.ok(&["carrier"]).contains("Wrote"));
+    assert!(alex.ok(&["carrier"]).contains("Took in"));
+    assert_eq!(alex.changes(), sam.changes());
+    assert!(alex.ok(&["carrier", "--off"]).contains("No carrier folder"));
+    let missing = tmp.path().join("no-such-stick");
+    let out = alex.run(&["carrier", missing.to_str().unwrap()]);
+    assert!(!out.status.success());
+}

@@ -129,6 +129,59 @@ fn mib(bytes: u64) -> String {
     format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
 }
 
+/// Sets (or clears) the carrier folder and visits it now.
+pub fn carrier(ctx: &Context, folder: Option<PathBuf>, off: bool) -> Result<()> {
+    let mut profile = ctx.open()?;
+    if off {
+        profile.set_carrier_folder(None)?;
+        println!("No carrier folder from now on.");
+        return Ok(());
+    }
+    if let Some(folder) = &folder {
+        profile.set_carrier_folder(Some(folder))?;
+    }
+    let folder = profile.carrier_folder()?.ok_or_else(|| {
+        anyhow!("no carrier folder is set: `trellis carrier FOLDER` (a USB stick, a synced folder)")
+    })?;
+    let partner = profile
+        .view(crate::context::now())
+        .map(|v| v.partner.name.clone())
+        .unwrap_or_else(|| "your partner".into());
+    let report = profile.visit_carrier_folder(&folder, crate::context::now())?;
+    if ctx.json {
+        print_json(&report);
+        return Ok(());
+    }
+    if !folder.is_dir() {
+        println!(
+            "{} is not there right now (a stick not plugged in?); nothing was read or written.",
+            folder.display()
+        );
+        return Ok(());
+    }
+    if let Some(taken) = &report.picked_up {
+        println!(
+            "Took in {} from {partner}'s file, every signature verified; the file was removed.",
+            count(taken.new_changes, "new change", "new changes")
+        );
+    }
+    if let Some(problem) = &report.problem {
+        println!("{problem}");
+    }
+    println!(
+        "{}",
+        match report.written {
+            0 => format!("Nothing new for {partner}."),
+            n => format!(
+                "Wrote {} for {partner} to {}, sealed so only their device can open it.",
+                count(n, "change", "changes"),
+                folder.display()
+            ),
+        }
+    );
+    Ok(())
+}
+
 fn default_dir() -> Result<PathBuf> {
     let profile = trellis_store::default_profile_dir()
         .ok_or_else(|| anyhow!("no home directory here: pass --dir"))?;

@@ -36,6 +36,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Serve => network::serve(&ctx),
         Command::Sync => network::sync(&ctx),
         Command::Mailbox(c) => mailbox::run(&ctx, c),
+        Command::Carrier { folder, off } => mailbox::carrier(&ctx, folder, off),
         Command::Network { mode } => network::mode(&ctx, mode.as_deref()),
         Command::Unpair { note, wipe, yes } => setup::unpair(&ctx, note, wipe, yes),
         Command::Agreement(c) => agreements::run(&ctx, c),

@@ -225,6 +225,26 @@ async fn run(ctx: &Ctx, id: RequestId, command: Command) -> Result<Event, NetErr
         }
         Command::AddMailbox(code) => Ok(done(id, ctx.courier()?.add(&code).await?)),
         Command::RemoveMailbox => Ok(done(id, ctx.courier()?.remove().await?)),
+        Command::SetCarrierFolder(folder) => {
+            let shown = folder.clone();
+            ctx.doc
+                .run(move |s| s.profile.set_carrier_folder(folder.as_deref()))
+                .await??;
+            ctx.publisher.update(|s| s.carrier_folder = shown.clone());
+            if let Some(courier) = &ctx.courier {
+                courier.wake();
+            }
+            Ok(done(
+                id,
+                match shown {
+                    Some(f) => format!(
+                        "Sealed files for your partner go through {} from now on",
+                        f.display()
+                    ),
+                    None => "No carrier folder from now on".to_string(),
+                },
+            ))
+        }
         Command::MailboxRound => Ok(Event::MailboxVisited {
             id,
             state: ctx.courier()?.round().await?,

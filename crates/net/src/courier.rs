@@ -91,6 +91,7 @@ impl Courier {
     /// One round now; the state it leaves is also published for the window.
     pub(crate) async fn round(&self) -> Result<Option<MailboxState>, NetError> {
         let _one = self.round.lock().await;
+        self.visit_carrier_folder().await;
         let address = self
             .net
             .doc
@@ -174,6 +175,34 @@ impl Courier {
         state.used_bytes = status.used_bytes;
         state.quota_bytes = status.quota_bytes;
         Ok(state)
+    }
+
+    /// The carrier folder, if one is set: my partner's file taken in, mine written.
+    async fn visit_carrier_folder(&self) {
+        let visit = self
+            .net
+            .doc
+            .run(|s| -> Result<Option<String>, StoreError> {
+                let Some(folder) = s.profile.carrier_folder()? else {
+                    return Ok(None);
+                };
+                let report = s.profile.visit_carrier_folder(&folder, now())?;
+                if report.picked_up.is_some() {
+                    s.received();
+                    s.refresh_view(now());
+                }
+                Ok(report.problem)
+            })
+            .await;
+        let problem = match visit {
+            Ok(Ok(problem)) => problem,
+            Ok(Err(e)) => Some(format!("The carrier folder could not be used: {e}")),
+            Err(e) => Some(e.to_string()),
+        };
+        if let Some(message) = problem {
+            warn!("{message}");
+            self.net.publisher.event(Event::Problem { message });
+        }
     }
 
     /// Picks up, verifies and applies what waits for me; returns how many envelopes.

@@ -59,6 +59,8 @@ pub enum Command {
     RemoveMailbox,
     /// Visit the mailbox now (pick up, leave, read what waits) and report.
     MailboxRound,
+    /// Pass sealed files through this folder too (a USB stick, a synced folder), or none.
+    SetCarrierFolder(Option<PathBuf>),
     /// End the shared space with dignity: the ending (with an optional note) is signed and,
     /// if the partner's device is connected, delivered; then sync stops for good and this
     /// copy stays readable.
@@ -189,6 +191,8 @@ pub struct Snapshot {
     pub network: NetworkState,
     /// The couple's mailbox, once either partner added one.
     pub mailbox: Option<MailboxState>,
+    /// The carrier folder set on this device, if any.
+    pub carrier_folder: Option<PathBuf>,
     /// Increases with every change of the snapshot.
     pub revision: u64,
 }

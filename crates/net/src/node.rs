@@ -145,6 +145,7 @@ pub fn start(options: NodeOptions) -> Result<NodeHandle, NetError> {
     };
     let initial = Snapshot {
         profile_dir: options.profile_dir.clone(),
+        carrier_folder: profile.carrier_folder().ok().flatten(),
         name: profile.name().to_string(),
         network: crate::handle::NetworkState {
             mode: mode.clone(),

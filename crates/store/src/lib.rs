@@ -21,8 +21,8 @@ pub use error::StoreError;
 pub use journal::{Journal, JournalEntry, Trigger};
 pub use paths::{PROFILE_ENV, ProfilePaths, default_profile_dir};
 pub use profile::{
-    CoupleStatus, Deposit, DepositState, ImportReport, Profile, SignedOutgoing, Status,
-    VerifyReport,
+    CarrierReport, CoupleStatus, Deposit, DepositState, ImportReport, Profile, SignedOutgoing,
+    Status, VerifyReport,
 };
 pub use quarantine::Quarantined;
 pub use zone::LocalZone;

@@ -108,6 +108,8 @@ pub(crate) struct ExportForm {
     pub import_path: String,
     /// A mailbox's one-time code, as pasted.
     pub mailbox_code: String,
+    /// A carrier folder, as typed.
+    pub carrier_folder: String,
 }
 
 /// Every form of the window.

@@ -14,11 +14,13 @@ use crate::error::StoreError;
 use crate::keys::{create_private_dir, read_key, write_key};
 use crate::paths::ProfilePaths;
 
+mod carrier;
 mod envelopes;
 mod incoming;
 mod mailbox;
 
-pub use mailbox::{Deposit, DepositState};
+pub use carrier::{CARRIER_FOLDER, CarrierReport};
+pub use mailbox::{CertifiedDevice, Deposit, DepositState};
 
 /// Compact once this many changes have been saved since the last snapshot.
 const COMPACT_AFTER: u64 = 512;

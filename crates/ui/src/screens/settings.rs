@@ -339,6 +339,41 @@ fn mailbox(ui: &mut Ui, s: &mut Session) {
     });
 }
 
+/// A folder both devices can reach in turn: files pass through it on every visit.
+fn carrier(ui: &mut Ui, s: &mut Session) {
+    let partner = s.partner_name();
+    let key = FormKey::Other("carrier".into());
+    match s.snap.carrier_folder.clone() {
+        Some(folder) => {
+            ui.label(format!(
+                "Carrier folder: {}. Each visit takes in {partner}'s sealed file there and leaves yours.",
+                folder.display()
+            ));
+            if ui
+                .add_enabled(!s.busy(&key), egui::Button::new("Stop using this folder"))
+                .clicked()
+            {
+                s.send(Command::SetCarrierFolder(None), key);
+            }
+        }
+        None => {
+            ui.label(format!("Or a carrier folder — a USB stick, a folder another tool syncs: Trellis leaves a sealed file for {partner} there and takes in theirs, with no network at all."));
+            let f = &mut s.drafts.export;
+            widgets::inline_field(ui, "Folder", &mut f.carrier_folder, "", 460.0);
+            let folder = f.carrier_folder.trim().to_string();
+            if ui
+                .add_enabled(
+                    !folder.is_empty() && !s.busy(&key),
+                    egui::Button::new("Use this folder"),
+                )
+                .clicked()
+            {
+                s.send(Command::SetCarrierFolder(Some(PathBuf::from(folder))), key);
+            }
+        }
+    }
+}
+
 fn bundles(ui: &mut Ui, s: &mut Session) {
     let folder = default_folder(s);
     let partner = s.partner_name();
@@ -383,6 +418,8 @@ fn bundles(ui: &mut Ui, s: &mut Session) {
         {
             s.import_file(path);
         }
+        ui.separator();
+        carrier(ui, s);
     });
 }
 
