@@ -24,6 +24,8 @@ use crate::peers::Peers;
 
 /// After a local change, how long to gather more before depositing.
 const AFTER_CHANGE: Duration = Duration::from_secs(2);
+/// How often to look whether the couple's mailbox changed, between rounds.
+const LOOK_EVERY: Duration = Duration::from_secs(3);
 /// The most envelopes one round picks up (the rest wait for the next round).
 const MAX_PICKUPS_PER_ROUND: usize = 64;
 
@@ -71,21 +73,43 @@ impl Courier {
             if let Err(e) = self.round().await {
                 debug!("mailbox round: {e}");
             }
-            tokio::select! {
-                _ = tokio::time::sleep(every) => {}
-                _ = self.wake.notified() => {}
-                changed = changes.changed() => {
-                    if changed.is_err() {
-                        return;
+            let visited = self.address().await;
+            let due = tokio::time::Instant::now() + every;
+            // Between rounds, a cheap look every few seconds: a mailbox my partner just
+            // added (or removed) is used at once, not at the next round.
+            loop {
+                let next = due.min(tokio::time::Instant::now() + LOOK_EVERY);
+                tokio::select! {
+                    _ = tokio::time::sleep_until(next) => {
+                        if next >= due || self.address().await != visited {
+                            break;
+                        }
                     }
-                    tokio::time::sleep(AFTER_CHANGE).await;
+                    _ = self.wake.notified() => break,
+                    changed = changes.changed() => {
+                        if changed.is_err() {
+                            return;
+                        }
+                        tokio::time::sleep(AFTER_CHANGE).await;
+                        break;
+                    }
+                    _ = stop.changed() => return,
                 }
-                _ = stop.changed() => return,
             }
             if *stop.borrow() {
                 return;
             }
         }
+    }
+
+    /// The couple's mailbox address as the document says now.
+    async fn address(&self) -> Option<String> {
+        self.net
+            .doc
+            .run(|s| s.profile.mailbox_address(now()))
+            .await
+            .ok()
+            .flatten()
     }
 
     /// One round now; the state it leaves is also published for the window.

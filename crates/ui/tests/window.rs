@@ -494,3 +494,32 @@ fn either_partner_can_end_the_shared_space_and_both_copies_stay_readable() {
     go(&mut sam, Screen::Agreements);
     assert!(sam.query_by_label("Our agreements").is_some());
 }
+
+#[test]
+fn a_mailbox_is_added_from_settings_and_the_partners_window_learns_of_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut options = trellis_mailbox::MailboxOptions::new(tmp.path().join("mailbox"));
+    options.loopback = true;
+    let mailbox = runtime
+        .block_on(trellis_mailbox::Mailbox::start(options))
+        .unwrap();
+    let code = mailbox
+        .new_code(std::time::Duration::from_secs(600))
+        .unwrap()
+        .encode();
+    let (mut alex, mut sam) = open_pair(tmp.path());
+    go(&mut alex, Screen::Settings);
+    type_into(&mut alex, "Code", &code);
+    click(&mut alex, "Add the mailbox");
+
+    wait_label_contains(&mut alex, "Using mailbox");
+    // Sam's device hears of it with the live sync, and is let in too.
+    go(&mut sam, Screen::Settings);
+    wait_label_contains(&mut sam, "Using mailbox");
+    click(&mut sam, "Visit it now");
+    wait_label_contains(&mut sam, "Nothing of yours waits there for Alex");
+    click(&mut alex, "Stop using it");
+    wait_label(&mut alex, "Add the mailbox");
+    runtime.block_on(mailbox.shutdown());
+}
