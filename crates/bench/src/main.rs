@@ -7,6 +7,7 @@
 //! See BENCHMARKS.md for what each number means.
 
 mod floors;
+mod mailbox_bench;
 mod nodes;
 mod report;
 mod stats;
@@ -576,7 +577,8 @@ fn window(ctx: &mut Ctx, t: &Template, trellis: &Path, skip: bool) -> Result<()>
     Ok(())
 }
 
-/// Metric 6: W3, a month apart, then the nodes meet.
+/// Metric 6: W3, a month apart, then the nodes meet live; and the same month carried
+/// through the couple's mailbox by devices that are never running at the same moment.
 fn apart(ctx: &mut Ctx, t: &Template, start: trellis_core::Moment) -> Result<()> {
     let per_partner = match ctx.size {
         Size::Full => [110, 70],
@@ -586,28 +588,80 @@ fn apart(ctx: &mut Ctx, t: &Template, start: trellis_core::Moment) -> Result<()>
     let done = repeat(ctx.runs, "W3: a month apart, then reconnect", |i| {
         sync_bench::month_apart_then_meet(t, &work, i, start, per_partner)
     })?;
+    let mail = repeat(
+        ctx.runs,
+        "W3: a month apart, then through the mailbox",
+        |i| mailbox_bench::month_apart_via_mailbox(t, &work, i, start, per_partner),
+    )?;
     ctx.raw("w3_reunions", &done);
+    ctx.raw("w3_mailbox_reunions", &mail);
     let times: Vec<f64> = done.iter().map(|r| r.ms).collect();
     let bytes: Vec<f64> = done.iter().map(|r| r.bytes as f64).collect();
     let written = done.first().map_or([0, 0], |r| r.written);
+    let workload = format!("W1 + {} / {} changes apart", written[0], written[1]);
+    let per_change = |b: f64| num(b / (written[0] + written[1]).max(1) as f64);
+    let kb = |s: &Summary| {
+        format!(
+            "{} KB ({} – {})",
+            num(s.median / 1024.0),
+            num(s.min / 1024.0),
+            num(s.max / 1024.0)
+        )
+    };
+    let mail_times: Vec<f64> = mail.iter().map(|r| r.ms).collect();
+    let mail_starts: Vec<f64> = mail.iter().map(|r| r.starts_ms.iter().sum()).collect();
+    let mail_wall: Vec<f64> = mail.iter().map(|r| r.wall_ms).collect();
+    let mail_bytes: Vec<f64> = mail.iter().map(|r| r.bytes as f64).collect();
+    let envelopes = mail.first().map_or([0, 0], |r| r.envelope_bytes);
+    let bundles = mail.first().map_or([0, 0], |r| r.bundle_bytes);
+    let visit = |v: usize| {
+        let each: Vec<f64> = mail.iter().map(|r| r.visits_ms[v].iter().sum()).collect();
+        Summary::of(&each).median
+    };
+    let rounds = mail
+        .first()
+        .map_or(0, |r| r.visits_ms.iter().map(Vec::len).sum());
     ctx.rows.push(Row::new(
         "6. W3 apart for a month: time to converge after reconnecting",
-        &format!("W1 + {} / {} changes apart", written[0], written[1]),
+        &workload,
         ms(&Summary::of(&times)),
         runs(done.len()),
+    ));
+    ctx.rows.push(Row::new(
+        "6. W3 through the mailbox, never online together: time to converge (Alex leaves; Sam picks up and leaves; Alex picks up)",
+        &workload,
+        format!(
+            "{} — {rounds} rounds: Alex leaves {} · Sam picks up and leaves {} · Alex picks up {} (ms, medians); node start-ups not included ({} ms for the three), whole sequence {} ms",
+            ms(&Summary::of(&mail_times)),
+            num(visit(0)),
+            num(visit(1)),
+            num(visit(2)),
+            num(Summary::of(&mail_starts).median),
+            num(Summary::of(&mail_wall).median)
+        ),
+        runs(mail.len()),
     ));
     let sb = Summary::of(&bytes);
     ctx.rows.push(Row::new(
         "6. W3: bytes to converge (both directions)",
-        &format!("W1 + {} / {} changes apart", written[0], written[1]),
-        format!(
-            "{} KB ({} – {}); {} B per change",
-            num(sb.median / 1024.0),
-            num(sb.min / 1024.0),
-            num(sb.max / 1024.0),
-            num(sb.median / (written[0] + written[1]).max(1) as f64)
-        ),
+        &workload,
+        format!("{}; {} B per change", kb(&sb), per_change(sb.median)),
         runs(done.len()),
+    ));
+    let smb = Summary::of(&mail_bytes);
+    ctx.rows.push(Row::new(
+        "6. W3 through the mailbox: envelope bytes deposited + picked up",
+        &workload,
+        format!(
+            "{}; {} B per change (each sealed envelope carried up and down: Alex's {} KB, Sam's {} KB, padded to a size bucket from bundles of {} KB and {} KB)",
+            kb(&smb),
+            per_change(smb.median),
+            num(envelopes[0] as f64 / 1024.0),
+            num(envelopes[1] as f64 / 1024.0),
+            num(bundles[0] as f64 / 1024.0),
+            num(bundles[1] as f64 / 1024.0)
+        ),
+        runs(mail.len()),
     ));
     Ok(())
 }

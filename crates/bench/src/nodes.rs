@@ -6,7 +6,9 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
-use trellis_net::{Command, Event, NetworkMode, NodeHandle, NodeOptions, Snapshot, SyncReport};
+use trellis_net::{
+    Command, Event, MailboxState, NetworkMode, NodeHandle, NodeOptions, Snapshot, SyncReport,
+};
 use trellis_store::{DocumentDb, ProfilePaths};
 
 /// The settings key under which a node remembers where its partner was last reachable.
@@ -47,6 +49,23 @@ impl Node {
 
     pub fn snapshot(&self) -> Arc<Snapshot> {
         self.handle.snapshot()
+    }
+
+    /// Starts a node and waits until it answers commands; returns it with how long that
+    /// took (ms). A node opens its profile, publishes its status, starts listening and then
+    /// prepares the document for checking changes before it takes its first command, so a
+    /// command sent as soon as it listens would also time that preparation. Cancelling an
+    /// invite when none is open changes nothing and answers only once the command loop
+    /// runs: after it, a timed command times only itself.
+    pub fn start_ready(dir: &Path) -> Result<(Self, f64)> {
+        let started = Instant::now();
+        let node = Self::start(dir)?;
+        node.wait_until("the node to listen", START, |s| {
+            s.network.listening && s.status.is_some()
+        })?;
+        node.call(Command::CancelInvite, START)
+            .context("the node did not start answering commands")?;
+        Ok((node, started.elapsed().as_secs_f64() * 1000.0))
     }
 
     /// Waits until the snapshot satisfies `cond`, waking on every update.
@@ -108,12 +127,14 @@ pub fn changes(snap: &Snapshot) -> usize {
 
 const START: Duration = Duration::from_secs(120);
 
-/// Starts Alex's node, tells Sam's profile where it listens, starts Sam's node.
+/// Starts Alex's node, tells Sam's profile where it listens, starts Sam's node. Both answer
+/// commands when this returns (see [`Node::start_ready`]): what is timed after it does not
+/// include either node's start-up.
 pub fn start_pair(alex_dir: &Path, sam_dir: &Path) -> Result<(Node, Node)> {
-    let alex = Node::start(alex_dir)?;
+    let (alex, _) = Node::start_ready(alex_dir)?;
     let addr = alex
-        .wait_until("Alex's node to listen", START, |s| {
-            s.network.address.is_some() && s.status.is_some()
+        .wait_until("Alex's node to know its address", START, |s| {
+            s.network.address.is_some()
         })?
         .network
         .address
@@ -123,11 +144,21 @@ pub fn start_pair(alex_dir: &Path, sam_dir: &Path) -> Result<(Node, Node)> {
         let db = DocumentDb::open(&ProfilePaths::new(sam_dir).document_db())?;
         db.set_setting(PARTNER_ADDR, &addr)?;
     }
-    let sam = Node::start(sam_dir)?;
-    sam.wait_until("Sam's node to listen", START, |s| {
-        s.network.listening && s.status.is_some()
-    })?;
+    let (sam, _) = Node::start_ready(sam_dir)?;
     Ok((alex, sam))
+}
+
+/// One visit to the couple's mailbox (pick up, leave, read what waits); what it found.
+pub fn mailbox_round(node: &Node, timeout: Duration) -> Result<MailboxState> {
+    match node.call(Command::MailboxRound, timeout)? {
+        Event::MailboxVisited {
+            state: Some(state), ..
+        } => Ok(state),
+        Event::MailboxVisited { state: None, .. } => {
+            bail!("the node knows of no mailbox for the couple")
+        }
+        other => bail!("unexpected answer to a mailbox round: {other:?}"),
+    }
 }
 
 /// Sam dials Alex and syncs until both copies agree; returns what the conversation did.

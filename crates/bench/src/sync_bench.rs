@@ -99,6 +99,9 @@ pub fn one_change(t: &Template, root: &Path, count: usize) -> Result<Vec<f64>> {
 }
 
 /// W3: both copies agree, then each partner works alone for a month; the two nodes meet.
+/// The clock runs from Sam's sync request, once both nodes answer commands, until Sam's
+/// conversation reports equal heads: node start-ups are not included (nor in the mailbox
+/// row next to it).
 #[derive(Debug, Clone, Serialize)]
 pub struct Reunion {
     pub ms: f64,

@@ -26,6 +26,16 @@ fn the_smoke_size_runs_every_metric_and_writes_both_files() {
             "metric {metric} is missing"
         );
     }
+    // W3 through the mailbox, next to W3 live: the row, and envelopes that really went
+    // both ways (the harness itself checks that both copies end with the same heads).
+    assert!(md.contains("W3 through the mailbox"), "{md}");
+    let reunions = json["raw"]["w3_mailbox_reunions"].as_array().unwrap();
+    assert!(!reunions.is_empty());
+    for r in reunions {
+        assert!(r["envelope_bytes"][0].as_u64().unwrap() > 0, "{r}");
+        assert!(r["envelope_bytes"][1].as_u64().unwrap() > 0, "{r}");
+        assert_eq!(r["picked_up"], serde_json::json!([1, 1]), "{r}");
+    }
     assert!(
         !out.path().join("work").exists(),
         "scratch profiles are removed"
