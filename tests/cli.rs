@@ -1,68 +1,9 @@
 //! End to end: two profiles driven only through the `trellis` binary.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod support;
 
 use serde_json::Value;
-
-struct Person {
-    dir: PathBuf,
-}
-
-impl Person {
-    fn new(root: &Path, name: &str) -> Self {
-        Self {
-            dir: root.join(name),
-        }
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_trellis"))
-            .arg("--profile")
-            .arg(&self.dir)
-            .args(args)
-            .env_remove("TRELLIS_PROFILE")
-            .output()
-            .expect("trellis runs")
-    }
-
-    /// Runs a command that must succeed and returns its standard output.
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "`trellis {}` failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("utf-8 output")
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all = vec!["--json"];
-        all.extend_from_slice(args);
-        serde_json::from_str(&self.ok(&all)).expect("JSON output")
-    }
-
-    /// Runs a command that must fail with a one-line error; returns that line.
-    fn fails(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            !out.status.success(),
-            "`trellis {}` should fail",
-            args.join(" ")
-        );
-        let err = String::from_utf8(out.stderr).expect("utf-8 errors");
-        assert_eq!(err.trim_end().lines().count(), 1, "not one line: {err}");
-        err
-    }
-}
-
-fn exchange(from: &Person, to: &Person, file: &Path) {
-    let file = file.to_str().expect("a UTF-8 temporary path");
-    from.ok(&["bundle", "export", file]);
-    to.ok(&["bundle", "import", file]);
-}
+use support::{Person, exchange};
 
 #[test]
 fn two_partners_agree_through_the_command_line() {

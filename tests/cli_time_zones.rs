@@ -4,77 +4,33 @@
 //! The tests run at whatever the real time is, so expected clock times and dates come from
 //! an independent reader of the same zones: the system's `date` command with the same `TZ`.
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use chrono::{Datelike, Duration, Timelike, Utc};
 use serde_json::Value;
+use support::{Person, exchange};
 
 const LA: &str = "America/Los_Angeles";
 const TOKYO: &str = "Asia/Tokyo";
 
-struct Person {
-    dir: PathBuf,
-    tz: String,
-}
-
-impl Person {
-    fn new(root: &Path, name: &str, tz: &str) -> Self {
-        Self {
-            dir: root.join(name),
-            tz: tz.into(),
-        }
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_trellis"))
-            .arg("--profile")
-            .arg(&self.dir)
-            .args(args)
-            .env_remove("TRELLIS_PROFILE")
-            .env("TZ", &self.tz)
-            .output()
-            .expect("trellis runs")
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "`trellis {}` failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("utf-8 output")
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all = vec!["--json"];
-        all.extend_from_slice(args);
-        serde_json::from_str(&self.ok(&all)).expect("JSON output")
-    }
-
-    /// The lines of today's list, as `trellis show` says them.
-    fn today(&self) -> Vec<String> {
-        self.json(&["show"])
-            .as_array()
-            .expect("a list")
-            .iter()
-            .map(|a| a["text"].as_str().expect("a line").to_string())
-            .collect()
-    }
-}
-
-fn exchange(from: &Person, to: &Person, file: &Path) {
-    let file = file.to_str().expect("a UTF-8 temporary path");
-    from.ok(&["bundle", "export", file]);
-    to.ok(&["bundle", "import", file]);
+/// The lines of today's list, as `trellis show` says them.
+fn today(person: &Person) -> Vec<String> {
+    person
+        .json(&["show"])
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|a| a["text"].as_str().expect("a line").to_string())
+        .collect()
 }
 
 /// Alex (in `alex_tz`) and Sam (in Tokyo), a couple with each other's first bundle.
 fn couple(root: &Path, alex_tz: &str) -> (Person, Person, PathBuf) {
-    let alex = Person::new(root, "alex", alex_tz);
-    let sam = Person::new(root, "sam", TOKYO);
+    let alex = Person::new(root, "alex").in_zone(alex_tz);
+    let sam = Person::new(root, "sam").in_zone(TOKYO);
     let bundle = root.join("bundle");
     alex.ok(&["init", "--name", "Alex"]);
     sam.ok(&["init", "--name", "Sam"]);
@@ -158,9 +114,9 @@ fn a_check_in_across_the_date_line_folds_and_opens_by_the_exchange_without_a_nag
     assert_eq!(checkin(&unfolded, "partner")["feel"], "rested");
     // No nag about a check-in Alex cannot read yet.
     assert!(
-        !alex.today().iter().any(|l| l.contains("has no answer")),
+        !today(&alex).iter().any(|l| l.contains("has no answer")),
         "{:?}",
-        alex.today()
+        today(&alex)
     );
 
     // Alex writes on Alex's own day, whatever day it is in Tokyo: that opens Sam's.
@@ -171,14 +127,14 @@ fn a_check_in_across_the_date_line_folds_and_opens_by_the_exchange_without_a_nag
     let alexs_date = wall(LA, alexs["at"].as_i64().expect("a time"), "%F");
     assert_eq!(alexs["date"], alexs_date.as_str());
     let nag = format!("Sam's check-in of {sams_date} (Sam's date) has no answer from you yet");
-    assert!(alex.today().contains(&nag), "{:?}", alex.today());
+    assert!(today(&alex).contains(&nag), "{:?}", today(&alex));
     alex.ok(&[
         "checkin",
         "reply",
         checkin(&list, "partner")["id"].as_str().expect("an id"),
         "I hear you",
     ]);
-    assert!(!alex.today().iter().any(|l| l.contains("has no answer")));
+    assert!(!today(&alex).iter().any(|l| l.contains("has no answer")));
 
     // Sam wrote minutes before Alex: the same exchange, so Alex's opens for Sam at once.
     exchange(&alex, &sam, &bundle);
@@ -192,11 +148,11 @@ fn a_check_in_across_the_date_line_folds_and_opens_by_the_exchange_without_a_nag
         "{text}"
     );
     assert!(
-        sam.today().contains(&format!(
+        today(&sam).contains(&format!(
             "Alex's check-in of {alexs_date} (Alex's date) has no answer from you yet"
         )),
         "{:?}",
-        sam.today()
+        today(&sam)
     );
 }
 
@@ -242,7 +198,7 @@ fn back_at(person: &Person) -> i64 {
 }
 
 fn line_starting(person: &Person, start: &str) -> String {
-    let lines = person.today();
+    let lines = today(person);
     lines
         .iter()
         .find(|l| l.starts_with(start))
@@ -325,11 +281,11 @@ fn due_and_review_dates_are_the_authors_days_and_remind_on_each_readers_own() {
         format!("“Phones at dinner” was due for review on {date} — look at it together")
     };
     assert!(
-        sam.today().contains(&review(&sams_today)),
+        today(&sam).contains(&review(&sams_today)),
         "{:?}",
-        sam.today()
+        today(&sam)
     );
-    let on_alexs_list = alex.today();
+    let on_alexs_list = today(&alex);
     if alexs_today < sams_today {
         // Still yesterday in Los Angeles: nothing is due for Alex yet.
         assert!(
@@ -344,11 +300,11 @@ fn due_and_review_dates_are_the_authors_days_and_remind_on_each_readers_own() {
     }
     // Sam's step is Sam's to note, on Sam's day; Alex is never asked about it.
     assert!(
-        sam.today()
+        today(&sam)
             .iter()
             .any(|l| l.starts_with("Your commitment “Call when I will be late”")),
         "{:?}",
-        sam.today()
+        today(&sam)
     );
     assert!(
         !on_alexs_list

@@ -1,11 +1,14 @@
 //! Never online together: Alex and Sam meet only through a mailbox running as its own
 //! process, each driving the `trellis` binary on loopback.
 
+mod support;
+
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 
 use serde_json::Value;
+use support::Person;
 
 const CHECKIN_WORDS: &str = "MARKER-only-sam-may-read-this-feeling";
 const THANKS_WORDS: &str = "MARKER-thank-you-for-the-letter";
@@ -16,43 +19,14 @@ fn trellis() -> Command {
     c
 }
 
-struct Person {
-    dir: PathBuf,
+fn person(root: &Path, name: &str) -> Person {
+    Person::new(root, name).on_loopback()
 }
 
-impl Person {
-    fn run(&self, args: &[&str]) -> Output {
-        trellis()
-            .arg("--profile")
-            .arg(&self.dir)
-            .args(["--network", "loopback"])
-            .args(args)
-            .output()
-            .expect("trellis runs")
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "`trellis {}` failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("utf-8 output")
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all = vec!["--json"];
-        all.extend_from_slice(args);
-        serde_json::from_str(&self.ok(&all)).expect("JSON output")
-    }
-
-    fn changes(&self) -> u64 {
-        self.json(&["status"])["couple"]["changes"]
-            .as_u64()
-            .expect("a change count")
-    }
+fn changes(p: &Person) -> u64 {
+    p.json(&["status"])["couple"]["changes"]
+        .as_u64()
+        .expect("a change count")
 }
 
 /// `trellis mailbox serve` as its own process; killed when dropped.
@@ -102,12 +76,8 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 #[test]
 fn two_partners_never_online_together_converge_through_the_mailbox() {
     let tmp = tempfile::tempdir().unwrap();
-    let alex = Person {
-        dir: tmp.path().join("alex"),
-    };
-    let sam = Person {
-        dir: tmp.path().join("sam"),
-    };
+    let alex = person(tmp.path(), "alex");
+    let sam = person(tmp.path(), "sam");
     alex.ok(&["init", "--name", "Alex"]);
     sam.ok(&["init", "--name", "Sam"]);
     let card = tmp.path().join("sam.card");
@@ -145,7 +115,7 @@ fn two_partners_never_online_together_converge_through_the_mailbox() {
         log.contains("Sam") && log.contains("shared an appreciation"),
         "{log}"
     );
-    assert_eq!(alex.changes(), sam.changes());
+    assert_eq!(changes(&alex), changes(&sam));
     let settled = alex.ok(&["mailbox", "status"]);
     assert!(
         settled.contains("nothing of yours waits there"),
@@ -169,12 +139,8 @@ fn two_partners_never_online_together_converge_through_the_mailbox() {
 #[test]
 fn a_carrier_folder_passes_sealed_files_between_two_profiles() {
     let tmp = tempfile::tempdir().unwrap();
-    let alex = Person {
-        dir: tmp.path().join("alex"),
-    };
-    let sam = Person {
-        dir: tmp.path().join("sam"),
-    };
+    let alex = person(tmp.path(), "alex");
+    let sam = person(tmp.path(), "sam");
     alex.ok(&["init", "--name", "Alex"]);
     sam.ok(&["init", "--name", "Sam"]);
     let card = tmp.path().join("sam.card");
@@ -191,7 +157,7 @@ fn a_carrier_folder_passes_sealed_files_between_two_profiles() {
     sam.ok(&["checkin", "add", "--feel", CHECKIN_WORDS]);
     assert!(sam.ok(&["carrier"]).contains("Wrote"));
     assert!(alex.ok(&["carrier"]).contains("Took in"));
-    assert_eq!(alex.changes(), sam.changes());
+    assert_eq!(changes(&alex), changes(&sam));
     assert!(alex.ok(&["carrier", "--off"]).contains("No carrier folder"));
     let missing = tmp.path().join("no-such-stick");
     let out = alex.run(&["carrier", missing.to_str().unwrap()]);

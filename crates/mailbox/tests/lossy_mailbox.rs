@@ -30,13 +30,14 @@ mod proxy;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+#[path = "../../net/tests/support/paths.rs"]
+mod paths;
+
+use paths::{ChosenPaths, PATH_SELECTED, watch_paths};
 use proxy::{Proxy, ProxyConfig};
-use tracing_subscriber::Layer as _;
-use tracing_subscriber::layer::SubscriberExt as _;
-use tracing_subscriber::util::SubscriberInitExt as _;
 use trellis_core::schema::{Category, Need, ResponseMode};
 use trellis_core::{Action, AgreementDraft, CheckInDraft, Moment};
 use trellis_mailbox::{Mailbox, MailboxOptions};
@@ -46,32 +47,6 @@ use trellis_net::{
 use trellis_store::{DocumentDb, Profile, ProfilePaths};
 
 const WAIT: Duration = Duration::from_secs(60);
-
-/// Every network path iroh chose for a connection, as its event names it
-/// (`Ip(127.0.0.1->127.0.0.1:port)`): the proof that no connection ever went around the proxy.
-#[derive(Debug, Clone, Default)]
-struct ChosenPaths(Arc<Mutex<Vec<String>>>);
-
-/// iroh's event for "this connection now uses that path" (client and server emit it).
-const PATH_SELECTED: &str = "iroh::_events::path::selected";
-
-impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for ChosenPaths {
-    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
-        struct NetworkPath(Option<String>);
-        impl tracing::field::Visit for NetworkPath {
-            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
-                if field.name() == "network_path" {
-                    self.0 = Some(format!("{value:?}"));
-                }
-            }
-        }
-        let mut path = NetworkPath(None);
-        event.record(&mut path);
-        if let Some(path) = path.0 {
-            self.0.lock().unwrap().push(path);
-        }
-    }
-}
 
 impl ChosenPaths {
     fn len(&self) -> usize {
@@ -92,27 +67,6 @@ impl ChosenPaths {
             .cloned()
             .collect()
     }
-}
-
-/// Logs as `RUST_LOG` says, and records the paths iroh chooses (this test binary holds one
-/// test, so the global subscriber is its own).
-fn watch_paths() -> ChosenPaths {
-    let paths = ChosenPaths::default();
-    tracing_subscriber::registry()
-        .with(
-            tracing_subscriber::fmt::layer()
-                .with_test_writer()
-                .with_filter(tracing_subscriber::EnvFilter::from_default_env()),
-        )
-        .with(
-            paths
-                .clone()
-                .with_filter(tracing_subscriber::filter::filter_fn(|meta| {
-                    meta.target() == PATH_SELECTED
-                })),
-        )
-        .init();
-    paths
 }
 
 fn start(dir: &Path, mailbox_every: Duration) -> NodeHandle {

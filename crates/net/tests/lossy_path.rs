@@ -14,64 +14,14 @@ mod support;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use support::paths::{ChosenPaths, PATH_SELECTED, watch_paths};
 use support::proxy::{Proxy, ProxyConfig};
 use support::*;
-use tracing_subscriber::Layer as _;
-use tracing_subscriber::layer::SubscriberExt as _;
-use tracing_subscriber::util::SubscriberInitExt as _;
 use trellis_net::{Command, Event, NodeHandle};
 use trellis_store::{DocumentDb, Profile, ProfilePaths};
 use trellis_workload::{Plan, build, pair_profiles};
-
-/// Every network path iroh chose for a connection, as its event names it
-/// (`Ip(127.0.0.1->127.0.0.1:port)`): the proof that no connection ever moved off the proxy.
-#[derive(Debug, Clone, Default)]
-struct ChosenPaths(Arc<Mutex<Vec<String>>>);
-
-/// iroh's event for "this connection now uses that path" (both sides emit it).
-const PATH_SELECTED: &str = "iroh::_events::path::selected";
-
-impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for ChosenPaths {
-    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
-        struct NetworkPath(Option<String>);
-        impl tracing::field::Visit for NetworkPath {
-            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
-                if field.name() == "network_path" {
-                    self.0 = Some(format!("{value:?}"));
-                }
-            }
-        }
-        let mut path = NetworkPath(None);
-        event.record(&mut path);
-        if let Some(path) = path.0 {
-            self.0.lock().unwrap().push(path);
-        }
-    }
-}
-
-/// Logs as `init_logs` does, and records the paths iroh chooses (this test binary holds one
-/// test, so the global subscriber is its own).
-fn watch_paths() -> ChosenPaths {
-    let paths = ChosenPaths::default();
-    tracing_subscriber::registry()
-        .with(
-            tracing_subscriber::fmt::layer()
-                .with_test_writer()
-                .with_filter(tracing_subscriber::EnvFilter::from_default_env()),
-        )
-        .with(
-            paths
-                .clone()
-                .with_filter(tracing_subscriber::filter::filter_fn(|meta| {
-                    meta.target() == PATH_SELECTED
-                })),
-        )
-        .init();
-    paths
-}
 
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();

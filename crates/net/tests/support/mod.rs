@@ -1,6 +1,7 @@
 //! Real nodes on loopback, each on its own temporary profile.
 #![allow(dead_code, clippy::unwrap_used)] // test support: a failed setup step should panic loudly
 
+pub mod paths;
 pub mod proxy;
 
 use std::path::{Path, PathBuf};
