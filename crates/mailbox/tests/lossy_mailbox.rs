@@ -28,7 +28,6 @@
 #[path = "../../net/tests/support/proxy.rs"]
 mod proxy;
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -36,7 +35,7 @@ use std::time::{Duration, Instant};
 #[path = "../../net/tests/support/paths.rs"]
 mod paths;
 
-use paths::{ChosenPaths, PATH_SELECTED, watch_paths};
+use paths::{ChosenPaths, PATH_SELECTED, stored, watch_paths};
 use proxy::{Proxy, ProxyConfig};
 use trellis_core::schema::{Category, Need, ResponseMode};
 use trellis_core::{Action, AgreementDraft, CheckInDraft, Moment};
@@ -44,7 +43,7 @@ use trellis_mailbox::{Mailbox, MailboxOptions};
 use trellis_net::{
     Command, Event, MailboxCode, MailboxState, NetworkMode, NodeHandle, NodeOptions, Snapshot,
 };
-use trellis_store::{DocumentDb, Profile, ProfilePaths};
+use trellis_store::Profile;
 
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -249,32 +248,6 @@ fn write_history(alex: &mut Profile, days: i64, start_ms: i64) -> usize {
         changes += alex.act_many(today).unwrap().len();
     }
     changes
-}
-
-/// What a profile no node holds has stored, read straight from its document store: the
-/// heads, how many distinct changes, and how many records hold them. The snapshot's
-/// changes are distinct by construction; a change saved twice in the log, or saved in the
-/// log although the snapshot has it, counts twice.
-fn stored(dir: &Path) -> (Vec<automerge::ChangeHash>, usize, usize) {
-    let db = DocumentDb::open_read_only(&ProfilePaths::new(dir).document_db()).unwrap();
-    let stored = db.load().unwrap();
-    let mut doc = match &stored.snapshot {
-        Some(snapshot) => automerge::Automerge::load(snapshot).unwrap(),
-        None => automerge::Automerge::new(),
-    };
-    let mut hashes: HashSet<_> = doc.get_changes(&[]).iter().map(|c| c.hash()).collect();
-    let mut records = hashes.len();
-    let mut log = Vec::new();
-    for bytes in &stored.log {
-        let change = automerge::Change::try_from(bytes.as_slice()).unwrap();
-        hashes.insert(change.hash());
-        records += 1;
-        log.push(change);
-    }
-    doc.apply_changes(log).unwrap();
-    let mut heads = doc.get_heads();
-    heads.sort();
-    (heads, hashes.len(), records)
 }
 
 fn now_ms() -> i64 {

@@ -12,15 +12,14 @@
 
 mod support;
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use support::paths::{ChosenPaths, PATH_SELECTED, watch_paths};
+use support::paths::{ChosenPaths, PATH_SELECTED, stored, watch_paths};
 use support::proxy::{Proxy, ProxyConfig};
 use support::*;
 use trellis_net::{Command, Event, NodeHandle};
-use trellis_store::{DocumentDb, Profile, ProfilePaths};
+use trellis_store::Profile;
 use trellis_workload::{Plan, build, pair_profiles};
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -39,32 +38,6 @@ fn wait_long(node: &NodeHandle, what: &str, limit: Duration, cond: impl Fn(&Node
         assert!(Instant::now() < deadline, "timed out waiting for: {what}");
         std::thread::sleep(Duration::from_millis(20));
     }
-}
-
-/// What a profile no node holds has stored, read straight from its document store: the
-/// heads, how many distinct changes, and how many records hold them. The snapshot's
-/// changes are distinct by construction; a change saved twice in the log, or saved in the
-/// log although the snapshot has it, counts twice.
-fn stored(dir: &Path) -> (Vec<automerge::ChangeHash>, usize, usize) {
-    let db = DocumentDb::open_read_only(&ProfilePaths::new(dir).document_db()).unwrap();
-    let stored = db.load().unwrap();
-    let mut doc = match &stored.snapshot {
-        Some(snapshot) => automerge::Automerge::load(snapshot).unwrap(),
-        None => automerge::Automerge::new(),
-    };
-    let mut hashes: HashSet<_> = doc.get_changes(&[]).iter().map(|c| c.hash()).collect();
-    let mut records = hashes.len();
-    let mut log = Vec::new();
-    for bytes in &stored.log {
-        let change = automerge::Change::try_from(bytes.as_slice()).unwrap();
-        hashes.insert(change.hash());
-        records += 1;
-        log.push(change);
-    }
-    doc.apply_changes(log).unwrap();
-    let mut heads = doc.get_heads();
-    heads.sort();
-    (heads, hashes.len(), records)
 }
 
 /// Two running nodes whose only connection goes through the proxy.

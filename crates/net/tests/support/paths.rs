@@ -1,9 +1,14 @@
 //! Which network paths iroh chose, from its own tracing events: the proof a test's traffic
 //! really went through the lossy proxy (iroh moves a connection to a faster direct path by
-//! itself). Shared by the lossy-path tests of trellis-net and trellis-mailbox.
+//! itself), and what a stopped profile stored. Shared by the lossy-path tests of trellis-net
+//! and trellis-mailbox.
 #![allow(dead_code, clippy::unwrap_used)] // test support: a failed step should panic loudly
 
+use std::collections::HashSet;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
+
+use trellis_store::{DocumentDb, ProfilePaths};
 
 use tracing_subscriber::Layer as _;
 use tracing_subscriber::layer::SubscriberExt as _;
@@ -54,4 +59,30 @@ pub fn watch_paths() -> ChosenPaths {
         )
         .init();
     paths
+}
+
+/// What a profile no node holds has stored, read straight from its document store: the
+/// heads, how many distinct changes, and how many records hold them. The snapshot's
+/// changes are distinct by construction; a change saved twice in the log, or saved in the
+/// log although the snapshot has it, counts twice.
+pub fn stored(dir: &Path) -> (Vec<automerge::ChangeHash>, usize, usize) {
+    let db = DocumentDb::open_read_only(&ProfilePaths::new(dir).document_db()).unwrap();
+    let stored = db.load().unwrap();
+    let mut doc = match &stored.snapshot {
+        Some(snapshot) => automerge::Automerge::load(snapshot).unwrap(),
+        None => automerge::Automerge::new(),
+    };
+    let mut hashes: HashSet<_> = doc.get_changes(&[]).iter().map(|c| c.hash()).collect();
+    let mut records = hashes.len();
+    let mut log = Vec::new();
+    for bytes in &stored.log {
+        let change = automerge::Change::try_from(bytes.as_slice()).unwrap();
+        hashes.insert(change.hash());
+        records += 1;
+        log.push(change);
+    }
+    doc.apply_changes(log).unwrap();
+    let mut heads = doc.get_heads();
+    heads.sort();
+    (heads, hashes.len(), records)
 }
