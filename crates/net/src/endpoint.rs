@@ -1,6 +1,6 @@
 //! The iroh endpoint for a network mode, with this device's key and the gate.
 
-use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use iroh::address_lookup::{AddrFilter, MemoryLookup};
@@ -15,20 +15,40 @@ use crate::gate::{Gate, GateHook};
 use crate::lan_name::LanName;
 use crate::mode::NetworkMode;
 
-/// Builds and binds the endpoint. `port` is the port used last time (0 for any), so the
-/// partner's remembered address stays valid across restarts. It has no mDNS yet: the mDNS
-/// name is the couple's, so it starts once there is a couple (see [`LanDiscovery`]).
+/// Where an endpoint binds: the port used last time (0 for any), so the partner's
+/// remembered address stays valid across restarts, and in loopback mode which loopback
+/// address (the other modes bind every interface).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Place {
+    pub port: u16,
+    pub loopback: IpAddr,
+}
+
+impl Place {
+    pub(crate) fn any_port() -> Self {
+        Self {
+            port: 0,
+            loopback: Ipv4Addr::LOCALHOST.into(),
+        }
+    }
+}
+
+/// Builds and binds the endpoint. It has no mDNS yet: the mDNS name is the couple's, so it
+/// starts once there is a couple (see [`LanDiscovery`]).
 pub(crate) async fn bind(
     mode: &NetworkMode,
     secret: [u8; 32],
     gate: &Gate,
     memory: &MemoryLookup,
-    port: u16,
+    place: Place,
 ) -> Result<Endpoint, NetError> {
-    match try_bind(mode, secret, gate, memory, port).await {
+    match try_bind(mode, secret, gate, memory, place).await {
         Ok(ep) => Ok(ep),
         // The remembered port is taken: any port will do.
-        Err(_) if port != 0 => try_bind(mode, secret, gate, memory, 0).await,
+        Err(_) if place.port != 0 => {
+            let any = Place { port: 0, ..place };
+            try_bind(mode, secret, gate, memory, any).await
+        }
         Err(e) => Err(e),
     }
 }
@@ -38,12 +58,12 @@ async fn try_bind(
     secret: [u8; 32],
     gate: &Gate,
     memory: &MemoryLookup,
-    port: u16,
+    place: Place,
 ) -> Result<Endpoint, NetError> {
     let key = SecretKey::from_bytes(&secret);
     // Usually none yet: the node opens the couple's and an invite's ALPNs through the gate.
     let alpns = gate.alpns();
-    builder(mode, port)?
+    builder(mode, place)?
         .secret_key(key)
         .alpns(alpns)
         .address_lookup(memory.clone())
@@ -53,15 +73,22 @@ async fn try_bind(
         .map_err(|e| NetError::Bind(e.to_string()))
 }
 
-/// An endpoint builder for `mode`, bound to `port` (0 for any), with no key, ALPNs or hooks
-/// yet: the transports and relays each mode allows, and nothing more.
-pub(crate) fn builder(mode: &NetworkMode, port: u16) -> Result<Builder, NetError> {
+/// An endpoint builder for `mode`, bound at `place`, with no key, ALPNs or hooks yet: the
+/// transports and relays each mode allows, and nothing more.
+pub(crate) fn builder(mode: &NetworkMode, place: Place) -> Result<Builder, NetError> {
     let bind_err = |e: &dyn std::fmt::Display| NetError::Bind(e.to_string());
+    let port = place.port;
     Ok(match mode {
+        NetworkMode::Loopback if !place.loopback.is_loopback() => {
+            return Err(NetError::Bind(format!(
+                "{} is not a loopback address: loopback mode never leaves this machine",
+                place.loopback
+            )));
+        }
         NetworkMode::Loopback => Endpoint::builder(presets::Minimal)
             .portmapper_config(PortmapperConfig::Disabled)
             .clear_ip_transports()
-            .bind_addr(SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, port)))
+            .bind_addr(SocketAddr::new(place.loopback, port))
             .map_err(|e| bind_err(&e))?,
         NetworkMode::Lan => Endpoint::builder(presets::Minimal)
             .portmapper_config(PortmapperConfig::Disabled)
@@ -178,7 +205,7 @@ mod tests {
             [9; 32],
             &Gate::default(),
             &memory,
-            0,
+            Place::any_port(),
         )
         .await
         .unwrap();
@@ -189,5 +216,36 @@ mod tests {
         assert!(!lan.start(&name).unwrap());
         assert_eq!(ep.address_lookup().unwrap().len(), lookups);
         ep.close().await;
+    }
+
+    /// Loopback mode binds the loopback address it is given, and refuses any other.
+    #[tokio::test]
+    async fn loopback_mode_binds_only_a_loopback_address() {
+        let on = |ip: IpAddr| Place {
+            port: 0,
+            loopback: ip,
+        };
+        let v6 = builder(
+            &NetworkMode::Loopback,
+            on(std::net::Ipv6Addr::LOCALHOST.into()),
+        )
+        .unwrap()
+        .bind()
+        .await
+        .unwrap();
+        assert_eq!(
+            v6.bound_sockets()
+                .iter()
+                .map(|a| a.ip())
+                .collect::<Vec<_>>(),
+            [IpAddr::from(std::net::Ipv6Addr::LOCALHOST)]
+        );
+        v6.close().await;
+        let lan_ip = IpAddr::from(Ipv4Addr::new(192, 168, 1, 2));
+        let refused = builder(&NetworkMode::Loopback, on(lan_ip)).err().unwrap();
+        assert!(
+            refused.to_string().contains("not a loopback address"),
+            "{refused}"
+        );
     }
 }

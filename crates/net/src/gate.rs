@@ -175,7 +175,7 @@ mod tests {
             [5; 32],
             &gate,
             &MemoryLookup::new(),
-            0,
+            crate::endpoint::Place::any_port(),
         )
         .await
         .unwrap();

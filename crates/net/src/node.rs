@@ -1,6 +1,7 @@
 //! The node: its own runtime on named threads, the endpoint and its protocols, the
 //! document thread, and the loop that carries out commands.
 
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, mpsc};
@@ -40,6 +41,10 @@ pub struct NodeOptions {
     pub repaint: Arc<dyn Fn() + Send + Sync>,
     /// How often to visit the couple's mailbox (also at start and soon after a change).
     pub mailbox_every: Duration,
+    /// Which loopback address the loopback mode binds (127.0.0.1 unless told). A test that
+    /// puts one device on ::1 and the other on 127.0.0.1 leaves a proxy between them as the
+    /// only way across: neither can send to the other's own socket.
+    pub loopback_ip: IpAddr,
 }
 
 impl std::fmt::Debug for NodeOptions {
@@ -61,6 +66,7 @@ impl NodeOptions {
             auto_connect: true,
             repaint: Arc::new(|| {}),
             mailbox_every: Duration::from_secs(3 * 60),
+            loopback_ip: Ipv4Addr::LOCALHOST.into(),
         }
     }
 }
@@ -169,6 +175,7 @@ pub fn start(options: NodeOptions) -> Result<NodeHandle, NetError> {
     let network = options.network;
     let auto_connect = options.auto_connect;
     let mailbox_every = options.mailbox_every;
+    let loopback = options.loopback_ip;
     let thread = std::thread::Builder::new()
         .name("trellis-node".into())
         .spawn(move || {
@@ -176,7 +183,7 @@ pub fn start(options: NodeOptions) -> Result<NodeHandle, NetError> {
                 doc.clone(),
                 publisher,
                 mode,
-                (network, auto_connect, mailbox_every),
+                (network, auto_connect, mailbox_every, loopback),
                 commands_rx,
                 stop_rx,
             ));
@@ -202,14 +209,22 @@ async fn run(
     doc: Doc,
     publisher: Publisher,
     mode: NetworkMode,
-    (network, auto_connect, mailbox_every): (bool, bool, Duration),
+    (network, auto_connect, mailbox_every, loopback): (bool, bool, Duration, IpAddr),
     mut commands: tokio::sync::mpsc::UnboundedReceiver<(RequestId, Command)>,
     mut stop: watch::Receiver<bool>,
 ) {
     let _ = doc.run(|s| s.publish(now())).await;
     let _ = doc.run(|s| s.tell_of_set_aside()).await;
     let net = if network {
-        match start_network(&doc, &publisher, &mode, auto_connect, stop.clone()).await {
+        match start_network(
+            &doc,
+            &publisher,
+            (&mode, loopback),
+            auto_connect,
+            stop.clone(),
+        )
+        .await
+        {
             Ok(net) if auto_connect => {
                 tokio::spawn(net.4.clone().run_forever(mailbox_every));
                 Some(net)
@@ -264,7 +279,7 @@ type Started = (Net, Arc<Peers>, Invites, Acceptor, Arc<Courier>);
 async fn start_network(
     doc: &Doc,
     publisher: &Publisher,
-    mode: &NetworkMode,
+    (mode, loopback): (&NetworkMode, IpAddr),
     auto_connect: bool,
     stop: watch::Receiver<bool>,
 ) -> Result<Started, NetError> {
@@ -292,7 +307,8 @@ async fn start_network(
     if let Some(addr) = partner_addr {
         memory.add_endpoint_info(addr);
     }
-    let endpoint = endpoint::bind(mode, secret, &gate, &memory, port).await?;
+    let place = endpoint::Place { port, loopback };
+    let endpoint = endpoint::bind(mode, secret, &gate, &memory, place).await?;
     if let Some(bound) = endpoint.bound_sockets().first().map(|a| a.port())
         && bound != port
     {

@@ -99,5 +99,11 @@ pub fn server_builder(loopback: bool, port: u16) -> Result<iroh::endpoint::Build
     } else {
         NetworkMode::Internet
     };
-    crate::endpoint::builder(&mode, port)
+    crate::endpoint::builder(
+        &mode,
+        crate::endpoint::Place {
+            port,
+            ..crate::endpoint::Place::any_port()
+        },
+    )
 }

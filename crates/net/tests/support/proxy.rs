@@ -3,15 +3,21 @@
 //!
 //! The client sends to [`Proxy::addr`]; the proxy forwards from a socket of its own to the
 //! upstream address, and sends what comes back from upstream to the last client it heard
-//! from. Both sockets are bound on 127.0.0.1 and the upstream must be 127.0.0.1 too: no
-//! datagram ever leaves the machine.
+//! from. The client's side is on ::1, the upstream's on 127.0.0.1, and no datagram ever
+//! leaves the machine.
+//!
+//! Why two families: iroh's NAT traversal tells each end the other's own socket address
+//! and moves the connection to the direct path whenever it measures faster than the proxy
+//! (no stable setting turns that off). A client bound on ::1 cannot send to an upstream
+//! socket on 127.0.0.1, nor the upstream to the client, so the proxy is the only way
+//! across, however slow or lossy it gets.
 //!
 //! Loss and delay come from a seeded generator, so a run's decisions repeat for the same
 //! order of arrivals. Some datagrams are held back a few jittered milliseconds while the
 //! others go on at once, so datagrams overtake each other. The counters let a test prove
 //! the proxy really was on the path.
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -173,8 +179,15 @@ fn is_loopback_v4(addr: &SocketAddr) -> bool {
     addr.ip() == std::net::IpAddr::V4(Ipv4Addr::LOCALHOST)
 }
 
+fn is_loopback_v6(addr: &SocketAddr) -> bool {
+    addr.ip() == std::net::IpAddr::V6(Ipv6Addr::LOCALHOST)
+}
+
+/// Where a client must bind to have the proxy as its only way to the upstream.
+pub const CLIENT_IP: std::net::IpAddr = std::net::IpAddr::V6(Ipv6Addr::LOCALHOST);
+
 impl Proxy {
-    /// Starts a proxy on 127.0.0.1 in front of `upstream` (which must be on 127.0.0.1).
+    /// Starts a proxy on ::1 in front of `upstream` (which must be on 127.0.0.1).
     pub fn start(upstream: SocketAddr, config: ProxyConfig) -> Proxy {
         assert!(
             is_loopback_v4(&upstream),
@@ -199,10 +212,13 @@ impl Proxy {
             highest_sent: Default::default(),
         });
         let (front, back) = runtime.block_on(async {
-            let any = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
+            let front = SocketAddr::from((CLIENT_IP, 0));
+            let back = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
             (
-                Arc::new(UdpSocket::bind(any).await.unwrap()),
-                Arc::new(UdpSocket::bind(any).await.unwrap()),
+                Arc::new(UdpSocket::bind(front).await.unwrap_or_else(|e| {
+                    panic!("this test needs the IPv6 loopback address ::1 ({e})")
+                })),
+                Arc::new(UdpSocket::bind(back).await.unwrap()),
             )
         });
         let addr = front.local_addr().unwrap();
@@ -234,11 +250,9 @@ impl Proxy {
 
     /// Turns the loss and the delays on; until then the proxy forwards everything at once.
     ///
-    /// Why not from the first datagram: iroh's NAT traversal always finds the direct path
-    /// between two endpoints on 127.0.0.1 right after the handshake, and moves the connection
-    /// to it when it is at least 5 ms faster than the path in use (its stickiness
-    /// threshold). A clean handshake keeps the connection on the proxy; a bad path that adds
-    /// only a couple of milliseconds on average keeps it there when iroh compares again.
+    /// Why not from the first datagram: a handshake datagram lost on the way leaves iroh
+    /// with a round-trip estimate of a second or more, and a test then measures iroh's
+    /// handshake timers instead of delivery over a bad path.
     pub fn degrade(&self) {
         self.shared.bad.store(true, Ordering::SeqCst);
     }
@@ -325,7 +339,7 @@ fn forward(
     });
 }
 
-/// Client → upstream: whatever reaches the front socket from 127.0.0.1.
+/// Client → upstream: whatever reaches the front socket from ::1.
 async fn pump_up(
     front: Arc<UdpSocket>,
     back: Arc<UdpSocket>,
@@ -338,7 +352,7 @@ async fn pump_up(
             // A send to a vanished port can surface here as an error: keep serving.
             continue;
         };
-        if !is_loopback_v4(&from) {
+        if !is_loopback_v6(&from) {
             shared.counters.strangers.fetch_add(1, Ordering::Relaxed);
             continue;
         }
