@@ -2,7 +2,7 @@
 //! acknowledged, and a full disk refuses new writes without harming what was saved.
 //!
 //! The child is this same test binary, re-run with an environment variable set. The normal
-//! run kills 200 writers; set `TRELLIS_CRASH_ITERATIONS` for a longer run.
+//! run kills 100 writers; set `TRELLIS_CRASH_ITERATIONS` for a longer run.
 #![allow(clippy::unwrap_used)] // tests: a failed step should panic loudly
 
 use std::io::{BufRead, BufReader};
@@ -113,7 +113,7 @@ fn killed_writers_never_lose_an_acknowledged_change() {
     let iterations: usize = std::env::var("TRELLIS_CRASH_ITERATIONS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(200);
+        .unwrap_or(100);
     let seed = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64)
