@@ -4,7 +4,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use iroh::address_lookup::{AddrFilter, MemoryLookup};
-use iroh::endpoint::{Builder, PortmapperConfig, presets};
+use iroh::endpoint::{Builder, IdleTimeout, PortmapperConfig, QuicTransportConfig, presets};
 use iroh::{Endpoint, RelayMap, RelayMode, SecretKey};
 use iroh_mdns_address_lookup::MdnsAddressLookup;
 use tracing::{info, warn};
@@ -78,7 +78,7 @@ async fn try_bind(
 pub(crate) fn builder(mode: &NetworkMode, place: Place) -> Result<Builder, NetError> {
     let bind_err = |e: &dyn std::fmt::Display| NetError::Bind(e.to_string());
     let port = place.port;
-    Ok(match mode {
+    let builder = match mode {
         NetworkMode::Loopback if !place.loopback.is_loopback() => {
             return Err(NetError::Bind(format!(
                 "{} is not a loopback address: loopback mode never leaves this machine",
@@ -115,7 +115,22 @@ pub(crate) fn builder(mode: &NetworkMode, place: Place) -> Result<Builder, NetEr
                 )))
                 .map_err(|e| bind_err(&e))?
         }
-    })
+    };
+    Ok(builder.transport_config(liveness()))
+}
+
+/// How often a quiet connection says it is still there, and how long a silent one is
+/// believed. The window says "connected" only while that is true, so a partner's device
+/// that vanished (closed lid, lost network, killed app) shows as gone within seconds, not
+/// after iroh's default half minute.
+pub(crate) const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(2);
+pub(crate) const SILENT_FOR: std::time::Duration = std::time::Duration::from_secs(10);
+
+fn liveness() -> QuicTransportConfig {
+    QuicTransportConfig::builder()
+        .keep_alive_interval(KEEP_ALIVE)
+        .max_idle_timeout(IdleTimeout::try_from(SILENT_FOR).ok())
+        .build()
 }
 
 /// Finds the partner's device on the LAN by mDNS, under the couple's [`LanName`].

@@ -137,8 +137,12 @@ impl Peers {
         let message = format!(
             "{name}'s device is not reachable right now ({why}). Trellis keeps trying; nothing is lost — your changes wait here until you meet."
         );
+        // A dial that failed while the partner's own connection came in says nothing true.
+        if self.connected() {
+            return;
+        }
         self.net.publisher.update(|s| {
-            if s.network.problem.as_ref() != Some(&message) {
+            if !s.network.connected && s.network.problem.as_ref() != Some(&message) {
                 s.network.problem = Some(message);
             }
         });
