@@ -107,7 +107,10 @@ fn list_text(view: &View, items: &[&AgreementView]) -> String {
     }
     let mut out = Vec::new();
     for a in items {
-        let waiting = if a.status == AgreementStatus::Proposed {
+        let waiting = if matches!(
+            a.status,
+            AgreementStatus::Proposed | AgreementStatus::ChangeProposed
+        ) {
             let names: Vec<&str> = a
                 .waiting_for
                 .iter()

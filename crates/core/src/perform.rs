@@ -22,7 +22,7 @@ use crate::schema::{
     collections as col, keys,
 };
 use crate::time::{Moment, format_date, local_time, parse_date};
-use crate::view::agreements::{leaves, retired};
+use crate::view::agreements::{holding, leaves, retired};
 
 /// What an action wrote.
 #[derive(Debug)]
@@ -310,6 +310,7 @@ fn propose(ctx: &mut Ctx<'_>, draft: &AgreementDraft) -> Result<Written, CoreErr
     let consent = Consent {
         revision: revision_id,
         at: ctx.now.at_ms,
+        standing: None,
     };
     ctx.put_mine(col::CONSENTS, &agreement_id, &consent)?;
     Ok(Written {
@@ -396,9 +397,12 @@ fn revise(ctx: &mut Ctx<'_>, prefix: &str, draft: &RevisionDraft) -> Result<Writ
     let this = existing_map(ctx.doc, &agreements, &agreement_id)?;
     let revisions = existing_map(ctx.doc, &this, keys::REVISIONS)?;
     reconcile_prop(ctx.doc, &revisions, revision_id.as_str(), &revision)?;
+    // My yes to the wording in force stands until both say yes to this one.
+    let standing = holding(ctx.root, &agreement_id, agreement, &ctx.me, &ctx.partner);
     let consent = Consent {
         revision: revision_id,
         at: ctx.now.at_ms,
+        standing,
     };
     ctx.put_mine(col::CONSENTS, &agreement_id, &consent)?;
     let verb = if settles { "settled" } else { "revised" };
@@ -460,6 +464,7 @@ fn accept(ctx: &mut Ctx<'_>, prefix: &str, revision: Option<&str>) -> Result<Wri
     let consent = Consent {
         revision: target,
         at: ctx.now.at_ms,
+        standing: None,
     };
     ctx.put_mine(col::CONSENTS, &agreement_id, &consent)?;
     Ok(Written {
@@ -786,7 +791,7 @@ fn start_time_out(
 ) -> Result<Written, CoreError> {
     if minutes == 0 || minutes > crate::action::MAX_TIMEOUT_MINUTES {
         return Err(CoreError::Invalid(format!(
-            "a time-out lasts from 1 minute to {} hours",
+            "a pause lasts from 1 minute to {} hours",
             crate::action::MAX_TIMEOUT_MINUTES / 60
         )));
     }
@@ -811,21 +816,21 @@ fn start_time_out(
     let id = new_id()?;
     ctx.put_mine(col::TIMEOUTS, &id, &record)?;
     Ok(Written {
-        message: format!("took a time-out until {}", back_at.local().format("%H:%M")),
+        message: format!("took a pause until {}", back_at.local().format("%H:%M")),
         record: id,
     })
 }
 
 fn end_time_out(ctx: &mut Ctx<'_>) -> Result<Written, CoreError> {
     let Some((id, t)) = open_time_out(ctx.mine(), ctx.now.at_ms) else {
-        return Err(CoreError::Invalid("you have no time-out running".into()));
+        return Err(CoreError::Invalid("you are not on a pause".into()));
     };
     let id = id.clone();
     let mut record = t.clone();
     record.ended_at = Some(ctx.now.at_ms);
     ctx.put_mine(col::TIMEOUTS, &id, &record)?;
     Ok(Written {
-        message: "is back from a time-out".into(),
+        message: "is back from a pause".into(),
         record: id,
     })
 }

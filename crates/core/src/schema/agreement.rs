@@ -37,6 +37,29 @@ pub struct Revision {
 pub struct Consent {
     pub revision: String,
     pub at: i64,
+    /// The wording in force when this partner proposed `revision`: their yes to it still
+    /// stands until both said yes to the new one, so proposing a change never suspends an
+    /// agreement. Consents written before this was recorded carry none; anything but a
+    /// revision id reads as none.
+    #[autosurgeon(hydrate = "lenient_id")]
+    pub standing: Option<String>,
+}
+
+/// Reads an optional id without ever failing: the partner can write anything in their own
+/// space, and a bad value must not make their whole consent unreadable.
+fn lenient_id<D: autosurgeon::ReadDoc>(
+    doc: &D,
+    obj: &automerge::ObjId,
+    prop: autosurgeon::Prop<'_>,
+) -> Result<Option<String>, autosurgeon::HydrateError> {
+    use automerge::{ScalarValue, Value};
+    Ok(match doc.get(obj, &prop) {
+        Ok(Some((Value::Scalar(v), _))) => match v.as_ref() {
+            ScalarValue::Str(s) if s.len() <= 64 => Some(s.to_string()),
+            _ => None,
+        },
+        _ => None,
+    })
 }
 
 /// A partner's wish to retire an agreement; it is retired when both have said so.

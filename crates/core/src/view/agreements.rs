@@ -16,6 +16,8 @@ pub enum AgreementStatus {
     Proposed,
     /// Both said yes to the current wording.
     InForce,
+    /// In force in the wording both said yes to, while a new wording waits for a yes.
+    ChangeProposed,
     /// Two wordings grew from the same one while apart: talk about it together.
     NeedsConversation,
     /// In force, and its review date has come.
@@ -31,6 +33,7 @@ impl AgreementStatus {
         match self {
             AgreementStatus::Proposed => "proposed",
             AgreementStatus::InForce => "in force",
+            AgreementStatus::ChangeProposed => "in force — a change is proposed",
             AgreementStatus::NeedsConversation => "needs a conversation",
             AgreementStatus::DueForReview => "due for review",
             AgreementStatus::NeedsReviewDate => "needs a review date",
@@ -70,9 +73,25 @@ pub struct AgreementView {
     pub partner_consent: Option<String>,
     pub review_on: Option<String>,
     pub retire_requested_by: Vec<Who>,
+    /// The wording both said yes to that holds now: the current one once both agreed to
+    /// it, the earlier one while a change (or two, apart) waits.
+    pub holding: Option<String>,
 }
 
 impl AgreementView {
+    /// Whether the two of them live by it now (in some wording both said yes to).
+    pub fn in_force(&self) -> bool {
+        match self.status {
+            AgreementStatus::InForce
+            | AgreementStatus::ChangeProposed
+            | AgreementStatus::DueForReview => true,
+            AgreementStatus::NeedsConversation => self.holding.is_some(),
+            AgreementStatus::Proposed
+            | AgreementStatus::NeedsReviewDate
+            | AgreementStatus::Retired => false,
+        }
+    }
+
     pub fn revision(&self, id: &str) -> Option<&RevisionView> {
         self.revisions.iter().find(|r| r.id == id)
     }
@@ -101,6 +120,50 @@ pub(crate) fn leaves(agreement: &Agreement) -> Vec<String> {
         .collect();
     out.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(b.0)));
     out.into_iter().map(|(id, _)| id.clone()).collect()
+}
+
+/// The revision both partners' yes holds now, if any: the one both consent to; else, while
+/// one (or each) of them proposed a change, the one a standing yes shares with the other's.
+/// Only revisions of this agreement count.
+pub(crate) fn holding(
+    root: &Root,
+    agreement_id: &str,
+    agreement: &Agreement,
+    me: &PartnerKey,
+    partner: &PartnerKey,
+) -> Option<String> {
+    let consent = |key: &PartnerKey| {
+        root.by
+            .get(&key.to_hex())
+            .and_then(|s| s.consents.get(agreement_id))
+    };
+    let (mine, theirs) = (consent(me)?, consent(partner)?);
+    let known = |r: &&String| agreement.revisions.get(r).is_some();
+    [
+        (Some(&mine.revision), Some(&theirs.revision)),
+        (Some(&mine.revision), theirs.standing.as_ref()),
+        (mine.standing.as_ref(), Some(&theirs.revision)),
+        (mine.standing.as_ref(), theirs.standing.as_ref()),
+    ]
+    .into_iter()
+    .find_map(|pair| match pair {
+        (Some(a), Some(b)) if a == b => Some(a).filter(known),
+        _ => None,
+    })
+    .cloned()
+}
+
+/// Whether `leaf` settled a conversation by keeping, word for word, the revision `agreed`
+/// (one of the versions it replaces): a yes to that version is a yes to the settled one, so
+/// choosing the wording the other already said yes to settles it in one step.
+fn same_words_settled(agreement: &Agreement, leaf: &crate::schema::Revision, agreed: &str) -> bool {
+    leaf.parents.len() > 1
+        && leaf.parents.contains_key(agreed)
+        && agreement.revisions.get(agreed).is_some_and(|r| {
+            r.wording == leaf.wording
+                && r.if_crossed == leaf.if_crossed
+                && r.review_on == leaf.review_on
+        })
 }
 
 /// Both partners asked to retire it.
@@ -159,21 +222,34 @@ pub(crate) fn build(
         _ => None,
     };
     let review_on = leaf.and_then(|(_, r)| r.review_on.clone());
+    let mut holding = holding(root, id, agreement, me, partner);
     let mut waiting_for = Vec::new();
     let status = if retire_requested_by.len() == 2 {
         AgreementStatus::Retired
     } else if current.len() > 1 {
         AgreementStatus::NeedsConversation
-    } else if let Some((leaf_id, _)) = leaf {
-        if my_consent.as_ref() != Some(leaf_id) {
+    } else if let Some((leaf_id, leaf_rev)) = leaf {
+        let agrees = |consent: &Option<String>| {
+            consent
+                .as_ref()
+                .is_some_and(|c| c == leaf_id || same_words_settled(agreement, leaf_rev, c))
+        };
+        if !agrees(&my_consent) {
             waiting_for.push(Who::Me);
         }
-        if partner_consent.as_ref() != Some(leaf_id) {
+        if !agrees(&partner_consent) {
             waiting_for.push(Who::Partner);
+        }
+        if waiting_for.is_empty() {
+            holding = Some(leaf_id.clone());
         }
         let review_date = review_on.as_deref().and_then(parse_date);
         if !waiting_for.is_empty() {
-            AgreementStatus::Proposed
+            if holding.is_some() {
+                AgreementStatus::ChangeProposed
+            } else {
+                AgreementStatus::Proposed
+            }
         } else if agreement.category == Category::Transparency && review_date.is_none() {
             AgreementStatus::NeedsReviewDate
         } else if review_date.is_some_and(|d| d <= today) {
@@ -200,5 +276,6 @@ pub(crate) fn build(
         partner_consent,
         review_on,
         retire_requested_by,
+        holding,
     }
 }

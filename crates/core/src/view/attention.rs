@@ -239,7 +239,9 @@ pub(crate) fn gather(view: &View, now: Moment) -> Vec<Attention> {
         let agreement = a.id.clone();
         let title = a.title.clone();
         match a.status {
-            AgreementStatus::Proposed if a.waiting_for.contains(&Who::Me) => {
+            AgreementStatus::Proposed | AgreementStatus::ChangeProposed
+                if a.waiting_for.contains(&Who::Me) =>
+            {
                 out.push(Attention::AgreementAwaitsMe { agreement, title })
             }
             AgreementStatus::NeedsConversation => {

@@ -14,7 +14,7 @@ use crate::widgets;
 
 pub(crate) fn status_colors(p: &Palette, status: AgreementStatus) -> (Color32, Color32) {
     match status {
-        AgreementStatus::InForce => (p.accent, p.accent_soft),
+        AgreementStatus::InForce | AgreementStatus::ChangeProposed => (p.accent, p.accent_soft),
         AgreementStatus::Proposed => (p.calm_blue, p.accent_soft),
         AgreementStatus::NeedsConversation
         | AgreementStatus::DueForReview
@@ -183,6 +183,14 @@ fn propose(ui: &mut Ui, s: &mut Session) {
         let mut send = false;
         ui.horizontal(|ui| {
             send = widgets::primary(ui, "Propose", ready, busy).clicked();
+            widgets::still_needed(
+                ui,
+                &[
+                    (!f.title.trim().is_empty(), "a title"),
+                    (!f.wording.trim().is_empty(), "the wording"),
+                    (date.is_ok(), "the review date as YYYY-MM-DD"),
+                ],
+            );
             if ui
                 .button("Close the form")
                 .on_hover_text("What you typed is kept")
@@ -220,6 +228,21 @@ fn agreement_card(ui: &mut Ui, s: &mut Session, view: &View, a: &AgreementView) 
             history(ui, view, a);
             return;
         }
+        // While a change waits, the wording both said yes to keeps holding, and comes first.
+        let held = a
+            .holding
+            .as_deref()
+            .and_then(|h| a.revision(h))
+            .filter(|_| a.status == AgreementStatus::ChangeProposed);
+        if let Some(held) = held {
+            widgets::note(ui, "In force now — the wording you both said yes to:");
+            ui.label(RichText::new(&held.wording).size(16.0));
+            if let Some(c) = &held.if_crossed {
+                ui.label(RichText::new(format!("If it is crossed: {c}")).color(p.muted));
+            }
+            ui.add_space(6.0);
+            widgets::note(ui, "The proposed change:");
+        }
         if let Some(rev) = a.current_revision() {
             ui.label(RichText::new(&rev.wording).size(16.0));
             if let Some(c) = &rev.if_crossed {
@@ -240,7 +263,7 @@ fn agreement_card(ui: &mut Ui, s: &mut Session, view: &View, a: &AgreementView) 
             widgets::note(ui, &facts.join(" · "));
         }
         match a.status {
-            AgreementStatus::Proposed => {
+            AgreementStatus::Proposed | AgreementStatus::ChangeProposed => {
                 let waiting: Vec<String> = a
                     .waiting_for
                     .iter()
@@ -360,6 +383,13 @@ pub(crate) fn revise_form(ui: &mut Ui, s: &mut Session, a: &AgreementView, settl
             "Save this revision"
         };
         send = widgets::primary(ui, text, ready, busy).clicked();
+        widgets::still_needed(
+            ui,
+            &[
+                (!f.wording.trim().is_empty(), "the wording"),
+                (date.is_ok(), "the review date as YYYY-MM-DD"),
+            ],
+        );
         if ui
             .button("Close")
             .on_hover_text("What you typed is kept")

@@ -40,9 +40,21 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session, view: &View, a: &AgreementView)
                     Who::Me => "Keep my wording".to_string(),
                     Who::Partner => format!("Keep {}'s wording", view.partner.name),
                 };
+                // The partner already said yes to their own words: keeping them settles it
+                // at once; keeping mine waits for their yes.
+                let hover = match rev.author {
+                    Who::Partner => format!(
+                        "After talking it over: settle on this version. {} already said yes to it, so it is in force at once.",
+                        view.partner.name
+                    ),
+                    Who::Me => format!(
+                        "After talking it over: settle on this version. It is in force once {} says yes to it.",
+                        view.partner.name
+                    ),
+                };
                 if ui
                     .add_enabled(!busy, egui::Button::new(keep))
-                    .on_hover_text("After talking it over: settle on this version")
+                    .on_hover_text(hover)
                     .clicked()
                 {
                     s.act(

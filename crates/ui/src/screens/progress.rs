@@ -3,7 +3,7 @@
 
 use egui::{RichText, Ui};
 use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoints};
-use trellis_core::view::{AgreementStatus, Scales, WeekTrend};
+use trellis_core::view::{Scales, WeekTrend};
 use trellis_core::words::count;
 
 use crate::session::Session;
@@ -47,11 +47,7 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         "How the months are going",
         "The direction over weeks, not a daily grade. Each line is someone's own words about how they feel — never a score of the other.",
     );
-    let in_force = view
-        .agreements
-        .iter()
-        .filter(|a| a.status == AgreementStatus::InForce)
-        .count();
+    let in_force = view.agreements.iter().filter(|a| a.in_force()).count();
     widgets::note(
         ui,
         &format!(
