@@ -5,10 +5,10 @@ use trellis_store::{Journal, ProfilePaths};
 
 use crate::cli::JournalCommand;
 use crate::context::{Context, now};
-use crate::render::when;
+use crate::render::{self, when};
 
 pub fn run(ctx: &Context, command: JournalCommand) -> Result<()> {
-    let journal = Journal::open(&ProfilePaths::new(&ctx.profile_dir))?;
+    let mut journal = Journal::open(&ProfilePaths::new(&ctx.profile_dir))?;
     match command {
         JournalCommand::Add { text } => {
             let entry = journal.add_entry(&text, now())?;
@@ -24,9 +24,21 @@ pub fn run(ctx: &Context, command: JournalCommand) -> Result<()> {
                 }
                 let mut out = vec!["Private — only on this device:".to_string()];
                 for e in &entries {
-                    out.push(format!("{}  {}", when(e.at), e.text));
+                    out.push(format!("{}  {}  {}", render::id(&e.id), when(e.at), e.text));
                 }
                 out.join("\n")
+            })
+        }
+        JournalCommand::Edit { id, text } => {
+            let entry = journal.edit_entry(&id, &text, now())?;
+            ctx.emit(&entry, || {
+                "Changed. The old words are gone from this device, not only from the list.".into()
+            })
+        }
+        JournalCommand::Delete { id } => {
+            let entry = journal.delete_entry(&id)?;
+            ctx.emit(&entry, || {
+                "Deleted for good: the entry is gone from this device.".into()
             })
         }
         JournalCommand::Trigger { text } => {

@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 use trellis_core::Moment;
 use trellis_core::time::format_date;
 
+use trellis_core::CoreError;
+
 use crate::db::set_private;
 use crate::error::StoreError;
 use crate::guard::{self, Guarded};
@@ -24,6 +26,9 @@ pub struct JournalEntry {
     pub text: String,
     pub date: String,
     pub at: i64,
+    /// When its words were last changed (it keeps its day).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edited_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -124,6 +129,7 @@ impl Journal {
             text,
             date: format_date(now.today()),
             at: now.at_ms,
+            edited_at: None,
         };
         let json = serde_json::to_string(&entry).map_err(|e| StoreError::write(&self.path, e))?;
         self.put(ENTRIES, &entry.id, &json)?;
@@ -135,6 +141,102 @@ impl Journal {
         let mut all: Vec<JournalEntry> = self.all(ENTRIES)?;
         all.sort_by(|a, b| b.at.cmp(&a.at).then(a.id.cmp(&b.id)));
         Ok(all)
+    }
+
+    /// The entry whose id is `id` or starts with it.
+    fn entry(&self, id: &str) -> Result<JournalEntry, StoreError> {
+        let what = "journal entry";
+        let id = id.trim();
+        let mut found = self
+            .entries()?
+            .into_iter()
+            .filter(|e| !id.is_empty() && e.id.starts_with(id));
+        match (found.next(), found.next()) {
+            (Some(entry), None) => Ok(entry),
+            (None, _) => Err(CoreError::UnknownId {
+                what,
+                id: id.to_string(),
+            }
+            .into()),
+            (Some(_), Some(_)) => Err(CoreError::AmbiguousId {
+                what,
+                id: id.to_string(),
+            }
+            .into()),
+        }
+    }
+
+    /// Changes an entry's words. The file is written afresh without the old words, so they
+    /// are gone from the disk, not only from the list.
+    pub fn edit_entry(
+        &mut self,
+        id: &str,
+        text: &str,
+        now: Moment,
+    ) -> Result<JournalEntry, StoreError> {
+        let mut entry = self.entry(id)?;
+        entry.text = checked(text)?;
+        entry.edited_at = Some(now.at_ms);
+        let mut entries = self.entries()?;
+        for e in entries.iter_mut().filter(|e| e.id == entry.id) {
+            *e = entry.clone();
+        }
+        self.rewrite(&entries)?;
+        Ok(entry)
+    }
+
+    /// Deletes an entry for good: the file is written afresh without it.
+    pub fn delete_entry(&mut self, id: &str) -> Result<JournalEntry, StoreError> {
+        let entry = self.entry(id)?;
+        let mut entries = self.entries()?;
+        entries.retain(|e| e.id != entry.id);
+        self.rewrite(&entries)?;
+        Ok(entry)
+    }
+
+    /// Writes a new file holding `entries` and the triggers, and puts it in place of the old
+    /// one in one rename. redb frees a replaced record's pages but does not wipe them, so
+    /// words taken back would stay readable in the file; a fresh file holds only what is
+    /// kept. A crash leaves either the old file or the new one, whole.
+    fn rewrite(&mut self, entries: &[JournalEntry]) -> Result<(), StoreError> {
+        let triggers = self.triggers()?;
+        let fresh = self.path.with_extension("redb.rewrite");
+        let write_err = |e: &dyn std::fmt::Display| StoreError::write(&fresh, e);
+        if fresh.exists() {
+            std::fs::remove_file(&fresh).map_err(|e| write_err(&e))?;
+        }
+        {
+            let db = guard::create(&fresh, MODE)?;
+            set_private(&fresh);
+            db.run(|db| {
+                let mut tx = db.begin_write().map_err(|e| write_err(&e))?;
+                tx.set_two_phase_commit(true);
+                {
+                    let mut t = tx.open_table(ENTRIES).map_err(|e| write_err(&e))?;
+                    for e in entries {
+                        let json = serde_json::to_string(e).map_err(|e| write_err(&e))?;
+                        t.insert(e.id.as_str(), json.as_str())
+                            .map_err(|e| write_err(&e))?;
+                    }
+                    let mut t = tx.open_table(TRIGGERS).map_err(|e| write_err(&e))?;
+                    for trigger in &triggers {
+                        let json = serde_json::to_string(trigger).map_err(|e| write_err(&e))?;
+                        t.insert(trigger.id.as_str(), json.as_str())
+                            .map_err(|e| write_err(&e))?;
+                    }
+                }
+                tx.commit().map_err(|e| write_err(&e))
+            })?;
+        }
+        std::fs::rename(&fresh, &self.path).map_err(|e| write_err(&e))?;
+        if let Some(dir) = self.path.parent()
+            && let Ok(dir) = std::fs::File::open(dir)
+        {
+            // The rename itself reaches the disk; without it a crash could bring back the old file.
+            let _ = dir.sync_all();
+        }
+        self.db = guard::open(&self.path, MODE)?;
+        Ok(())
     }
 
     pub fn add_trigger(&self, text: &str, now: Moment) -> Result<Trigger, StoreError> {

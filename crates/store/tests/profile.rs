@@ -185,6 +185,57 @@ fn the_journal_never_leaves_the_device() {
     assert!(!String::from_utf8_lossy(&shared).contains("PRIVATE-MARKER"));
 }
 
+/// Words taken back from the journal are gone from the disk, not only from the list; the
+/// rest of it (other entries, triggers) stays, and survives a reopen.
+#[test]
+fn an_edited_or_deleted_journal_entry_leaves_no_trace_in_the_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let paths = ProfilePaths::new(tmp.path().join("alex"));
+    Profile::init(&paths.dir, "Alex").unwrap();
+    let mut journal = Journal::open(&paths).unwrap();
+    let kept = journal.add_entry("KEPT-ENTRY stays", now(1)).unwrap();
+    let edited = journal
+        .add_entry("FIRST-WORDS-4b1e I wish I had not written", now(2))
+        .unwrap();
+    let gone = journal
+        .add_entry("DELETED-WORDS-9c2d never again", now(3))
+        .unwrap();
+    journal.add_trigger("TRIGGER-KEPT", now(3)).unwrap();
+
+    let changed = journal
+        .edit_entry(&edited.id[..8], "softer words", now(4))
+        .unwrap();
+    assert_eq!(
+        (changed.id.as_str(), changed.date.as_str()),
+        (edited.id.as_str(), edited.date.as_str())
+    );
+    assert_eq!(changed.edited_at, Some(now(4).at_ms));
+    journal.delete_entry(&gone.id).unwrap();
+    let unknown = journal.delete_entry("zzzz").unwrap_err();
+    assert!(unknown.to_string().contains("journal entry"), "{unknown}");
+    drop(journal);
+
+    let file = String::from_utf8_lossy(&fs::read(paths.private_db()).unwrap()).into_owned();
+    assert!(
+        !file.contains("FIRST-WORDS-4b1e"),
+        "edited words left in the file"
+    );
+    assert!(
+        !file.contains("DELETED-WORDS-9c2d"),
+        "deleted words left in the file"
+    );
+    let journal = Journal::open(&paths).unwrap();
+    let texts: Vec<String> = journal
+        .entries()
+        .unwrap()
+        .into_iter()
+        .map(|e| e.text)
+        .collect();
+    assert_eq!(texts, ["softer words", kept.text.as_str()]);
+    assert_eq!(journal.triggers().unwrap()[0].text, "TRIGGER-KEPT");
+    assert!(!paths.dir.join("private.redb.rewrite").exists());
+}
+
 #[test]
 fn a_bundle_from_another_couple_or_from_myself_is_refused() {
     let (_tmp, mut alex, mut sam) = couple();

@@ -12,6 +12,17 @@ enum Job {
     Load,
     AddEntry(u64, String),
     AddTrigger(u64, String),
+    EditEntry(u64, String, String),
+    DeleteEntry(u64, String),
+}
+
+/// What a request in flight was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum JobKind {
+    Entry,
+    Trigger,
+    Edit,
+    Delete,
 }
 
 /// What the journal thread reports.
@@ -35,8 +46,8 @@ pub(crate) struct JournalWorker {
     pub triggers: Vec<Trigger>,
     pub loaded: bool,
     pub problem: Option<String>,
-    /// Requests in flight: (id, is an entry).
-    pub pending: Vec<(u64, bool)>,
+    /// Requests in flight.
+    pub pending: Vec<(u64, JobKind)>,
 }
 
 impl JournalWorker {
@@ -55,7 +66,10 @@ impl JournalWorker {
                             Err(e) => {
                                 let id = match &job {
                                     Job::Load => None,
-                                    Job::AddEntry(id, _) | Job::AddTrigger(id, _) => Some(*id),
+                                    Job::AddEntry(id, _)
+                                    | Job::AddTrigger(id, _)
+                                    | Job::EditEntry(id, _, _)
+                                    | Job::DeleteEntry(id, _) => Some(*id),
                                 };
                                 let _ = tx.send(JournalReply::Failed(id, e.to_string()));
                                 repaint();
@@ -63,7 +77,7 @@ impl JournalWorker {
                             }
                         }
                     }
-                    let Some(j) = journal.as_ref() else { continue };
+                    let Some(j) = journal.as_mut() else { continue };
                     let reply = match job {
                         Job::Load => load(j),
                         Job::AddEntry(id, text) => match j.add_entry(&text, crate::clock::now()) {
@@ -76,6 +90,16 @@ impl JournalWorker {
                                 Err(e) => JournalReply::Failed(Some(id), e.to_string()),
                             }
                         }
+                        Job::EditEntry(id, entry, text) => {
+                            match j.edit_entry(&entry, &text, crate::clock::now()) {
+                                Ok(_) => JournalReply::Added(id),
+                                Err(e) => JournalReply::Failed(Some(id), e.to_string()),
+                            }
+                        }
+                        Job::DeleteEntry(id, entry) => match j.delete_entry(&entry) {
+                            Ok(_) => JournalReply::Added(id),
+                            Err(e) => JournalReply::Failed(Some(id), e.to_string()),
+                        },
                     };
                     let added = matches!(reply, JournalReply::Added(_));
                     let _ = tx.send(reply);
@@ -104,27 +128,35 @@ impl JournalWorker {
         let _ = self.jobs.send(Job::Load);
     }
 
-    pub(crate) fn add_entry(&mut self, text: String) -> u64 {
+    fn queue(&mut self, kind: JobKind, job: impl FnOnce(u64) -> Job) -> u64 {
         self.next += 1;
-        self.pending.push((self.next, true));
-        let _ = self.jobs.send(Job::AddEntry(self.next, text));
+        self.pending.push((self.next, kind));
+        let _ = self.jobs.send(job(self.next));
         self.next
+    }
+
+    pub(crate) fn add_entry(&mut self, text: String) -> u64 {
+        self.queue(JobKind::Entry, |id| Job::AddEntry(id, text))
     }
 
     pub(crate) fn add_trigger(&mut self, text: String) -> u64 {
-        self.next += 1;
-        self.pending.push((self.next, false));
-        let _ = self.jobs.send(Job::AddTrigger(self.next, text));
-        self.next
+        self.queue(JobKind::Trigger, |id| Job::AddTrigger(id, text))
     }
 
-    pub(crate) fn busy(&self, entry: bool) -> bool {
-        self.pending.iter().any(|(_, e)| *e == entry)
+    pub(crate) fn edit_entry(&mut self, entry: String, text: String) -> u64 {
+        self.queue(JobKind::Edit, |id| Job::EditEntry(id, entry, text))
     }
 
-    /// Takes in what the thread reported; returns the requests that finished well,
-    /// as (id, was an entry).
-    pub(crate) fn poll(&mut self) -> Vec<(u64, bool)> {
+    pub(crate) fn delete_entry(&mut self, entry: String) -> u64 {
+        self.queue(JobKind::Delete, |id| Job::DeleteEntry(id, entry))
+    }
+
+    pub(crate) fn busy(&self, kind: JobKind) -> bool {
+        self.pending.iter().any(|(_, k)| *k == kind)
+    }
+
+    /// Takes in what the thread reported; returns the requests that finished well.
+    pub(crate) fn poll(&mut self) -> Vec<(u64, JobKind)> {
         let mut done = Vec::new();
         while let Ok(reply) = self.replies.try_recv() {
             match reply {

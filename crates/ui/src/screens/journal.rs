@@ -3,6 +3,7 @@
 use egui::{RichText, Ui};
 
 use crate::drafts::FormKey;
+use crate::journal_worker::JobKind;
 use crate::session::Session;
 use crate::theme::palette;
 use crate::widgets;
@@ -21,7 +22,7 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
     }
     ui.add_space(6.0);
     widgets::card(ui, |ui| {
-        let busy = s.journal.busy(true);
+        let busy = s.journal.busy(JobKind::Entry);
         let r = widgets::area(
             ui,
             "Journal entry",
@@ -44,7 +45,7 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         "Knowing what sets you off helps you pause before it does. Also private.",
     );
     ui.horizontal(|ui| {
-        let busy = s.journal.busy(false);
+        let busy = s.journal.busy(JobKind::Trigger);
         let l = ui.label("A trigger");
         let r = ui
             .add(
@@ -80,10 +81,75 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         );
     }
     let _ = FormKey::Journal;
-    for e in &s.journal.entries {
-        widgets::card(ui, |ui| {
-            widgets::note(ui, &crate::clock::when(e.at));
-            ui.label(&e.text);
-        });
+    let entries = s.journal.entries.clone();
+    for e in &entries {
+        widgets::card(ui, |ui| entry(ui, s, e));
     }
+}
+
+/// One entry: its words, and a way to change them or take them back (it never left this
+/// computer, so it can be).
+fn entry(ui: &mut Ui, s: &mut Session, e: &trellis_store::JournalEntry) {
+    let p = palette(ui);
+    let mut when = crate::clock::when(e.at);
+    if let Some(edited) = e.edited_at {
+        when.push_str(&format!(" · changed {}", crate::clock::when(edited)));
+    }
+    widgets::note(ui, &when);
+    let editing =
+        s.t.journal_editing
+            .as_ref()
+            .is_some_and(|(id, _)| *id == e.id);
+    if editing {
+        let busy = s.journal.busy(JobKind::Edit);
+        let mut save = None;
+        let mut cancel = false;
+        if let Some((_, words)) = s.t.journal_editing.as_mut() {
+            let r = widgets::area(ui, "Change the words", words, "", 4);
+            let ready = !words.trim().is_empty();
+            ui.horizontal(|ui| {
+                if widgets::primary(ui, "Save the change", ready, busy).clicked() {
+                    save = Some(words.trim().to_string());
+                }
+                cancel = ui.button("Cancel").clicked();
+            });
+            if ready && !busy && s.submit_pressed && r.has_focus() {
+                save = Some(words.trim().to_string());
+            }
+        }
+        if let Some(text) = save {
+            s.journal.edit_entry(e.id.clone(), text);
+        }
+        if cancel {
+            s.t.journal_editing = None;
+        }
+        return;
+    }
+    ui.label(&e.text);
+    let deleting = s.t.journal_deleting.as_deref() == Some(e.id.as_str());
+    ui.horizontal(|ui| {
+        if deleting {
+            ui.label(
+                RichText::new("Delete this entry for good? It cannot be brought back.")
+                    .color(p.problem),
+            );
+            let busy = s.journal.busy(JobKind::Delete);
+            if ui
+                .add_enabled(!busy, egui::Button::new("Delete for good"))
+                .clicked()
+            {
+                s.journal.delete_entry(e.id.clone());
+            }
+            if ui.button("Keep it").clicked() {
+                s.t.journal_deleting = None;
+            }
+        } else {
+            if ui.small_button("Edit").clicked() {
+                s.t.journal_editing = Some((e.id.clone(), e.text.clone()));
+            }
+            if ui.small_button("Delete").clicked() {
+                s.t.journal_deleting = Some(e.id.clone());
+            }
+        }
+    });
 }
