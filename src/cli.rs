@@ -115,10 +115,16 @@ pub enum Command {
         /// What you appreciate.
         text: String,
     },
-    /// A pre-agreed pause that carries its own return time.
+    /// A pre-agreed pause that carries its own return time (`trellis pause` too).
+    #[command(visible_alias = "pause")]
     Timeout {
-        /// How long the pause lasts.
-        #[arg(long, required_unless_present = "end")]
+        /// How long the pause lasts, in minutes (1 to 1440).
+        #[arg(
+            long,
+            required_unless_present = "end",
+            allow_negative_numbers = true,
+            value_parser = parse_minutes
+        )]
         minutes: Option<u32>,
         /// A word for your partner ("I'm flooded; back soon").
         #[arg(long)]
@@ -401,10 +407,82 @@ pub enum JournalCommand {
     Add { text: String },
     /// My private entries, newest first.
     List,
+    /// Change an entry's words (the old words are gone from the disk too).
+    Edit {
+        /// The entry's id (the first characters are enough).
+        id: String,
+        text: String,
+    },
+    /// Delete an entry for good.
+    Delete {
+        /// The entry's id (the first characters are enough).
+        id: String,
+    },
     /// Note one of my own triggers.
     Trigger { text: String },
     /// My list of triggers.
     Triggers,
+}
+
+/// clap's error as one line that keeps what matters — which arguments are missing, which
+/// value is wrong — without the usage block, and with the help of the command typed.
+pub fn one_line_error(clap_text: &str) -> String {
+    let words: Vec<&str> = clap_text
+        .lines()
+        .take_while(|line| !line.starts_with("Usage:") && !line.starts_with("For more information"))
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with("tip: to pass"))
+        .collect();
+    let message = if words.is_empty() {
+        "error: invalid arguments".to_string()
+    } else {
+        words.join(" ")
+    };
+    format!("{message} (see `{} --help`)", typed_command())
+}
+
+/// The subcommands typed on this run's command line, as far as they are real ones:
+/// "trellis agreement propose".
+fn typed_command() -> String {
+    use clap::CommandFactory;
+    let mut command = Cli::command();
+    let mut path = vec!["trellis".to_string()];
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--profile" || arg == "--network" {
+            args.next(); // the global option's value
+            continue;
+        }
+        if arg.starts_with('-') {
+            continue;
+        }
+        match command.find_subcommand(&arg) {
+            Some(sub) => {
+                path.push(arg);
+                command = sub.clone();
+            }
+            None => break,
+        }
+    }
+    path.join(" ")
+}
+
+/// A pause's length: a whole number of minutes, from one minute to a day.
+fn parse_minutes(text: &str) -> Result<u32, String> {
+    let max = trellis_core::MAX_TIMEOUT_MINUTES;
+    let minutes: i64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("“{text}” is not a number of minutes; give one like 20"))?;
+    u32::try_from(minutes)
+        .ok()
+        .filter(|m| (1..=max).contains(m))
+        .ok_or_else(|| {
+            format!(
+                "a pause lasts from 1 minute to {} hours ({max} minutes)",
+                max / 60
+            )
+        })
 }
 
 fn parse_mode(text: &str) -> Result<trellis_net::NetworkMode, String> {

@@ -33,10 +33,7 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(e) => {
-            // One line, not clap's full usage block.
-            let text = e.to_string();
-            let first = text.lines().next().unwrap_or("invalid arguments");
-            eprintln!("{first} (see `trellis --help`)");
+            eprintln!("{}", cli::one_line_error(&e.to_string()));
             return ExitCode::from(2);
         }
     };

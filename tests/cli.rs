@@ -340,3 +340,55 @@ fn bundles_are_sealed_and_an_older_couple_adds_the_partners_card() {
             .contains("not for this device")
     );
 }
+
+/// Each mistake gets the sentence a person needs: which argument is missing, what a pause's
+/// length may be, how to find a partner, and why a period cannot be exported.
+#[test]
+fn mistakes_get_the_sentence_a_person_needs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let alex = Person::new(tmp.path(), "alex");
+
+    // Before there is a profile.
+    let missing = alex.fails(&["init"]);
+    assert!(missing.contains("--name"), "{missing}");
+    assert!(missing.contains("trellis init --help"), "{missing}");
+    let network = alex.fails(&["network", "loopback"]);
+    assert!(network.contains("trellis init --name"), "{network}");
+
+    alex.ok(&["init", "--name", "Alex"]);
+    let missing = alex.fails(&["agreement", "propose", "--title", "x"]);
+    assert!(missing.contains("--category"), "{missing}");
+    assert!(
+        missing.contains("trellis agreement propose --help"),
+        "{missing}"
+    );
+    let negative = alex.fails(&["timeout", "--minutes", "-5"]);
+    assert!(
+        negative.contains("a pause lasts from 1 minute to 24 hours"),
+        "{negative}"
+    );
+    let word = alex.fails(&["timeout", "--minutes", "soon"]);
+    assert!(word.contains("is not a number of minutes"), "{word}");
+
+    // Not paired yet: the ways to a partner, as the window offers them.
+    let alone = alex.ok(&["status"]);
+    assert!(
+        alone.contains("trellis invite") && alone.contains("trellis join"),
+        "{alone}"
+    );
+    let no_couple = alex.fails(&["agreement", "list"]);
+    assert!(no_couple.contains("trellis invite"), "{no_couple}");
+
+    let out = tmp.path().join("export.md");
+    let backwards = alex.fails(&[
+        "export",
+        "--markdown",
+        out.to_str().unwrap(),
+        "--since",
+        "2026-05-01",
+        "--until",
+        "2026-04-01",
+    ]);
+    assert!(backwards.contains("swap the two dates"), "{backwards}");
+    assert!(!out.exists(), "nothing written");
+}

@@ -5,7 +5,7 @@ use std::path::Path;
 use anyhow::{Context as _, Result, anyhow};
 use chrono::NaiveDate;
 use trellis_core::export::{ExportOptions, Section, markdown_in};
-use trellis_core::view::{AgreementStatus, View};
+use trellis_core::view::View;
 use trellis_core::words::count;
 use trellis_store::StoreError;
 
@@ -19,16 +19,7 @@ pub fn attention_lines(view: &View) -> String {
     for item in &view.attention {
         lines.push(format!("  • {}", item.describe(view, now, &LocalZone)));
     }
-    let in_force = view
-        .agreements
-        .iter()
-        .filter(|a| {
-            matches!(
-                a.status,
-                AgreementStatus::InForce | AgreementStatus::DueForReview
-            )
-        })
-        .count();
+    let in_force = view.agreements.iter().filter(|a| a.in_force()).count();
     lines.push(format!(
         "\n{} in force · {} · {} · {}",
         count(in_force, "agreement", "agreements"),
@@ -141,6 +132,9 @@ pub fn export(
     until: Option<NaiveDate>,
     sections: &[String],
 ) -> Result<()> {
+    if let Some(problem) = trellis_core::export::period_problem(since, until) {
+        anyhow::bail!(problem);
+    }
     let profile = ctx.read()?;
     let view = profile.view(now()).ok_or(StoreError::NoCouple)?;
     let sections: Vec<Section> = if sections.is_empty() {

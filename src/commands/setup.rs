@@ -30,8 +30,8 @@ pub fn init(ctx: &Context, name: &str) -> Result<()> {
     ctx.emit(&out, || {
         format!(
             "Welcome, {}. Your profile is at {}.\n\
-             Next: give your partner your card (`trellis card export my-card.json`),\n\
-             or start the couple with theirs (`trellis couple create --partner their-card.json`).",
+             Next: invite your partner (`trellis invite`), or join with the code they show you\n\
+             (`trellis join CODE`).",
             out.name, out.profile
         )
     })
@@ -263,7 +263,7 @@ pub fn status_text(status: &Status) -> String {
     )];
     match &status.couple {
         None => lines.push(
-            "Not part of a couple yet: `trellis couple create --partner CARD`, or import your partner's bundle.".into(),
+            "Not part of a couple yet: invite your partner (`trellis invite`) or join with their code (`trellis join CODE`).".into(),
         ),
         Some(c) => {
             let p = &c.partner_name;
@@ -277,7 +277,10 @@ pub fn status_text(status: &Status) -> String {
                     "not compared yet"
                 }
             ));
-            lines.push(format!("Shared document: {} changes, every one signed", c.changes));
+            lines.push(format!(
+                "Shared document: {}, every one signed",
+                count(c.changes, "change", "changes")
+            ));
             match (c.last_synced_at, c.last_received_at) {
                 (Some(s), r) if r.is_none_or(|r| s >= r) => {
                     lines.push(format!("Last synced with {p}: {}", when(s)))

@@ -59,6 +59,17 @@ pub struct ExportOptions {
     pub now: Moment,
 }
 
+/// What is wrong with a period whose start comes after its end, in a sentence (None when
+/// the period can hold something).
+pub fn period_problem(since: Option<NaiveDate>, until: Option<NaiveDate>) -> Option<String> {
+    match (since, until) {
+        (Some(from), Some(to)) if from > to => Some(format!(
+            "the period starts on {from}, after it ends on {to}, so it would hold nothing; swap the two dates"
+        )),
+        _ => None,
+    }
+}
+
 impl ExportOptions {
     fn in_range(&self, date: &str) -> bool {
         let Some(d) = parse_date(date) else {
@@ -276,14 +287,14 @@ pub fn markdown_in(view: &View, opts: &ExportOptions, zone: &dyn Zone) -> String
                 let _ = writeln!(out);
             }
             Section::TimeOuts => {
-                let _ = writeln!(out, "## Time-outs\n");
+                let _ = writeln!(out, "## Pauses\n");
                 let items: Vec<_> = view
                     .timeouts
                     .iter()
                     .filter(|t| opts.in_range_ms(t.at, zone))
                     .collect();
                 if items.is_empty() {
-                    let _ = writeln!(out, "No time-outs in this period.\n");
+                    let _ = writeln!(out, "No pauses in this period.\n");
                 }
                 for t in items.iter().rev() {
                     let note = t

@@ -9,9 +9,26 @@ pub fn count(n: usize, one: &str, many: &str) -> String {
     }
 }
 
+/// A sentence that begins with a capital: messages are written to follow "error: " on the
+/// command line, and stand alone in the window.
+pub fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::count;
+    use super::{capitalized, count};
+
+    #[test]
+    fn a_message_stands_alone_as_a_sentence() {
+        assert_eq!(capitalized("the period starts"), "The period starts");
+        assert_eq!(capitalized("élan"), "Élan");
+        assert_eq!(capitalized(""), "");
+    }
 
     #[test]
     fn counts_read_naturally() {

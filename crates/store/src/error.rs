@@ -30,7 +30,7 @@ pub enum StoreError {
     #[error("could not read {path}: {detail}")]
     Read { path: PathBuf, detail: String },
     #[error(
-        "this profile is not part of a couple yet: create one with `trellis couple create --partner CARD`, or import your partner's bundle"
+        "this profile is not part of a couple yet: invite your partner (`trellis invite`) or join with their code (`trellis join CODE`)"
     )]
     NoCouple,
     #[error("this profile is already part of a couple with {0}")]

@@ -15,7 +15,8 @@ pub(crate) enum Phase {
     /// The profile is being opened (or created) off the window's thread.
     Opening {
         rx: mpsc::Receiver<Opened>,
-        creating: bool,
+        /// The name a first run is creating the profile with (None: opening one).
+        creating: Option<String>,
     },
     /// No profile yet: the first-run welcome.
     Welcome {
@@ -34,6 +35,9 @@ pub struct TrellisApp {
     pub(crate) repaint: Arc<dyn Fn() + Send + Sync>,
     styled: bool,
     theme: String,
+    /// The window title last asked for: "Trellis — Sam" once the profile is open, so two
+    /// windows on one screen (the demo, or a shared computer) are told apart.
+    title: String,
 }
 
 impl std::fmt::Debug for TrellisApp {
@@ -55,15 +59,13 @@ impl TrellisApp {
     ) -> Self {
         let rx = starter::open(profile_dir.clone(), mode.clone(), None, repaint.clone());
         Self {
-            phase: Phase::Opening {
-                rx,
-                creating: false,
-            },
+            phase: Phase::Opening { rx, creating: None },
             profile_dir,
             mode,
             repaint,
             styled: false,
             theme: String::new(),
+            title: String::new(),
         }
     }
 
@@ -82,6 +84,11 @@ impl TrellisApp {
         }
     }
 
+    /// The window title asked for last (empty before the profile is open).
+    pub fn window_title(&self) -> &str {
+        &self.title
+    }
+
     /// A short word for where the app is: "opening", "welcome", "open", "failed".
     pub fn phase_name(&self) -> &'static str {
         match self.phase {
@@ -97,16 +104,20 @@ impl TrellisApp {
         let rx = starter::open(
             self.profile_dir.clone(),
             self.mode.clone(),
-            Some(name),
+            Some(name.clone()),
             self.repaint.clone(),
         );
-        self.phase = Phase::Opening { rx, creating: true };
+        self.phase = Phase::Opening {
+            rx,
+            creating: Some(name),
+        };
     }
 
     fn poll_opening(&mut self) {
-        let Phase::Opening { rx, .. } = &self.phase else {
+        let Phase::Opening { rx, creating } = &self.phase else {
             return;
         };
+        let creating = creating.clone();
         let opened = match rx.try_recv() {
             Ok(o) => o,
             Err(mpsc::TryRecvError::Empty) => return,
@@ -122,7 +133,15 @@ impl TrellisApp {
                 name: String::new(),
                 problem: None,
             },
-            Opened::Failed(e) => Phase::Failed(e),
+            // A first run that could not create the profile goes back to the name, with
+            // the reason next to it: never a dead end.
+            Opened::Failed(e) => match creating {
+                Some(name) => Phase::Welcome {
+                    name,
+                    problem: Some(e),
+                },
+                None => Phase::Failed(e),
+            },
         };
     }
 
@@ -136,6 +155,11 @@ impl TrellisApp {
         self.poll_opening();
         if let Phase::Open(s) = &mut self.phase {
             s.tick(&ctx);
+            let title = format!("Trellis — {}", s.snap.name);
+            if title != self.title && !s.snap.name.is_empty() {
+                ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+                self.title = title;
+            }
             if s.drafts.theme != self.theme {
                 self.theme = s.drafts.theme.clone();
                 ctx.set_theme(crate::theme::preference(&self.theme));
@@ -143,7 +167,7 @@ impl TrellisApp {
         }
         match &mut self.phase {
             Phase::Opening { creating, .. } => {
-                let creating = *creating;
+                let creating = creating.is_some();
                 screens::welcome::opening(ui, creating);
             }
             Phase::Welcome { .. } => screens::welcome::show(ui, self),

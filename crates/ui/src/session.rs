@@ -11,7 +11,7 @@ use trellis_core::words::count;
 use trellis_net::{Command, Event, NodeHandle, RequestId, Snapshot};
 
 use crate::drafts::{DraftStore, Drafts, FormKey};
-use crate::journal_worker::JournalWorker;
+use crate::journal_worker::{JobKind, JournalWorker};
 use crate::screens::Screen;
 
 /// Ctrl+Enter (Cmd+Enter on a Mac): save the form being typed in.
@@ -21,11 +21,29 @@ pub(crate) const APPRECIATE: KeyboardShortcut = KeyboardShortcut::new(Modifiers:
 /// Ctrl+P: take a pause.
 pub(crate) const PAUSE: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::P);
 
-/// A message for the person: what just happened, or what went wrong.
+/// Something that went wrong, until the person dismisses it or what it was about succeeds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Notice {
     pub text: String,
-    pub problem: bool,
+    /// The form whose action failed (None: not about one form, e.g. an import).
+    pub about: Option<FormKey>,
+}
+
+/// Good news, said quietly in the status line for a few seconds.
+#[derive(Debug, Clone)]
+pub(crate) struct Done {
+    pub text: String,
+    pub at: std::time::Instant,
+}
+
+impl Done {
+    /// How long good news stays: long enough to read, short enough never to go stale.
+    pub(crate) const SHOWN_FOR: std::time::Duration = std::time::Duration::from_secs(8);
+
+    /// How much longer it is shown, if at all.
+    pub(crate) fn left(&self, now: std::time::Instant) -> Option<std::time::Duration> {
+        Self::SHOWN_FOR.checked_sub(now.saturating_duration_since(self.at))
+    }
 }
 
 /// The signed timeline, loaded on request.
@@ -73,6 +91,10 @@ pub(crate) struct Transient {
     /// Ending the shared space: the optional words, and the "I understand" box.
     pub end_note: String,
     pub end_understood: bool,
+    /// The journal entry being rewritten: its id and the words so far.
+    pub journal_editing: Option<(String, String)>,
+    /// The journal entry whose deletion waits for "Delete for good".
+    pub journal_deleting: Option<String>,
 }
 
 /// Everything the window knows about one open profile.
@@ -85,8 +107,8 @@ pub struct Session {
     pub(crate) journal: JournalWorker,
     pub(crate) pending: HashMap<RequestId, FormKey>,
     pub(crate) notices: Vec<Notice>,
-    /// The last good news, shown quietly in the status line.
-    pub(crate) last_done: Option<String>,
+    /// The last good news, shown quietly in the status line for a few seconds.
+    pub(crate) last_done: Option<Done>,
     pub(crate) history: HistoryState,
     pub(crate) pairing: PairingState,
     pub(crate) t: Transient,
@@ -181,15 +203,25 @@ impl Session {
     }
 
     pub(crate) fn problem(&mut self, text: impl Into<String>) {
+        self.problem_about(None, text);
+    }
+
+    /// A problem with what `about` sent: it goes when that form's next action succeeds.
+    pub(crate) fn problem_about(&mut self, about: Option<FormKey>, text: impl Into<String>) {
         let text = text.into();
         self.notices.retain(|n| n.text != text);
-        self.notices.push(Notice {
-            text,
-            problem: true,
-        });
+        self.notices.push(Notice { text, about });
         if self.notices.len() > 4 {
             self.notices.remove(0);
         }
+    }
+
+    /// Good news, for the status line.
+    pub(crate) fn done(&mut self, text: impl Into<String>) {
+        self.last_done = Some(Done {
+            text: text.into(),
+            at: std::time::Instant::now(),
+        });
     }
 
     /// Takes in the node's news. Called at the start of every frame; never waits.
@@ -199,18 +231,25 @@ impl Session {
         for event in self.node.poll_events() {
             self.on_event(event);
         }
-        for (_, entry) in self.journal.poll() {
-            let key = if entry {
-                FormKey::Journal
-            } else {
-                FormKey::Trigger
-            };
-            self.drafts.clear(&key);
-            self.last_done = Some(if entry {
-                "Written in your private journal".into()
-            } else {
-                "Added to your private list of triggers".into()
-            });
+        for (_, kind) in self.journal.poll() {
+            match kind {
+                JobKind::Entry => {
+                    self.drafts.clear(&FormKey::Journal);
+                    self.done("Written in your private journal");
+                }
+                JobKind::Trigger => {
+                    self.drafts.clear(&FormKey::Trigger);
+                    self.done("Added to your private list of triggers");
+                }
+                JobKind::Edit => {
+                    self.t.journal_editing = None;
+                    self.done("Changed; the old words are gone from this computer");
+                }
+                JobKind::Delete => {
+                    self.t.journal_deleting = None;
+                    self.done("Deleted for good from this computer");
+                }
+            }
         }
         if let Some(rx) = &self.imports
             && let Ok(read) = rx.try_recv()
@@ -242,6 +281,8 @@ impl Session {
         match event {
             Event::Done { message, .. } => {
                 if let Some(key) = &key {
+                    // What went wrong with this form before is over now.
+                    self.notices.retain(|n| n.about.as_ref() != Some(key));
                     self.drafts.clear(key);
                     if *key == FormKey::Proposal {
                         self.drafts.proposal.open = false;
@@ -257,7 +298,7 @@ impl Session {
                 if id == self.pairing.join_request {
                     self.pairing.join_request = None;
                 }
-                self.last_done = Some(message);
+                self.done(message);
             }
             Event::Failed { error, .. } => {
                 if id == self.pairing.invite_request {
@@ -266,7 +307,7 @@ impl Session {
                 if id == self.pairing.join_request {
                     self.pairing.join_request = None;
                 }
-                self.problem(error);
+                self.problem_about(key, error);
             }
             Event::History { entries, .. } => {
                 if id == self.history.request {
@@ -276,7 +317,7 @@ impl Session {
                 self.history.loaded_at_revision = self.snap.revision;
             }
             Event::Imported { report, .. } => {
-                self.last_done = Some(format!(
+                self.done(format!(
                     "Imported {} from {}{}",
                     count(report.new_changes, "new change", "new changes"),
                     self.partner_name(),
@@ -288,13 +329,13 @@ impl Session {
                 ));
             }
             Event::Verified { report, .. } => {
-                self.last_done = Some(format!(
+                self.done(format!(
                     "All {} changes verified again from the first one",
                     report.changes
                 ));
             }
             Event::MailboxVisited { state, .. } => {
-                self.last_done = Some(match state {
+                self.done(match state {
                     Some(st) if st.problem.is_none() => "Visited the mailbox".to_string(),
                     Some(_) => "The mailbox visit did not finish (see Settings)".to_string(),
                     None => "This couple has no mailbox".to_string(),
@@ -307,6 +348,8 @@ impl Session {
                 partner,
                 safety_number,
             } => {
+                // Whatever went wrong on the way to pairing is over.
+                self.notices.clear();
                 self.pairing.paired = Some((partner, safety_number));
                 self.screen = Screen::Today;
             }
@@ -381,5 +424,31 @@ impl Session {
     /// Actions sent and not yet confirmed.
     pub fn in_flight(&self) -> usize {
         self.pending.len() + self.journal.pending.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::Done;
+
+    #[test]
+    fn good_news_is_shown_for_a_few_seconds_then_never_again() {
+        let at = Instant::now();
+        let done = Done {
+            text: "agreed".into(),
+            at,
+        };
+        assert_eq!(done.left(at), Some(Done::SHOWN_FOR));
+        assert_eq!(
+            done.left(at + Duration::from_secs(3)),
+            Some(Done::SHOWN_FOR - Duration::from_secs(3))
+        );
+        assert_eq!(
+            done.left(at + Done::SHOWN_FOR + Duration::from_millis(1)),
+            None
+        );
+        assert_eq!(done.left(at + Duration::from_secs(600)), None);
     }
 }

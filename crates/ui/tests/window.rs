@@ -354,6 +354,40 @@ fn the_journal_never_leaves_the_device() {
     assert!(!contains(&sam_files, secret) && !contains(&sam_files, trigger));
 }
 
+/// A journal entry can be changed and deleted from the window (it never left the device),
+/// and a deletion asks first.
+#[test]
+fn a_journal_entry_is_changed_then_deleted_for_good() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut alex, _sam) = open_pair(tmp.path());
+    go(&mut alex, Screen::Journal);
+    type_into(&mut alex, "Journal entry", "first words, too harsh");
+    click(&mut alex, "Keep in my journal");
+    wait_label(&mut alex, "first words, too harsh");
+
+    click(&mut alex, "Edit");
+    alex.get_by_label("Change the words").focus();
+    alex.run();
+    alex.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    alex.get_by_label("Change the words")
+        .type_text("gentler words");
+    alex.run();
+    click(&mut alex, "Save the change");
+    wait_label(&mut alex, "gentler words");
+    assert!(alex.query_by_label("first words, too harsh").is_none());
+
+    click(&mut alex, "Delete");
+    wait_label_contains(&mut alex, "Delete this entry for good?");
+    click(&mut alex, "Keep it");
+    assert!(alex.query_by_label("gentler words").is_some(), "kept");
+    click(&mut alex, "Delete");
+    click(&mut alex, "Delete for good");
+    wait(&mut alex, "the entry to be gone", |h| {
+        h.query_by_label("gentler words").is_none()
+    });
+    assert!(session(&alex).journal_texts().is_empty());
+}
+
 #[test]
 fn two_versions_written_apart_are_shown_side_by_side_and_settled_together() {
     let tmp = tempfile::tempdir().unwrap();
@@ -377,13 +411,13 @@ fn two_versions_written_apart_are_shown_side_by_side_and_settled_together() {
             .is_some()
     );
 
-    // They talk, and settle on Sam's wording.
+    // They talk, and settle on Sam's wording: Sam already said yes to it, so Alex keeping
+    // it settles it in one step, with no yes asked of Sam for Sam's own words.
     click(&mut alex, "Keep Sam's wording");
-    wait_label(&mut alex, "proposed");
-    go(&mut sam, Screen::Agreements);
-    wait_label(&mut sam, "Say yes to this wording");
-    click(&mut sam, "Say yes to this wording");
     wait_label(&mut alex, "in force");
+    go(&mut sam, Screen::Agreements);
+    wait_label(&mut sam, "in force");
+    assert!(sam.query_by_label("Say yes to this wording").is_none());
     let view = snap(&alex).view.clone().unwrap();
     let rev = view.agreements[0].current_revision().unwrap();
     assert_eq!(rev.wording, "One evening a week, told a day ahead.");
@@ -522,4 +556,34 @@ fn a_mailbox_is_added_from_settings_and_the_partners_window_learns_of_it() {
     click(&mut alex, "Stop using it");
     wait_label(&mut alex, "Add the mailbox");
     runtime.block_on(mailbox.shutdown());
+}
+
+/// An error about a form goes away when that form's next action succeeds: it never sits
+/// above the page after what it was about has worked.
+#[test]
+fn a_forms_error_leaves_when_the_form_succeeds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut alex, _sam) = open_pair(tmp.path());
+    assert_eq!(alex.state().window_title(), "Trellis — Alex");
+    let start_pause = |h: &mut App<'_>| {
+        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::P);
+        h.run();
+        click(h, "Start my pause");
+    };
+    start_pause(&mut alex);
+    wait_label_contains(&mut alex, "You are taking a pause");
+    // A second pause while on one is refused, with a sentence.
+    start_pause(&mut alex);
+    wait_label_contains(&mut alex, "already on a pause");
+    click(&mut alex, "I'm back");
+    wait(&mut alex, "the pause to end", |h| {
+        h.query_by_label_contains("You are taking a pause")
+            .is_none()
+    });
+    start_pause(&mut alex);
+    wait_label_contains(&mut alex, "You are taking a pause");
+    assert!(
+        alex.query_by_label_contains("already on a pause").is_none(),
+        "the refusal is over once a pause started"
+    );
 }

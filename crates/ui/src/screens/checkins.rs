@@ -118,8 +118,14 @@ fn form(ui: &mut Ui, s: &mut Session, view: &View) {
             );
         }
         let ready = !f.feel.trim().is_empty();
-        let send = widgets::primary(ui, "Save my check-in", ready, busy).clicked()
-            || (ready && !busy && s.submitted(&[&r1, &r2, &r3, &r4]));
+        let clicked = ui
+            .horizontal(|ui| {
+                let clicked = widgets::primary(ui, "Save my check-in", ready, busy).clicked();
+                widgets::still_needed(ui, &[(ready, "how you feel, in a word or more")]);
+                clicked
+            })
+            .inner;
+        let send = clicked || (ready && !busy && s.submitted(&[&r1, &r2, &r3, &r4]));
         if send {
             let f = &s.drafts.checkin;
             let opt = |t: &str| Some(t.trim().to_string()).filter(|t| !t.is_empty());

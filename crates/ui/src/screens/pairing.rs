@@ -92,7 +92,7 @@ fn invite_open(ui: &mut Ui, s: &mut Session, code: &str, expires_at: i64) {
                 ui.horizontal(|ui| {
                     if ui.button("Copy the code").clicked() {
                         ui.ctx().copy_text(code.to_string());
-                        s.last_done = Some("Invite code copied".into());
+                        s.done("Invite code copied");
                     }
                     if ui.button("Cancel the invite").clicked() {
                         s.send(

@@ -97,6 +97,13 @@ fn open_form(ui: &mut Ui, s: &mut Session, view: &View) {
         let mut send = false;
         ui.horizontal(|ui| {
             send = widgets::primary(ui, "Open this repair", ready, busy).clicked();
+            widgets::still_needed(
+                ui,
+                &[
+                    (!f.what_happened.trim().is_empty(), "what happened"),
+                    (!f.how_it_landed.trim().is_empty(), "how it landed"),
+                ],
+            );
             if ui
                 .button("Close the form")
                 .on_hover_text("What you typed is kept")
@@ -382,6 +389,13 @@ fn commit_form(ui: &mut Ui, s: &mut Session, r: &RepairView) {
     let mut close = false;
     ui.horizontal(|ui| {
         send = widgets::primary(ui, "Commit", ready, busy).clicked();
+        widgets::still_needed(
+            ui,
+            &[
+                (!f.wording.trim().is_empty(), "what you commit to"),
+                (due.is_ok(), "the date as YYYY-MM-DD"),
+            ],
+        );
         close = ui.button("Not now").clicked();
     });
     send |= ready && !busy && s.submitted(&[&r1, &r2]);

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use egui::{RichText, Ui};
 use trellis_core::export::{ExportOptions, Section};
-use trellis_core::words::count;
+use trellis_core::words::{capitalized, count};
 use trellis_net::{Command, NetworkMode};
 
 use crate::drafts::FormKey;
@@ -19,7 +19,7 @@ fn section_label(s: Section) -> &'static str {
         Section::CheckIns => "Check-ins",
         Section::Repairs => "Repairs and commitments",
         Section::Appreciations => "Appreciations",
-        Section::TimeOuts => "Time-outs",
+        Section::TimeOuts => "Pauses",
         Section::Progress => "Progress over weeks",
     }
 }
@@ -236,11 +236,18 @@ fn therapist_export(ui: &mut Ui, s: &mut Session) {
         widgets::inline_field(ui, "Save as", &mut f.markdown_path, "", 460.0);
         let since = super::agreements::typed_date(&f.since);
         let until = super::agreements::typed_date(&f.until);
+        let backwards = match (&since, &until) {
+            (Ok(from), Ok(to)) => trellis_core::export::period_problem(*from, *to),
+            _ => None,
+        };
         if since.is_err() || until.is_err() {
             widgets::note(
                 ui,
                 "Write dates as YYYY-MM-DD, or leave them empty for all dates.",
             );
+        } else if let Some(problem) = &backwards {
+            let p = palette(ui);
+            ui.label(RichText::new(capitalized(problem)).color(p.problem));
         }
         let sections: Vec<Section> = Section::ALL
             .into_iter()
@@ -249,6 +256,7 @@ fn therapist_export(ui: &mut Ui, s: &mut Session) {
         let ready = !sections.is_empty()
             && since.is_ok()
             && until.is_ok()
+            && backwards.is_none()
             && !f.markdown_path.trim().is_empty();
         let path = PathBuf::from(f.markdown_path.trim());
         let key = FormKey::Other("export-markdown".into());

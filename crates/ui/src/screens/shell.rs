@@ -168,7 +168,7 @@ fn top_bar(ui: &mut Ui, s: &mut Session, paired: bool) {
                 );
             } else if ui
                 .button("I need a pause")
-                .on_hover_text("Take a time-out with a return time (Ctrl+P)")
+                .on_hover_text("Take a pause with a return time (Ctrl+P)")
                 .clicked()
             {
                 s.t.pause_open = true;

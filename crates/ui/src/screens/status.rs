@@ -76,8 +76,23 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         if s.any_busy() {
             ui.label(RichText::new("Saving…").color(p.calm_blue));
         }
-        if let Some(problem) = &s.snap.network.problem {
-            ui.label(RichText::new(format!("Problem: {problem}")).color(p.problem));
+        // A problem reaching the partner is true only while not connected.
+        if let Some(problem) = s.snap.network.problem.as_ref().filter(|_| !connected) {
+            ui.label(RichText::new(problem).color(p.muted));
+        }
+    });
+    // Notes get a row of their own: they never sit on top of the sync sentences.
+    ui.horizontal(|ui| {
+        let now = std::time::Instant::now();
+        if let Some(done) = &s.last_done
+            && let Some(left) = done.left(now)
+        {
+            ui.label(
+                RichText::new(format!("Done: {}", done.text))
+                    .small()
+                    .color(p.accent),
+            );
+            ui.ctx().request_repaint_after(left);
         }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             ui.label(
@@ -85,13 +100,6 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
                     .small()
                     .color(p.muted),
             );
-            if let Some(done) = &s.last_done {
-                ui.label(
-                    RichText::new(format!("Done: {done}"))
-                        .small()
-                        .color(p.accent),
-                );
-            }
         });
     });
 }

@@ -11,10 +11,16 @@ use crate::theme::palette;
 use crate::widgets;
 
 fn greeting() -> &'static str {
-    match crate::clock::local(crate::clock::now().at_ms).hour() {
+    greeting_at(crate::clock::local(crate::clock::now().at_ms).hour())
+}
+
+fn greeting_at(hour: u32) -> &'static str {
+    match hour {
         5..=11 => "Good morning",
         12..=17 => "Good afternoon",
-        _ => "Good evening",
+        18..=22 => "Good evening",
+        // Late at night, and the small hours: not "good evening" at 3 a.m.
+        _ => "Good night",
     }
 }
 
@@ -100,11 +106,7 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
     ui.label(RichText::new("A small moment").strong());
     super::appreciations::quick_line(ui, s, "today");
     ui.add_space(10.0);
-    let in_force = view
-        .agreements
-        .iter()
-        .filter(|a| a.status == trellis_core::view::AgreementStatus::InForce)
-        .count();
+    let in_force = view.agreements.iter().filter(|a| a.in_force()).count();
     let open_repairs = view.repairs.iter().filter(|r| !r.closed).count();
     widgets::note(
         ui,
@@ -115,4 +117,18 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
             count(view.appreciations.len(), "appreciation", "appreciations")
         ),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::greeting_at;
+
+    #[test]
+    fn the_greeting_follows_the_hour() {
+        assert_eq!(greeting_at(8), "Good morning");
+        assert_eq!(greeting_at(14), "Good afternoon");
+        assert_eq!(greeting_at(20), "Good evening");
+        assert_eq!(greeting_at(23), "Good night");
+        assert_eq!(greeting_at(3), "Good night");
+    }
 }

@@ -2,6 +2,8 @@
 
 use egui::{RichText, Ui};
 
+use trellis_core::card::MAX_NAME_CHARS;
+
 use crate::app::{Phase, TrellisApp};
 use crate::theme::palette;
 use crate::widgets;
@@ -61,12 +63,26 @@ pub(crate) fn show(ui: &mut Ui, app: &mut TrellisApp) {
                 if ui.memory(|m| m.focused().is_none()) && name.is_empty() {
                     r.request_focus();
                 }
+                if r.changed() {
+                    // The last refusal was about the name as it was.
+                    *problem = None;
+                }
                 widgets::note(
                     ui,
                     "Your partner will see this name next to everything you write.",
                 );
+                let too_long = name.trim().chars().count() > MAX_NAME_CHARS;
+                if too_long {
+                    ui.label(
+                        RichText::new(format!(
+                            "A name can be at most {MAX_NAME_CHARS} characters; this one has {}.",
+                            name.trim().chars().count()
+                        ))
+                        .color(p.problem),
+                    );
+                }
                 ui.add_space(6.0);
-                let ready = !name.trim().is_empty();
+                let ready = !name.trim().is_empty() && !too_long;
                 let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                 if widgets::primary(ui, "Continue", ready, false).clicked() || (enter && ready) {
                     start = Some(name.trim().to_string());

@@ -142,6 +142,23 @@ pub(crate) fn primary(ui: &mut Ui, text: &str, enabled: bool, busy: bool) -> Res
     }
 }
 
+/// Beside a Save button that is not ready: what it still needs, in words, so a disabled
+/// button is never a riddle. Nothing when all is there.
+pub(crate) fn still_needed(ui: &mut Ui, needs: &[(bool, &str)]) {
+    let missing: Vec<&str> = needs
+        .iter()
+        .filter(|(there, _)| !there)
+        .map(|(_, what)| *what)
+        .collect();
+    let list = match missing.as_slice() {
+        [] => return,
+        [one] => (*one).to_string(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    };
+    let color = palette(ui).muted;
+    ui.label(RichText::new(format!("Still needed: {list}")).color(color));
+}
+
 /// Muted small text.
 pub(crate) fn note(ui: &mut Ui, text: &str) -> Response {
     let muted = palette(ui).muted;
