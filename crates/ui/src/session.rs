@@ -107,6 +107,10 @@ pub struct Session {
     pub(crate) journal: JournalWorker,
     pub(crate) pending: HashMap<RequestId, FormKey>,
     pub(crate) notices: Vec<Notice>,
+    /// The forms drawn this frame and the last: a form's problems are said inside it, and
+    /// only those whose form is not on screen go to the banner above the page.
+    forms_drawn: HashSet<FormKey>,
+    pub(crate) forms_drawn_last: HashSet<FormKey>,
     /// The last good news, shown quietly in the status line for a few seconds.
     pub(crate) last_done: Option<Done>,
     pub(crate) history: HistoryState,
@@ -146,6 +150,8 @@ impl Session {
             journal,
             pending: HashMap::new(),
             notices: Vec::new(),
+            forms_drawn: HashSet::new(),
+            forms_drawn_last: HashSet::new(),
             last_done: None,
             history: HistoryState::default(),
             pairing: PairingState::default(),
@@ -216,6 +222,35 @@ impl Session {
         }
     }
 
+    /// Says, inside the form `key`, what went wrong with it; it stays out of the banner
+    /// above the page, so the Save button never moves away from the pointer.
+    pub(crate) fn form_problems(&mut self, ui: &mut egui::Ui, key: &FormKey) {
+        self.forms_drawn.insert(key.clone());
+        let color = crate::theme::palette(ui).problem;
+        let mut dismiss = None;
+        for (i, n) in self.notices.iter().enumerate() {
+            if n.about.as_ref() == Some(key) {
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(egui::RichText::new(&n.text).color(color));
+                    if ui.small_button("Dismiss").clicked() {
+                        dismiss = Some(i);
+                    }
+                });
+            }
+        }
+        if let Some(i) = dismiss {
+            self.notices.remove(i);
+        }
+    }
+
+    /// Whether a problem is said inside its form (drawn last frame) rather than above.
+    pub(crate) fn said_in_form(&self, notice: &Notice) -> bool {
+        notice
+            .about
+            .as_ref()
+            .is_some_and(|k| self.forms_drawn_last.contains(k))
+    }
+
     /// Good news, for the status line.
     pub(crate) fn done(&mut self, text: impl Into<String>) {
         self.last_done = Some(Done {
@@ -227,6 +262,7 @@ impl Session {
     /// Takes in the node's news. Called at the start of every frame; never waits.
     pub(crate) fn tick(&mut self, ctx: &egui::Context) {
         self.snap = self.node.snapshot();
+        self.forms_drawn_last = std::mem::take(&mut self.forms_drawn);
         self.submit_pressed = ctx.input_mut(|i| i.consume_shortcut(&SAVE));
         for event in self.node.poll_events() {
             self.on_event(event);

@@ -587,3 +587,35 @@ fn a_forms_error_leaves_when_the_form_succeeds() {
         "the refusal is over once a pause started"
     );
 }
+
+/// A form's error is said inside the form, below its Save button, not in a banner that
+/// pushes the form away from the pointer; the form's next success takes it away.
+#[test]
+fn a_forms_error_sits_in_the_form() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut alex, _sam) = open_pair(tmp.path());
+    go(&mut alex, Screen::Agreements);
+    click(&mut alex, "+ Propose an agreement");
+    type_into(&mut alex, "Title", "Phones at dinner");
+    type_into(&mut alex, "Wording", "Phones stay in another room.");
+    click(&mut alex, "Propose");
+    wait_label_contains(&mut alex, "Waiting for Sam's yes");
+    click(&mut alex, "Revise");
+    // Saved as it is, the revision would change nothing: refused, said in the form.
+    click(&mut alex, "Save this revision");
+    wait_label_contains(&mut alex, "this revision would change nothing");
+    let save = alex.get_by_label("Save this revision").rect();
+    let said = alex
+        .get_by_label_contains("this revision would change nothing")
+        .rect();
+    assert!(
+        said.top() >= save.bottom(),
+        "the error is below the Save button, in the form: {said:?} vs {save:?}"
+    );
+    assert_eq!(
+        alex.query_all_by_label_contains("this revision would change nothing")
+            .count(),
+        1,
+        "said once, not also in a banner"
+    );
+}

@@ -211,6 +211,7 @@ fn propose(ui: &mut Ui, s: &mut Session) {
             };
             s.act(Action::ProposeAgreement(draft), FormKey::Proposal);
         }
+        s.form_problems(ui, &FormKey::Proposal);
     });
 }
 
@@ -403,6 +404,7 @@ pub(crate) fn revise_form(ui: &mut Ui, s: &mut Session, a: &AgreementView, settl
         "Saving it counts as your yes; it is in force once your partner says yes too.",
     );
     send |= ready && !busy && s.submitted(&[&r1, &r2, &r3]);
+    s.form_problems(ui, &key);
     if send {
         let f = &s.drafts.revisions[&a.id];
         let draft = RevisionDraft {

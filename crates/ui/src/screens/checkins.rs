@@ -126,6 +126,7 @@ fn form(ui: &mut Ui, s: &mut Session, view: &View) {
             })
             .inner;
         let send = clicked || (ready && !busy && s.submitted(&[&r1, &r2, &r3, &r4]));
+        s.form_problems(ui, &key);
         if send {
             let f = &s.drafts.checkin;
             let opt = |t: &str| Some(t.trim().to_string()).filter(|t| !t.is_empty());

@@ -117,6 +117,7 @@ fn open_form(ui: &mut Ui, s: &mut Session, view: &View) {
             how_it_landed: f.how_it_landed.trim().to_string(),
         };
         send |= ready && !busy && s.submitted(&[&r1, &r2]);
+        s.form_problems(ui, &key);
         if send {
             s.act(action, key);
         }
@@ -399,6 +400,7 @@ fn commit_form(ui: &mut Ui, s: &mut Session, r: &RepairView) {
         close = ui.button("Not now").clicked();
     });
     send |= ready && !busy && s.submitted(&[&r1, &r2]);
+    s.form_problems(ui, &key);
     if close {
         s.t.commitment_open.remove(&r.id);
         if s.drafts

@@ -210,6 +210,9 @@ fn notices(ui: &mut Ui, s: &mut Session) {
     let p = palette(ui);
     let mut dismiss = None;
     for (i, n) in s.notices.iter().enumerate() {
+        if s.said_in_form(n) {
+            continue;
+        }
         widgets::tinted(ui, p.problem_soft, |ui| {
             ui.horizontal_wrapped(|ui| {
                 ui.label(RichText::new(&n.text).color(p.problem));
