@@ -162,8 +162,9 @@ fn a_wording_never_agreed_together_is_never_in_force() {
     assert!(!a.in_force());
 }
 
-#[test]
-fn choosing_the_version_the_other_said_yes_to_settles_a_conversation_in_one_step() {
+/// An agreement in force, then two versions written apart (Alex's ends "100", Sam's
+/// "300"), then Alex settles by keeping, word for word, the version ending in `kept`.
+fn settled_by_alex_keeping(kept: &str) -> (Side, Side, String) {
     let (mut alex, mut sam) = pair();
     let id = in_force(&mut alex, &mut sam);
     revise(
@@ -174,11 +175,10 @@ fn choosing_the_version_the_other_said_yes_to_settles_a_conversation_in_one_step
     );
     revise(&mut sam, &id, "We talk before any purchase over 300", at(5));
     exchange(&mut alex, &mut sam);
-    // Alex keeps Sam's words: Sam already said yes to them.
-    let sams = agreement(&alex, &id, at(6))
+    let version = agreement(&alex, &id, at(6))
         .revisions
         .iter()
-        .find(|r| r.wording.ends_with("300"))
+        .find(|r| r.wording.ends_with(kept))
         .unwrap()
         .id
         .clone();
@@ -186,7 +186,7 @@ fn choosing_the_version_the_other_said_yes_to_settles_a_conversation_in_one_step
         Action::ReviseAgreement {
             agreement: id.clone(),
             draft: RevisionDraft {
-                from: Some(sams),
+                from: Some(version),
                 ..Default::default()
             },
         },
@@ -194,6 +194,13 @@ fn choosing_the_version_the_other_said_yes_to_settles_a_conversation_in_one_step
     )
     .unwrap();
     exchange(&mut alex, &mut sam);
+    (alex, sam, id)
+}
+
+#[test]
+fn choosing_the_version_the_other_said_yes_to_settles_a_conversation_in_one_step() {
+    // Alex keeps Sam's words: Sam already said yes to them.
+    let (alex, sam, id) = settled_by_alex_keeping("300");
     for side in [&alex, &sam] {
         let a = agreement(side, &id, at(8));
         assert_eq!(a.status, AgreementStatus::InForce, "{a:?}");
@@ -207,35 +214,7 @@ fn choosing_the_version_the_other_said_yes_to_settles_a_conversation_in_one_step
 
 #[test]
 fn choosing_my_own_version_still_waits_for_the_others_yes() {
-    let (mut alex, mut sam) = pair();
-    let id = in_force(&mut alex, &mut sam);
-    revise(
-        &mut alex,
-        &id,
-        "We talk before any purchase over 100",
-        at(4),
-    );
-    revise(&mut sam, &id, "We talk before any purchase over 300", at(5));
-    exchange(&mut alex, &mut sam);
-    let mine = agreement(&alex, &id, at(6))
-        .revisions
-        .iter()
-        .find(|r| r.wording.ends_with("100"))
-        .unwrap()
-        .id
-        .clone();
-    alex.act(
-        Action::ReviseAgreement {
-            agreement: id.clone(),
-            draft: RevisionDraft {
-                from: Some(mine),
-                ..Default::default()
-            },
-        },
-        at(7),
-    )
-    .unwrap();
-    exchange(&mut alex, &mut sam);
+    let (_alex, sam, id) = settled_by_alex_keeping("100");
     let a = agreement(&sam, &id, at(8));
     assert_eq!(a.status, AgreementStatus::ChangeProposed, "{a:?}");
     assert_eq!(a.waiting_for, [trellis_core::view::Who::Me]);

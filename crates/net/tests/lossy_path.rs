@@ -62,6 +62,31 @@ impl Setup {
     }
 }
 
+/// Alex's node, listening on 127.0.0.1; a proxy in front of it; and Sam's node, on ::1,
+/// knowing Alex's device only at the proxy's address.
+fn nodes_through_proxy(alex_dir: &Path, sam_dir: &Path) -> (NodeHandle, NodeHandle, Proxy) {
+    // Alex only listens: the tests are about one connection that crosses the proxy.
+    let alex = start_with(alex_dir, |o| o.auto_connect = false);
+    let alex_addr = address(&alex);
+    // Alex's node is busy for a moment after start (years to show); a handshake
+    // measured meanwhile would start iroh's estimates from a slow round trip.
+    wait_until(&alex, "Alex's history is on screen", |s| s.view.is_some());
+    let upstream = alex_addr.ip_addrs().next().copied().unwrap();
+    let proxy = Proxy::start(upstream, ProxyConfig::default());
+    // Sam's device knows Alex's only at the proxy's address. (The address Alex's device
+    // tells in its Hello is remembered too, but Sam's socket on ::1 cannot reach it.)
+    let via_proxy = iroh::EndpointAddr::new(alex_addr.id).with_ip_addr(proxy.addr());
+    Profile::open(sam_dir)
+        .unwrap()
+        .set_setting(
+            "network.partner_addr",
+            &serde_json::to_string(&via_proxy).unwrap(),
+        )
+        .unwrap();
+    let sam = start_with(sam_dir, |o| o.loopback_ip = CLIENT_IP);
+    (alex, sam, proxy)
+}
+
 /// Starts Alex's whole history and Sam's empty copy, Sam's device knowing Alex's only at a
 /// proxy's address, and waits until they are connected.
 fn connect_through_proxy(
@@ -74,26 +99,8 @@ fn connect_through_proxy(
     let (alex_dir, sam_dir) = (dir.join("alex"), dir.join("sam"));
     copy_dir(alex_template, &alex_dir);
     copy_dir(sam_template, &sam_dir);
-    // Alex only listens: the test is about one connection that crosses a bad path.
-    let alex = start_with(&alex_dir, |o| o.auto_connect = false);
-    let alex_addr = address(&alex);
-    // Alex's node is busy for a moment after start (years to show); a handshake
-    // measured meanwhile would start iroh's estimates from a slow round trip.
-    wait_until(&alex, "Alex's history is on screen", |s| s.view.is_some());
-    let upstream = alex_addr.ip_addrs().next().copied().unwrap();
-    let proxy = Proxy::start(upstream, ProxyConfig::default());
-    // Sam's device knows Alex's only at the proxy's address. (The address Alex's device
-    // tells in its Hello is remembered too, but Sam's socket on ::1 cannot reach it.)
-    let via_proxy = iroh::EndpointAddr::new(alex_addr.id).with_ip_addr(proxy.addr());
-    Profile::open(&sam_dir)
-        .unwrap()
-        .set_setting(
-            "network.partner_addr",
-            &serde_json::to_string(&via_proxy).unwrap(),
-        )
-        .unwrap();
     let first_path = chosen.0.lock().unwrap().len();
-    let sam = start_with(&sam_dir, |o| o.loopback_ip = CLIENT_IP);
+    let (alex, sam, proxy) = nodes_through_proxy(&alex_dir, &sam_dir);
     let setup = Setup {
         alex,
         sam,
@@ -242,22 +249,7 @@ fn a_first_sync_of_years_survives_a_lossy_path_cut_in_the_middle() {
 fn a_partner_that_vanishes_is_not_shown_as_connected_for_long() {
     let tmp = tempfile::tempdir().unwrap();
     drop(pair_profiles(tmp.path()).unwrap());
-    let alex = start_with(&tmp.path().join("alex"), |o| o.auto_connect = false);
-    let alex_addr = address(&alex);
-    let proxy = Proxy::start(
-        alex_addr.ip_addrs().next().copied().unwrap(),
-        ProxyConfig::default(),
-    );
-    let via_proxy = iroh::EndpointAddr::new(alex_addr.id).with_ip_addr(proxy.addr());
-    let sam_dir = tmp.path().join("sam");
-    Profile::open(&sam_dir)
-        .unwrap()
-        .set_setting(
-            "network.partner_addr",
-            &serde_json::to_string(&via_proxy).unwrap(),
-        )
-        .unwrap();
-    let sam = start_with(&sam_dir, |o| o.loopback_ip = CLIENT_IP);
+    let (alex, sam, proxy) = nodes_through_proxy(&tmp.path().join("alex"), &tmp.path().join("sam"));
     for node in [&alex, &sam] {
         wait_until(node, "the devices are connected", |s| s.network.connected);
     }
