@@ -619,3 +619,27 @@ fn a_forms_error_sits_in_the_form() {
         "said once, not also in a banner"
     );
 }
+
+/// The progress charts: a side with nothing to draw says so in words, and the legend sits
+/// outside the chart (never over the last weeks).
+#[test]
+fn a_chart_with_nothing_to_draw_says_so_and_its_legend_sits_outside() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut alex, _sam) = open_pair(tmp.path());
+    call(
+        session(&alex).node(),
+        Command::Act(trellis_core::Action::AddCheckIn(
+            trellis_core::CheckInDraft {
+                feel: "steadier".into(),
+                safety: Some(7),
+                trust: Some(6),
+                connection: Some(8),
+                ..Default::default()
+            },
+        )),
+    );
+    go(&mut alex, Screen::Progress);
+    wait_label_contains(&mut alex, "No check-ins with the scales from Sam yet");
+    assert!(alex.query_by_label("—— safety").is_some());
+    assert!(alex.query_by_label("– – trust").is_some());
+}

@@ -2,7 +2,7 @@
 //! week, appreciations per week. No streaks, no scores of a person.
 
 use egui::{RichText, Ui};
-use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoints};
+use egui_plot::{Bar, BarChart, Legend, Line, LineStyle, Plot, PlotPoints};
 use trellis_core::view::{Scales, WeekTrend};
 use trellis_core::words::count;
 
@@ -81,6 +81,24 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
                         RichText::new(format!("{title} — safety, trust, connection")).strong(),
                     );
                     let w = w1.clone();
+                    let any = w.iter().any(|week| {
+                        let s = if mine { &week.me } else { &week.partner };
+                        s.safety.is_some() || s.trust.is_some() || s.connection.is_some()
+                    });
+                    if !any {
+                        widgets::note(
+                            col,
+                            &format!("No check-ins with the scales from {title} yet."),
+                        );
+                        continue;
+                    }
+                    // The legend sits above the chart, never over the last weeks, and each
+                    // line has its own dash as well as its colour.
+                    col.horizontal_wrapped(|ui| {
+                        ui.label(RichText::new("—— safety").color(p.accent));
+                        ui.label(RichText::new("– – trust").color(p.calm_blue));
+                        ui.label(RichText::new("···· connection").color(p.warm));
+                    });
                     let wl = w.clone();
                     Plot::new(("scales", mine))
                         .height(height)
@@ -89,13 +107,23 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
                         .allow_drag(false)
                         .allow_zoom(false)
                         .allow_scroll(false)
-                        .legend(Legend::default().position(egui_plot::Corner::RightBottom))
                         .x_axis_formatter(move |m, _| x_label(&wl, m.value))
                         .show(col, |pui| {
-                            pui.line(scale_line("safety", &w, |s| s.safety, mine).color(p.accent));
-                            pui.line(scale_line("trust", &w, |s| s.trust, mine).color(p.calm_blue));
                             pui.line(
-                                scale_line("connection", &w, |s| s.connection, mine).color(p.warm),
+                                scale_line("connection", &w, |s| s.connection, mine)
+                                    .color(p.warm)
+                                    .style(LineStyle::dotted_dense()),
+                            );
+                            pui.line(
+                                scale_line("trust", &w, |s| s.trust, mine)
+                                    .color(p.calm_blue)
+                                    .style(LineStyle::dashed_loose()),
+                            );
+                            // Drawn last, so it is never hidden under the others.
+                            pui.line(
+                                scale_line("safety", &w, |s| s.safety, mine)
+                                    .color(p.accent)
+                                    .width(2.5),
                             );
                         });
                 }
