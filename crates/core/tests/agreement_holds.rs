@@ -124,16 +124,7 @@ fn a_proposed_change_leaves_the_agreed_wording_in_force_until_both_say_yes() {
 
 #[test]
 fn changes_proposed_apart_keep_the_agreed_wording_in_force_while_they_are_talked_over() {
-    let (mut alex, mut sam) = pair();
-    let id = in_force(&mut alex, &mut sam);
-    revise(
-        &mut alex,
-        &id,
-        "We talk before any purchase over 100",
-        at(4),
-    );
-    revise(&mut sam, &id, "We talk before any purchase over 300", at(5));
-    exchange(&mut alex, &mut sam);
+    let (alex, _sam, id) = two_versions_apart();
     let a = agreement(&alex, &id, at(6));
     assert_eq!(a.status, AgreementStatus::NeedsConversation);
     assert!(a.in_force());
@@ -162,9 +153,8 @@ fn a_wording_never_agreed_together_is_never_in_force() {
     assert!(!a.in_force());
 }
 
-/// An agreement in force, then two versions written apart (Alex's ends "100", Sam's
-/// "300"), then Alex settles by keeping, word for word, the version ending in `kept`.
-fn settled_by_alex_keeping(kept: &str) -> (Side, Side, String) {
+/// An agreement in force, then two versions written apart: Alex's ends "100", Sam's "300".
+fn two_versions_apart() -> (Side, Side, String) {
     let (mut alex, mut sam) = pair();
     let id = in_force(&mut alex, &mut sam);
     revise(
@@ -175,6 +165,12 @@ fn settled_by_alex_keeping(kept: &str) -> (Side, Side, String) {
     );
     revise(&mut sam, &id, "We talk before any purchase over 300", at(5));
     exchange(&mut alex, &mut sam);
+    (alex, sam, id)
+}
+
+/// [`two_versions_apart`], then Alex settles by keeping, word for word, the version ending in `kept`.
+fn settled_by_alex_keeping(kept: &str) -> (Side, Side, String) {
+    let (mut alex, mut sam, id) = two_versions_apart();
     let version = agreement(&alex, &id, at(6))
         .revisions
         .iter()
