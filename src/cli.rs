@@ -24,8 +24,31 @@ pub struct Cli {
     /// Use this network mode for this run only: lan, internet, loopback or a relay URL.
     #[arg(long, global = true, value_name = "MODE", value_parser = parse_mode)]
     pub network: Option<trellis_net::NetworkMode>,
+    /// A file whose first line is the profile's passphrase (for scripts and `serve`; without
+    /// it Trellis asks on the terminal when the profile is locked).
+    #[arg(
+        long,
+        global = true,
+        env = "TRELLIS_PASSPHRASE_FILE",
+        value_name = "FILE"
+    )]
+    pub passphrase_file: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LockCommand {
+    /// Whether the profile is locked, and how.
+    Status,
+    /// Lock the profile with a (new) passphrase.
+    Set {
+        /// A file whose first line is the new passphrase (otherwise asked for twice).
+        #[arg(long, value_name = "FILE")]
+        new_passphrase_file: Option<PathBuf>,
+    },
+    /// Take the passphrase away: the files stay encrypted, but the key sits beside them.
+    Remove,
 }
 
 #[derive(Debug, Subcommand)]
@@ -35,6 +58,30 @@ pub enum Command {
         /// Your name, as your partner will see it.
         #[arg(long)]
         name: String,
+        /// Keep the profile's key beside its files, with no passphrase: only for a computer
+        /// no one else uses. (Without this or --passphrase-file, Trellis asks on the terminal.)
+        #[arg(long, conflicts_with = "passphrase_file")]
+        no_lock: bool,
+    },
+    /// How this profile is kept on this computer: `lock status`, `lock set`, `lock remove`.
+    #[command(subcommand)]
+    Lock(LockCommand),
+    /// Write the whole profile (keys, shared document, journal) to one file sealed with a
+    /// backup passphrase.
+    Backup {
+        /// The file to write.
+        file: PathBuf,
+        /// A file whose first line is the backup's passphrase (otherwise asked for).
+        #[arg(long, value_name = "FILE")]
+        backup_passphrase_file: Option<PathBuf>,
+    },
+    /// Bring a profile back from a backup file, into an empty profile folder.
+    Restore {
+        /// The backup file `trellis backup` wrote.
+        file: PathBuf,
+        /// A file whose first line is the backup's passphrase (otherwise asked for).
+        #[arg(long, value_name = "FILE")]
+        backup_passphrase_file: Option<PathBuf>,
     },
     /// My public identity card, to give to my partner.
     #[command(subcommand)]

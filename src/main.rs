@@ -4,6 +4,7 @@
 mod cli;
 mod commands;
 mod context;
+mod passphrase;
 mod render;
 
 use std::process::ExitCode;

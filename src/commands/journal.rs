@@ -8,7 +8,7 @@ use crate::context::{Context, now};
 use crate::render::{self, when};
 
 pub fn run(ctx: &Context, command: JournalCommand) -> Result<()> {
-    let mut journal = Journal::open(&ProfilePaths::new(&ctx.profile_dir))?;
+    let mut journal = Journal::open(&ProfilePaths::new(&ctx.profile_dir), &ctx.vault()?)?;
     match command {
         JournalCommand::Add { text } => {
             let entry = journal.add_entry(&text, now())?;

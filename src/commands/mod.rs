@@ -3,6 +3,7 @@
 mod agreements;
 mod history;
 mod journal;
+mod lock;
 mod mailbox;
 mod network;
 mod practice;
@@ -19,12 +20,21 @@ use crate::context::{Context, now};
 pub use network::Unreachable;
 
 pub fn run(cli: Cli) -> Result<()> {
-    let ctx = Context::new(cli.profile, cli.json, cli.network)?;
+    let ctx = Context::new(cli.profile, cli.json, cli.network, cli.passphrase_file)?;
     let Some(command) = cli.command else {
         return window::open(&ctx);
     };
     match command {
-        Command::Init { name } => setup::init(&ctx, &name),
+        Command::Init { name, no_lock } => setup::init(&ctx, &name, no_lock),
+        Command::Lock(c) => lock::run(&ctx, c),
+        Command::Backup {
+            file,
+            backup_passphrase_file,
+        } => lock::backup(&ctx, &file, backup_passphrase_file.as_deref()),
+        Command::Restore {
+            file,
+            backup_passphrase_file,
+        } => lock::restore(&ctx, &file, backup_passphrase_file.as_deref()),
         Command::Card(c) => setup::card(&ctx, c),
         Command::Couple(c) => setup::couple(&ctx, c),
         Command::Bundle(c) => setup::bundle(&ctx, c),

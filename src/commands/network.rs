@@ -8,7 +8,6 @@ use anyhow::{Result, anyhow, bail};
 use serde::Serialize;
 use trellis_core::words::count;
 use trellis_net::{Command, Event, NetworkMode, NodeHandle, NodeOptions, Snapshot};
-use trellis_store::Profile;
 
 use crate::context::{Context, now};
 use crate::render::clock;
@@ -27,6 +26,7 @@ impl std::error::Error for Unreachable {}
 
 pub(super) fn start(ctx: &Context, auto_connect: bool) -> Result<NodeHandle> {
     let mut options = NodeOptions::new(&ctx.profile_dir);
+    options.vault = Some(ctx.vault()?);
     options.mode = ctx.network.clone();
     options.auto_connect = auto_connect;
     let node = trellis_net::start(options)?;
@@ -134,7 +134,7 @@ pub fn join(ctx: &Context, code: &str) -> Result<()> {
     node.shutdown();
     match outcome {
         Some(Event::Done { message, .. }) => {
-            let profile = Profile::open_for_reading(&ctx.profile_dir)?;
+            let profile = ctx.read()?;
             let number = profile.safety_number().unwrap_or_default();
             if ctx.json {
                 print_json(&serde_json::json!({ "paired": true, "safety_number": number }));
@@ -266,7 +266,7 @@ pub fn sync(ctx: &Context) -> Result<()> {
 pub fn mode(ctx: &Context, mode: Option<&str>) -> Result<()> {
     match mode {
         None => {
-            let profile = Profile::open_for_reading(&ctx.profile_dir)?;
+            let profile = ctx.read()?;
             let mode = trellis_net::saved_mode(&profile)?;
             ctx.emit(&mode, || format!("Network: {}", mode.label()))
         }

@@ -7,7 +7,7 @@ use anyhow::{Context as _, Result, anyhow};
 use serde::Serialize;
 use trellis_core::Card;
 use trellis_core::words::count;
-use trellis_store::{Profile, Status, StoreError};
+use trellis_store::{LockChoice, LockKind, Profile, Status, StoreError};
 
 use crate::cli::{BundleCommand, CardCommand, CoupleCommand};
 use crate::context::{Context, now};
@@ -18,18 +18,47 @@ struct Created {
     profile: String,
     name: String,
     key: String,
+    /// How the profile is kept on this computer.
+    kept: LockKind,
 }
 
-pub fn init(ctx: &Context, name: &str) -> Result<()> {
-    let profile = Profile::init(&ctx.profile_dir, name)?;
+pub fn init(ctx: &Context, name: &str, no_lock: bool) -> Result<()> {
+    // Refused before asking for a passphrase, so no one types one for nothing.
+    let paths = trellis_store::ProfilePaths::new(&ctx.profile_dir);
+    if paths.identity_key().exists() {
+        return Err(StoreError::AlreadyInitialized(ctx.profile_dir.clone()).into());
+    }
+    trellis_core::card::clean_name(name)?;
+    let words = match (ctx.passphrase_from_file()?, no_lock) {
+        (Some(words), _) => Some(words),
+        (None, true) => None,
+        (None, false) => crate::passphrase::ask_new(true)?,
+    };
+    let lock = match &words {
+        Some(words) => LockChoice::Passphrase(words.clone()),
+        None => LockChoice::NoLock,
+    };
+    let profile = Profile::init_locked(&ctx.profile_dir, name, &lock)?;
     let out = Created {
         profile: profile.dir().display().to_string(),
         name: profile.name().to_string(),
         key: profile.key().to_hex(),
+        kept: profile.vault().kind(),
     };
     ctx.emit(&out, || {
+        let kept = match out.kept {
+            LockKind::Passphrase => {
+                "It is encrypted and locked with your passphrase. No one can open it without \
+                 the passphrase — not even you: if you forget it, it cannot be recovered, so \
+                 keep a backup (`trellis backup FILE`)."
+            }
+            LockKind::NoLock => {
+                "It is encrypted, but not locked: anyone who can use this computer account can \
+                 open it. To lock it with a passphrase: `trellis lock set`."
+            }
+        };
         format!(
-            "Welcome, {}. Your profile is at {}.\n\
+            "Welcome, {}. Your profile is at {}.\n{kept}\n\
              Next: invite your partner (`trellis invite`), or join with the code they show you\n\
              (`trellis join CODE`).",
             out.name, out.profile
@@ -229,6 +258,8 @@ pub fn safety_number(ctx: &Context, confirm: bool) -> Result<()> {
 struct FullStatus {
     #[serde(flatten)]
     status: Status,
+    /// How the profile is kept on this computer (encrypted, locked or not).
+    kept: LockKind,
     network: String,
     /// Whether Trellis (the window or `trellis serve`) is running on this profile now.
     app_running: bool,
@@ -238,12 +269,14 @@ pub fn status(ctx: &Context) -> Result<()> {
     let mut profile = ctx.read()?;
     let status = profile.status()?;
     let out = FullStatus {
+        kept: profile.vault().kind(),
         network: trellis_net::saved_mode(&profile)?.label(),
         app_running: profile.is_read_only(),
         status,
     };
     ctx.emit(&out, || {
         let mut text = status_text(&out.status);
+        text.push_str(&format!("\nOn this computer: {}", out.kept.describe()));
         text.push_str(&format!("\nNetwork: {}", out.network));
         text.push_str(if out.app_running {
             "\nTrellis is running on this profile (the window or `trellis serve`); it keeps the live connection."

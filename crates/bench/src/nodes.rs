@@ -9,7 +9,7 @@ use anyhow::{Context as _, Result, bail};
 use trellis_net::{
     Command, Event, MailboxState, NetworkMode, NodeHandle, NodeOptions, Snapshot, SyncReport,
 };
-use trellis_store::{DocumentDb, ProfilePaths};
+use trellis_store::Profile;
 
 /// The settings key under which a node remembers where its partner was last reachable.
 const PARTNER_ADDR: &str = "network.partner_addr";
@@ -141,8 +141,7 @@ pub fn start_pair(alex_dir: &Path, sam_dir: &Path) -> Result<(Node, Node)> {
         .clone()
         .context("no address")?;
     {
-        let db = DocumentDb::open(&ProfilePaths::new(sam_dir).document_db())?;
-        db.set_setting(PARTNER_ADDR, &addr)?;
+        Profile::open(sam_dir)?.set_setting(PARTNER_ADDR, &addr)?;
     }
     let (sam, _) = Node::start_ready(sam_dir)?;
     Ok((alex, sam))

@@ -45,6 +45,9 @@ pub struct NodeOptions {
     /// puts one device on ::1 and the other on 127.0.0.1 leaves a proxy between them as the
     /// only way across: neither can send to the other's own socket.
     pub loopback_ip: IpAddr,
+    /// The profile's keys, when the caller unlocked them already (a passphrase typed into the
+    /// window); without them the node opens a profile that needs no passphrase.
+    pub vault: Option<trellis_store::Vault>,
 }
 
 impl std::fmt::Debug for NodeOptions {
@@ -67,6 +70,7 @@ impl NodeOptions {
             repaint: Arc::new(|| {}),
             mailbox_every: Duration::from_secs(3 * 60),
             loopback_ip: Ipv4Addr::LOCALHOST.into(),
+            vault: None,
         }
     }
 }
@@ -136,7 +140,10 @@ impl Stopper {
 
 /// Opens the profile and starts the node. Fails at once if the profile cannot be opened.
 pub fn start(options: NodeOptions) -> Result<NodeHandle, NetError> {
-    let mut profile = Profile::open(&options.profile_dir)?;
+    let mut profile = match &options.vault {
+        Some(vault) => Profile::open_unlocked(&options.profile_dir, vault)?,
+        None => Profile::open(&options.profile_dir)?,
+    };
     // A couple that began before cards carried sealing keys shares mine now, so the next
     // sync teaches it to my partner and their bundles for me can be sealed.
     if let Err(e) = profile.share_seal_if_needed(crate::clock::now()) {

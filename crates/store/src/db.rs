@@ -1,31 +1,50 @@
 //! The document store: one redb file holding signed changes, their signatures, a snapshot,
 //! per-partner sync state and settings. Every write is one transaction.
+//!
+//! Every value is sealed with the profile key (see [`crate::vault`]) under the name of its
+//! file, table and row; keys are table names, setting names, change hashes and counters,
+//! which say nothing of what anyone wrote.
 
 use std::path::{Path, PathBuf};
 
 use redb::{
     ConcurrencyMode, Database, ReadOnlyDatabase, ReadTransaction, ReadableDatabase, ReadableTable,
-    ReadableTableMetadata, TableDefinition, WriteTransaction,
+    ReadableTableMetadata, TableDefinition, TableHandle, WriteTransaction,
 };
 use trellis_core::{ChangeHash, ChangeSignature, SignedChange};
+use zeroize::Zeroizing;
 
 use crate::error::StoreError;
 use crate::guard::{self, Guarded};
+use crate::vault::{Sealer, place};
 
 /// Small named values: who I am, the couple, what the partner has, when we last met.
-const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+pub(crate) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
 /// Change hash → signer key and signature (96 bytes). Kept forever, across compaction.
-const SIGNATURES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("signatures");
+pub(crate) const SIGNATURES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("signatures");
 /// Changes saved since the last snapshot, in the order they were saved.
 pub(crate) const LOG: TableDefinition<u64, &[u8]> = TableDefinition::new("log");
 /// The compacted document (automerge `save()`), under the key "doc".
-const SNAPSHOT: TableDefinition<&str, &[u8]> = TableDefinition::new("snapshot");
+pub(crate) const SNAPSHOT: TableDefinition<&str, &[u8]> = TableDefinition::new("snapshot");
 /// Per-partner automerge sync state.
-const SYNC_STATE: TableDefinition<&str, &[u8]> = TableDefinition::new("sync_state");
-/// Profile settings (network mode, relay, theme…).
-const SETTINGS: TableDefinition<&str, &str> = TableDefinition::new("settings");
+pub(crate) const SYNC_STATE: TableDefinition<&str, &[u8]> = TableDefinition::new("sync_state");
+/// Profile settings (network mode, relay, theme…). Named anew when values became sealed
+/// bytes: the plain file's `settings` table held text.
+pub(crate) const SETTINGS: TableDefinition<&str, &[u8]> = TableDefinition::new("settings_sealed");
+/// One row proving the file is sealed, and with which key.
+const FORMAT: TableDefinition<&str, &[u8]> = TableDefinition::new("format");
+const FORMAT_KEY: &str = "sealed";
+const FORMAT_VALUE: &[u8] = b"trellis-sealed-store-v1";
+
+/// The file's name in every sealed value's place.
+pub(crate) const FILE: &str = "couple.redb";
 
 const SNAPSHOT_KEY: &str = "doc";
+
+/// A failure to seal inside a write transaction (only the system's randomness can fail).
+pub(crate) fn seal_failed(e: StoreError) -> redb::Error {
+    redb::Error::Io(std::io::Error::other(e.to_string()))
+}
 
 /// What startup reads back.
 #[derive(Debug, Default)]
@@ -57,6 +76,7 @@ impl std::fmt::Debug for Handle {
 pub struct DocumentDb {
     db: Handle,
     path: PathBuf,
+    sealer: Sealer,
 }
 
 fn missing(path: &Path) -> StoreError {
@@ -68,7 +88,7 @@ fn missing(path: &Path) -> StoreError {
 
 impl DocumentDb {
     /// Creates a new, empty store. Refuses to touch an existing file.
-    pub fn create(path: &Path) -> Result<Self, StoreError> {
+    pub fn create(path: &Path, sealer: &Sealer) -> Result<Self, StoreError> {
         if path.exists() {
             return Err(StoreError::AlreadyInitialized(path.to_path_buf()));
         }
@@ -77,8 +97,12 @@ impl DocumentDb {
         let me = Self {
             db: Handle::Writer(db),
             path: path.to_path_buf(),
+            sealer: sealer.clone(),
         };
+        let proof = me.seal(FORMAT.name(), FORMAT_KEY.as_bytes(), FORMAT_VALUE)?;
         me.write(|tx| {
+            tx.open_table(FORMAT)?
+                .insert(FORMAT_KEY, proof.as_slice())?;
             tx.open_table(META)?;
             tx.open_table(SIGNATURES)?;
             tx.open_table(LOG)?;
@@ -92,30 +116,100 @@ impl DocumentDb {
 
     /// Opens an existing store after checking every page of it; never creates one over a
     /// missing or damaged file, and never changes a file it refuses.
-    pub fn open(path: &Path) -> Result<Self, StoreError> {
+    pub fn open(path: &Path, sealer: &Sealer) -> Result<Self, StoreError> {
         if !path.exists() {
             return Err(missing(path));
         }
-        Ok(Self {
+        Self {
             db: Handle::Writer(guard::open(path, MODE)?),
             path: path.to_path_buf(),
-        })
+            sealer: sealer.clone(),
+        }
+        .checked()
     }
 
     /// Opens the store only for reading, beside a running writer.
-    pub fn open_read_only(path: &Path) -> Result<Self, StoreError> {
+    pub fn open_read_only(path: &Path, sealer: &Sealer) -> Result<Self, StoreError> {
         if !path.exists() {
             return Err(missing(path));
         }
-        Ok(Self {
+        Self {
             db: Handle::Reader(guard::open_read_only(path, MODE)?),
             path: path.to_path_buf(),
-        })
+            sealer: sealer.clone(),
+        }
+        .checked()
+    }
+
+    /// Refuses a file that is not sealed, or sealed with another key.
+    fn checked(self) -> Result<Self, StoreError> {
+        let proof = self.read(|tx| match tx.open_table(FORMAT) {
+            Ok(t) => Ok(t
+                .get(FORMAT_KEY)
+                .map_err(|e| self.read_err(e))?
+                .map(|v| v.value().to_vec())),
+            Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
+            Err(e) => Err(self.read_err(e)),
+        })?;
+        let Some(proof) = proof else {
+            return Err(StoreError::NotSealed(self.path.clone()));
+        };
+        match self
+            .sealer
+            .open(&self.place(FORMAT.name(), FORMAT_KEY.as_bytes()), &proof)
+        {
+            Some(v) if v.as_slice() == FORMAT_VALUE => Ok(self),
+            _ => Err(StoreError::corrupt(
+                &self.path,
+                "it is sealed with a key this profile does not have (a file from another \
+                 profile, or a damaged one)",
+            )),
+        }
     }
 
     /// True when this handle cannot write (another process has the profile open).
     pub fn is_read_only(&self) -> bool {
         matches!(self.db, Handle::Reader(_))
+    }
+
+    fn place(&self, table: &str, key: &[u8]) -> Vec<u8> {
+        place(FILE, table, key)
+    }
+
+    pub(crate) fn seal(
+        &self,
+        table: &str,
+        key: &[u8],
+        value: &[u8],
+    ) -> Result<Vec<u8>, StoreError> {
+        self.sealer.seal(&self.place(table, key), value)
+    }
+
+    /// For inside a write transaction.
+    pub(crate) fn seal_in(
+        &self,
+        table: &str,
+        key: &[u8],
+        value: &[u8],
+    ) -> Result<Vec<u8>, redb::Error> {
+        self.seal(table, key, value).map_err(seal_failed)
+    }
+
+    /// The plain bytes of a row, or the damaged-file error naming the table.
+    pub(crate) fn unseal(
+        &self,
+        table: &str,
+        key: &[u8],
+        sealed: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, StoreError> {
+        self.sealer
+            .open(&self.place(table, key), sealed)
+            .ok_or_else(|| {
+                self.read_err(format!(
+                    "a value in its {table} table does not open with this profile's key (it was \
+                 changed, moved or damaged)"
+                ))
+            })
     }
 
     /// Runs `f` in one read transaction, a panic inside it contained.
@@ -133,7 +227,7 @@ impl DocumentDb {
         &self.path
     }
 
-    fn read_err(&self, e: impl ToString) -> StoreError {
+    pub(crate) fn read_err(&self, e: impl ToString) -> StoreError {
         StoreError::corrupt(&self.path, e.to_string())
     }
 
@@ -157,12 +251,36 @@ impl DocumentDb {
         })
     }
 
-    pub fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        self.read(|tx| {
-            let table = tx.open_table(META).map_err(|e| self.read_err(e))?;
-            let value = table.get(key).map_err(|e| self.read_err(e))?;
+    /// One row of a table keyed by text, opened.
+    fn get_str(
+        &self,
+        table: TableDefinition<&str, &[u8]>,
+        key: &str,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let sealed = self.read(|tx| {
+            let t = tx.open_table(table).map_err(|e| self.read_err(e))?;
+            let value = t.get(key).map_err(|e| self.read_err(e))?;
             Ok(value.map(|v| v.value().to_vec()))
-        })
+        })?;
+        sealed
+            .map(|v| Ok(self.unseal(table.name(), key.as_bytes(), &v)?.to_vec()))
+            .transpose()
+    }
+
+    /// Sealed rows for a table keyed by text.
+    fn sealed_rows(
+        &self,
+        table: &str,
+        entries: &[(&str, Vec<u8>)],
+    ) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        entries
+            .iter()
+            .map(|(k, v)| Ok(((*k).to_string(), self.seal(table, k.as_bytes(), v)?)))
+            .collect()
+    }
+
+    pub fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.get_str(META, key)
     }
 
     pub fn meta_string(&self, key: &str) -> Result<Option<String>, StoreError> {
@@ -172,10 +290,11 @@ impl DocumentDb {
     }
 
     pub fn set_meta(&self, entries: &[(&str, Vec<u8>)]) -> Result<(), StoreError> {
+        let rows = self.sealed_rows(META.name(), entries)?;
         self.write(|tx| {
             let mut table = tx.open_table(META)?;
-            for (k, v) in entries {
-                table.insert(*k, v.as_slice())?;
+            for (k, v) in &rows {
+                table.insert(k.as_str(), v.as_slice())?;
             }
             Ok(())
         })
@@ -187,17 +306,25 @@ impl DocumentDb {
         changes: &[(ChangeHash, SignedChange)],
         meta: &[(&str, Vec<u8>)],
     ) -> Result<(), StoreError> {
+        let meta = self.sealed_rows(META.name(), meta)?;
+        let sigs: Vec<Vec<u8>> = changes
+            .iter()
+            .map(|(hash, change)| {
+                self.seal(SIGNATURES.name(), &hash.0, &change.signature.to_bytes())
+            })
+            .collect::<Result<_, _>>()?;
         self.write(|tx| {
-            let mut sigs = tx.open_table(SIGNATURES)?;
+            let mut sig_table = tx.open_table(SIGNATURES)?;
             let mut log = tx.open_table(LOG)?;
             let first = log.last()?.map(|(k, _)| k.value() + 1).unwrap_or(0);
-            for (seq, (hash, change)) in (first..).zip(changes) {
-                sigs.insert(hash.0.as_slice(), change.signature.to_bytes().as_slice())?;
-                log.insert(seq, change.bytes.as_slice())?;
+            for ((seq, (hash, change)), sig) in (first..).zip(changes).zip(&sigs) {
+                sig_table.insert(hash.0.as_slice(), sig.as_slice())?;
+                let sealed = self.seal_in(LOG.name(), &seq.to_be_bytes(), &change.bytes)?;
+                log.insert(seq, sealed.as_slice())?;
             }
             let mut table = tx.open_table(META)?;
-            for (k, v) in meta {
-                table.insert(*k, v.as_slice())?;
+            for (k, v) in &meta {
+                table.insert(k.as_str(), v.as_slice())?;
             }
             Ok(())
         })
@@ -205,8 +332,10 @@ impl DocumentDb {
 
     /// Replaces the snapshot and empties the log, atomically.
     pub fn compact(&self, snapshot: &[u8]) -> Result<(), StoreError> {
+        let sealed = self.seal(SNAPSHOT.name(), SNAPSHOT_KEY.as_bytes(), snapshot)?;
         self.write(|tx| {
-            tx.open_table(SNAPSHOT)?.insert(SNAPSHOT_KEY, snapshot)?;
+            tx.open_table(SNAPSHOT)?
+                .insert(SNAPSHOT_KEY, sealed.as_slice())?;
             let mut log = tx.open_table(LOG)?;
             log.retain(|_, _| false)?;
             Ok(())
@@ -214,7 +343,7 @@ impl DocumentDb {
     }
 
     pub fn load(&self) -> Result<Stored, StoreError> {
-        self.read(|tx| {
+        let (snapshot, log) = self.read(|tx| {
             let snapshot = tx
                 .open_table(SNAPSHOT)
                 .map_err(|e| self.read_err(e))?
@@ -224,11 +353,24 @@ impl DocumentDb {
             let log_table = tx.open_table(LOG).map_err(|e| self.read_err(e))?;
             let mut log = Vec::new();
             for entry in log_table.iter().map_err(|e| self.read_err(e))? {
-                let (_, v) = entry.map_err(|e| self.read_err(e))?;
-                log.push(v.value().to_vec());
+                let (k, v) = entry.map_err(|e| self.read_err(e))?;
+                log.push((k.value(), v.value().to_vec()));
             }
-            Ok(Stored { snapshot, log })
-        })
+            Ok((snapshot, log))
+        })?;
+        let snapshot = snapshot
+            .map(|v| {
+                Ok::<_, StoreError>(
+                    self.unseal(SNAPSHOT.name(), SNAPSHOT_KEY.as_bytes(), &v)?
+                        .to_vec(),
+                )
+            })
+            .transpose()?;
+        let log = log
+            .into_iter()
+            .map(|(seq, v)| Ok(self.unseal(LOG.name(), &seq.to_be_bytes(), &v)?.to_vec()))
+            .collect::<Result<_, StoreError>>()?;
+        Ok(Stored { snapshot, log })
     }
 
     pub fn log_len(&self) -> Result<u64, StoreError> {
@@ -239,19 +381,11 @@ impl DocumentDb {
     }
 
     pub fn signature(&self, hash: &ChangeHash) -> Result<Option<ChangeSignature>, StoreError> {
-        self.read(|tx| {
-            let table = tx.open_table(SIGNATURES).map_err(|e| self.read_err(e))?;
-            let value = table.get(hash.0.as_slice()).map_err(|e| self.read_err(e))?;
-            match value {
-                None => Ok(None),
-                Some(v) => ChangeSignature::from_bytes(v.value())
-                    .map(Some)
-                    .ok_or_else(|| self.read_err(format!("a damaged signature record for {hash}"))),
-            }
-        })
+        Ok(self.signatures([*hash])?.pop().and_then(|(_, sig)| sig))
     }
 
-    /// Looks up many signatures in one read transaction.
+    /// Looks up many signatures in one read transaction. A signature that does not open is
+    /// reported as missing, which every caller treats as "not verified".
     pub fn signatures(
         &self,
         hashes: impl IntoIterator<Item = ChangeHash>,
@@ -263,7 +397,11 @@ impl DocumentDb {
                 let sig = table
                     .get(hash.0.as_slice())
                     .map_err(|e| self.read_err(e))?
-                    .and_then(|v| ChangeSignature::from_bytes(v.value()));
+                    .and_then(|v| {
+                        self.sealer
+                            .open(&self.place(SIGNATURES.name(), &hash.0), v.value())
+                    })
+                    .and_then(|plain| ChangeSignature::from_bytes(&plain));
                 out.push((hash, sig));
             }
             Ok(out)
@@ -271,26 +409,21 @@ impl DocumentDb {
     }
 
     pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
-        self.read(|tx| {
-            let table = tx.open_table(SETTINGS).map_err(|e| self.read_err(e))?;
-            let value = table.get(key).map_err(|e| self.read_err(e))?;
-            Ok(value.map(|v| v.value().to_string()))
-        })
+        Ok(self
+            .get_str(SETTINGS, key)?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
     }
 
     pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        let sealed = self.seal(SETTINGS.name(), key.as_bytes(), value.as_bytes())?;
         self.write(|tx| {
-            tx.open_table(SETTINGS)?.insert(key, value)?;
+            tx.open_table(SETTINGS)?.insert(key, sealed.as_slice())?;
             Ok(())
         })
     }
 
     pub fn sync_state(&self, peer: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        self.read(|tx| {
-            let table = tx.open_table(SYNC_STATE).map_err(|e| self.read_err(e))?;
-            let value = table.get(peer).map_err(|e| self.read_err(e))?;
-            Ok(value.map(|v| v.value().to_vec()))
-        })
+        self.get_str(SYNC_STATE, peer)
     }
 
     /// Saves what a sync conversation learnt — the sync state and meta such as the heads the
@@ -303,21 +436,20 @@ impl DocumentDb {
         state: &[u8],
         meta: &[(&str, Vec<u8>)],
     ) -> Result<(), StoreError> {
+        let state = self.seal(SYNC_STATE.name(), peer.as_bytes(), state)?;
+        let meta = self.sealed_rows(META.name(), meta)?;
         self.write(|tx| {
-            tx.open_table(SYNC_STATE)?.insert(peer, state)?;
+            tx.open_table(SYNC_STATE)?.insert(peer, state.as_slice())?;
             let mut table = tx.open_table(META)?;
-            for (k, v) in meta {
-                table.insert(*k, v.as_slice())?;
+            for (k, v) in &meta {
+                table.insert(k.as_str(), v.as_slice())?;
             }
             Ok(())
         })
     }
 
     pub fn set_sync_state(&self, peer: &str, state: &[u8]) -> Result<(), StoreError> {
-        self.write(|tx| {
-            tx.open_table(SYNC_STATE)?.insert(peer, state)?;
-            Ok(())
-        })
+        self.save_sync_hints(peer, state, &[])
     }
 }
 

@@ -41,6 +41,30 @@ pub enum StoreError {
     PartnerSealUnknown(String),
     #[error("the store lacks the signature of change {0}; run `trellis verify`")]
     MissingSignature(String),
+    #[error(
+        "this profile ({0}) is locked with a passphrase: type it when asked, or give it with --passphrase-file FILE"
+    )]
+    Locked(PathBuf),
+    #[error(
+        "that passphrase does not open this profile ({0}); nothing was changed. Check Caps Lock and the keyboard layout, and try again"
+    )]
+    WrongPassphrase(PathBuf),
+    #[error("{0}")]
+    WeakPassphrase(String),
+    #[error("that passphrase does not open the backup {0}; nothing was written. Try again")]
+    WrongBackupPassphrase(PathBuf),
+    #[error(
+        "{0} already holds a Trellis profile; restore into an empty folder (--profile DIR), or move that profile aside first"
+    )]
+    RestoreOverProfile(PathBuf),
+    #[error(
+        "{0} was written by an older Trellis and is not sealed yet; open the profile with Trellis to seal it"
+    )]
+    NotSealed(PathBuf),
+    #[error(
+        "this computer could not give Trellis the randomness it needs ({0}); nothing was saved"
+    )]
+    Random(String),
     #[error(transparent)]
     Core(#[from] CoreError),
 }

@@ -1,24 +1,34 @@
 //! The private journal and the list of one's own triggers.
 //!
 //! They live in their own file (`private.redb`), opened only through this type. Nothing
-//! that syncs, bundles or exports the couple's document has a way to reach it.
+//! that syncs, bundles or exports the couple's document has a way to reach it. Every value
+//! is sealed with the journal's own key (see [`crate::vault`]).
 
 use std::path::{Path, PathBuf};
 
-use redb::{ConcurrencyMode, Database, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{
+    ConcurrencyMode, Database, ReadableDatabase, ReadableTable, TableDefinition, TableHandle,
+};
 use serde::{Deserialize, Serialize};
 use trellis_core::Moment;
 use trellis_core::time::format_date;
 
 use trellis_core::CoreError;
 
+use crate::atomic::sync_dir;
 use crate::db::set_private;
 use crate::error::StoreError;
 use crate::guard::{self, Guarded};
 use crate::paths::ProfilePaths;
+use crate::vault::{Sealer, Vault, place};
 
-const ENTRIES: TableDefinition<&str, &str> = TableDefinition::new("journal");
-const TRIGGERS: TableDefinition<&str, &str> = TableDefinition::new("triggers");
+const ENTRIES: TableDefinition<&str, &[u8]> = TableDefinition::new("journal_sealed");
+const TRIGGERS: TableDefinition<&str, &[u8]> = TableDefinition::new("triggers_sealed");
+/// What Trellis wrote before the journal was sealed: JSON as it is.
+const PLAIN_ENTRIES: TableDefinition<&str, &str> = TableDefinition::new("journal");
+const PLAIN_TRIGGERS: TableDefinition<&str, &str> = TableDefinition::new("triggers");
+/// The file's name in every sealed value's place.
+const FILE: &str = "private.redb";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JournalEntry {
@@ -38,6 +48,9 @@ pub struct Trigger {
     pub at: i64,
 }
 
+/// A journal as written before sealing: its entries and triggers.
+type PlainJournal = (Vec<JournalEntry>, Vec<Trigger>);
+
 /// Only Trellis's own process opens the journal, and one at a time.
 const MODE: ConcurrencyMode = ConcurrencyMode::ExclusiveWriter;
 
@@ -47,11 +60,13 @@ const MODE: ConcurrencyMode = ConcurrencyMode::ExclusiveWriter;
 pub struct Journal {
     db: Guarded<Database>,
     path: PathBuf,
+    sealer: Sealer,
 }
 
 impl Journal {
-    /// Opens this profile's private store, creating it on first use.
-    pub fn open(paths: &ProfilePaths) -> Result<Self, StoreError> {
+    /// Opens this profile's private store, creating it on first use. A journal written
+    /// before sealing is sealed here, in a fresh file put in place of the old one.
+    pub fn open(paths: &ProfilePaths, vault: &Vault) -> Result<Self, StoreError> {
         if !paths.identity_key().exists() {
             return Err(StoreError::NotInitialized(paths.dir.clone()));
         }
@@ -66,7 +81,69 @@ impl Journal {
             }
         };
         set_private(&path);
-        Ok(Self { db, path })
+        let mut journal = Self {
+            db,
+            path,
+            sealer: vault.journal_sealer().clone(),
+        };
+        if let Some((entries, triggers)) = journal.plain_rows()? {
+            journal.rewrite_with(&entries, &triggers)?;
+        }
+        Ok(journal)
+    }
+
+    /// The entries and triggers of a journal written before sealing; `None` when it is sealed.
+    fn plain_rows(&self) -> Result<Option<PlainJournal>, StoreError> {
+        fn rows<T: for<'de> Deserialize<'de>>(
+            tx: &redb::ReadTransaction,
+            table: TableDefinition<&str, &str>,
+            path: &Path,
+        ) -> Result<Option<Vec<T>>, StoreError> {
+            let t = match tx.open_table(table) {
+                Ok(t) => t,
+                Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+                Err(e) => return Err(StoreError::corrupt(path, e)),
+            };
+            let mut out = Vec::new();
+            for row in t.iter().map_err(|e| StoreError::corrupt(path, e))? {
+                let (_, v) = row.map_err(|e| StoreError::corrupt(path, e))?;
+                out.push(
+                    serde_json::from_str(v.value()).map_err(|e| StoreError::corrupt(path, e))?,
+                );
+            }
+            Ok(Some(out))
+        }
+        self.db.run(|db| {
+            let tx = db
+                .begin_read()
+                .map_err(|e| StoreError::corrupt(&self.path, e))?;
+            let entries = rows(&tx, PLAIN_ENTRIES, &self.path)?;
+            let triggers = rows(&tx, PLAIN_TRIGGERS, &self.path)?;
+            Ok(match (entries, triggers) {
+                (None, None) => None,
+                (e, t) => Some((e.unwrap_or_default(), t.unwrap_or_default())),
+            })
+        })
+    }
+
+    fn place(table: &str, id: &str) -> Vec<u8> {
+        place(FILE, table, id.as_bytes())
+    }
+
+    /// Each item as sealed JSON under its id.
+    fn sealed_rows<'a, T: Serialize + 'a>(
+        &self,
+        table: &str,
+        items: impl Iterator<Item = (&'a String, &'a T)>,
+    ) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        items
+            .map(|(id, item)| {
+                let json =
+                    serde_json::to_string(item).map_err(|e| StoreError::write(&self.path, e))?;
+                let sealed = self.sealer.seal(&Self::place(table, id), json.as_bytes())?;
+                Ok((id.clone(), sealed))
+            })
+            .collect()
     }
 
     pub fn path(&self) -> &Path {
@@ -75,10 +152,13 @@ impl Journal {
 
     fn put(
         &self,
-        table: TableDefinition<&str, &str>,
+        table: TableDefinition<&str, &[u8]>,
         id: &str,
         json: &str,
     ) -> Result<(), StoreError> {
+        let sealed = self
+            .sealer
+            .seal(&Self::place(table.name(), id), json.as_bytes())?;
         self.db.run(|db| {
             let mut tx = db.begin_write().map_err(|e| self.write_err(e))?;
             // In two phases, as the couple's store does: a crash then never leaves a
@@ -87,7 +167,8 @@ impl Journal {
             tx.set_two_phase_commit(true);
             {
                 let mut t = tx.open_table(table).map_err(|e| self.write_err(e))?;
-                t.insert(id, json).map_err(|e| self.write_err(e))?;
+                t.insert(id, sealed.as_slice())
+                    .map_err(|e| self.write_err(e))?;
             }
             tx.commit().map_err(|e| self.write_err(e))
         })
@@ -100,7 +181,7 @@ impl Journal {
 
     fn all<T: for<'de> Deserialize<'de>>(
         &self,
-        table: TableDefinition<&str, &str>,
+        table: TableDefinition<&str, &[u8]>,
     ) -> Result<Vec<T>, StoreError> {
         self.db.run(|db| {
             let tx = db
@@ -113,8 +194,18 @@ impl Journal {
             };
             let mut out = Vec::new();
             for row in t.iter().map_err(|e| StoreError::corrupt(&self.path, e))? {
-                let (_, v) = row.map_err(|e| StoreError::corrupt(&self.path, e))?;
-                let item = serde_json::from_str(v.value())
+                let (k, v) = row.map_err(|e| StoreError::corrupt(&self.path, e))?;
+                let plain = self
+                    .sealer
+                    .open(&Self::place(table.name(), k.value()), v.value())
+                    .ok_or_else(|| {
+                        StoreError::corrupt(
+                            &self.path,
+                            "an entry does not open with this profile's journal key (it was \
+                             changed, moved or damaged)",
+                        )
+                    })?;
+                let item = serde_json::from_slice(&plain)
                     .map_err(|e| StoreError::corrupt(&self.path, e))?;
                 out.push(item);
             }
@@ -200,41 +291,43 @@ impl Journal {
     /// kept. A crash leaves either the old file or the new one, whole.
     fn rewrite(&mut self, entries: &[JournalEntry]) -> Result<(), StoreError> {
         let triggers = self.triggers()?;
+        self.rewrite_with(entries, &triggers)
+    }
+
+    fn rewrite_with(
+        &mut self,
+        entries: &[JournalEntry],
+        triggers: &[Trigger],
+    ) -> Result<(), StoreError> {
         let fresh = self.path.with_extension("redb.rewrite");
         let write_err = |e: &dyn std::fmt::Display| StoreError::write(&fresh, e);
         if fresh.exists() {
             std::fs::remove_file(&fresh).map_err(|e| write_err(&e))?;
         }
+        let entries = self.sealed_rows(ENTRIES.name(), entries.iter().map(|e| (&e.id, e)))?;
+        let triggers = self.sealed_rows(TRIGGERS.name(), triggers.iter().map(|t| (&t.id, t)))?;
         {
             let db = guard::create(&fresh, MODE)?;
             set_private(&fresh);
             db.run(|db| {
                 let mut tx = db.begin_write().map_err(|e| write_err(&e))?;
                 tx.set_two_phase_commit(true);
-                {
-                    let mut t = tx.open_table(ENTRIES).map_err(|e| write_err(&e))?;
-                    for e in entries {
-                        let json = serde_json::to_string(e).map_err(|e| write_err(&e))?;
-                        t.insert(e.id.as_str(), json.as_str())
-                            .map_err(|e| write_err(&e))?;
+                let filled = (|| -> Result<(), redb::Error> {
+                    for (table, rows) in [(ENTRIES, &entries), (TRIGGERS, &triggers)] {
+                        let mut t = tx.open_table(table)?;
+                        for (id, sealed) in rows {
+                            t.insert(id.as_str(), sealed.as_slice())?;
+                        }
                     }
-                    let mut t = tx.open_table(TRIGGERS).map_err(|e| write_err(&e))?;
-                    for trigger in &triggers {
-                        let json = serde_json::to_string(trigger).map_err(|e| write_err(&e))?;
-                        t.insert(trigger.id.as_str(), json.as_str())
-                            .map_err(|e| write_err(&e))?;
-                    }
-                }
+                    Ok(())
+                })();
+                filled.map_err(|e| write_err(&e))?;
                 tx.commit().map_err(|e| write_err(&e))
             })?;
         }
         std::fs::rename(&fresh, &self.path).map_err(|e| write_err(&e))?;
-        if let Some(dir) = self.path.parent()
-            && let Ok(dir) = std::fs::File::open(dir)
-        {
-            // The rename itself reaches the disk; without it a crash could bring back the old file.
-            let _ = dir.sync_all();
-        }
+        // The rename itself reaches the disk; without it a crash could bring back the old file.
+        sync_dir(&self.path);
         self.db = guard::open(&self.path, MODE)?;
         Ok(())
     }

@@ -2,8 +2,11 @@
 //!
 //! Keys (owner-only files), the couple's document in a redb store (signed changes, their
 //! signatures, a snapshot, sync state, settings), and — in a separate file that nothing
-//! syncing or exporting can reach — the private journal.
+//! syncing or exporting can reach — the private journal. Every file is sealed at rest (see
+//! [`vault`]).
 
+pub mod atomic;
+pub mod backup;
 mod bundle_file;
 mod db;
 pub mod error;
@@ -13,6 +16,7 @@ mod keys;
 pub mod paths;
 pub mod profile;
 mod quarantine;
+pub mod vault;
 pub mod zone;
 
 pub use bundle_file::{read_bundle, read_bundle_file};
@@ -25,4 +29,5 @@ pub use profile::{
     Status, VerifyReport,
 };
 pub use quarantine::Quarantined;
+pub use vault::{LockChoice, LockKind, Vault};
 pub use zone::LocalZone;

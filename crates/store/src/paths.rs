@@ -2,6 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::atomic::partial_path;
+
 /// Environment variable that overrides the default profile directory.
 pub const PROFILE_ENV: &str = "TRELLIS_PROFILE";
 
@@ -33,6 +35,11 @@ impl ProfilePaths {
         self.dir.join("device.key")
     }
 
+    /// How the profile's keys are kept (see `vault`): the passphrase's salt, or no lock.
+    pub fn vault(&self) -> PathBuf {
+        self.dir.join("vault.json")
+    }
+
     /// The shared document: changes, signatures, snapshot, sync state, settings.
     pub fn document_db(&self) -> PathBuf {
         self.dir.join("couple.redb")
@@ -52,15 +59,24 @@ impl ProfilePaths {
     /// being written, a draft that could not be read and was moved aside).
     pub fn written_files(&self) -> Vec<PathBuf> {
         let drafts = self.window_drafts();
-        vec![
+        let mut files = vec![
             self.document_db(),
             self.private_db(),
-            drafts.with_extension("json.partial"),
+            self.private_db().with_extension("redb.rewrite"),
             drafts.with_extension("json.unreadable"),
             drafts,
             self.device_key(),
-            // Last: a profile counts as existing while its identity key does.
-            self.identity_key(),
-        ]
+            self.vault(),
+        ];
+        // What an interrupted write or migration leaves beside each file.
+        let passing: Vec<PathBuf> = files
+            .iter()
+            .chain([&self.identity_key()])
+            .flat_map(|f| [partial_path(f), crate::vault::migrate::sealing_path(f)])
+            .collect();
+        files.extend(passing);
+        // Last: a profile counts as existing while its identity key does.
+        files.push(self.identity_key());
+        files
     }
 }

@@ -5,7 +5,7 @@
 //! moves it out of the change log into this table, with the reason, in one transaction:
 //! it is kept (nothing is deleted), `trellis verify` lists it, and everything else opens.
 
-use redb::{ReadableTable, TableDefinition};
+use redb::{ReadableTable, TableDefinition, TableHandle};
 use serde::Serialize;
 use trellis_core::SetAside;
 
@@ -13,7 +13,7 @@ use crate::db::{DocumentDb, LOG};
 use crate::error::StoreError;
 
 /// Log key → reason length (u32 LE) ‖ reason ‖ the change's bytes.
-const QUARANTINE: TableDefinition<u64, &[u8]> = TableDefinition::new("quarantine");
+pub(crate) const QUARANTINE: TableDefinition<u64, &[u8]> = TableDefinition::new("quarantine");
 
 /// A change kept aside, as `trellis verify` lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -39,14 +39,20 @@ impl DocumentDb {
                 let Some(&key) = keys.get(entry.index) else {
                     continue;
                 };
-                let Some(bytes) = log.remove(key)?.map(|v| v.value().to_vec()) else {
+                let Some(sealed) = log.remove(key)?.map(|v| v.value().to_vec()) else {
                     continue;
                 };
+                // A row that does not open is kept as it is: set aside, not lost.
+                let bytes = self
+                    .unseal(LOG.name(), &key.to_be_bytes(), &sealed)
+                    .map(|plain| plain.to_vec())
+                    .unwrap_or(sealed);
                 let reason = entry.reason.as_bytes();
                 let mut value = Vec::with_capacity(4 + reason.len() + bytes.len());
                 value.extend_from_slice(&(reason.len() as u32).to_le_bytes());
                 value.extend_from_slice(reason);
                 value.extend_from_slice(&bytes);
+                let value = self.seal_in(QUARANTINE.name(), &key.to_be_bytes(), &value)?;
                 aside.insert(key, value.as_slice())?;
             }
             Ok(())
@@ -64,8 +70,9 @@ impl DocumentDb {
             };
             let mut out = Vec::new();
             for entry in table.iter().map_err(|e| corrupt(&e))? {
-                let (_, v) = entry.map_err(|e| corrupt(&e))?;
-                let value = v.value();
+                let (k, v) = entry.map_err(|e| corrupt(&e))?;
+                let value = self.unseal(QUARANTINE.name(), &k.value().to_be_bytes(), v.value())?;
+                let value = value.as_slice();
                 let reason_len = value
                     .get(..4)
                     .and_then(|b| <[u8; 4]>::try_from(b).ok())

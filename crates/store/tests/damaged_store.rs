@@ -92,7 +92,18 @@ struct Template {
     triggers: Vec<Trigger>,
 }
 
-const FILES: [&str; 4] = ["identity.key", "device.key", "couple.redb", "private.redb"];
+const FILES: [&str; 5] = [
+    "vault.json",
+    "identity.key",
+    "device.key",
+    "couple.redb",
+    "private.redb",
+];
+
+/// The keys of the profile copied into `paths`.
+fn vault(paths: &ProfilePaths) -> trellis_store::Vault {
+    Profile::unlock(&paths.dir, None).unwrap()
+}
 
 /// Alex's profile: a couple with Sam, an agreement in force, a snapshot and changes after it,
 /// a setting, sync hints, and journal entries and triggers.
@@ -156,7 +167,7 @@ fn template() -> &'static Template {
         }
         alex.set_setting("theme", "dusk").unwrap();
         alex.confirm_safety().unwrap();
-        let journal = Journal::open(alex.paths()).unwrap();
+        let journal = Journal::open(alex.paths(), alex.vault()).unwrap();
         for i in 0..20 {
             journal
                 .add_entry(
@@ -431,7 +442,7 @@ fn use_journal(dir: &Path, damaged: &[u8]) -> Result<Outcome, String> {
     let t = template();
     let paths = ProfilePaths::new(dir);
     let file = paths.private_db();
-    let journal = match Journal::open(&paths) {
+    let journal = match Journal::open(&paths, &vault(&paths)) {
         Err(e) => {
             is_damaged_error(&e, &file)?;
             unchanged(&file, damaged)?;
@@ -462,7 +473,7 @@ fn use_journal(dir: &Path, damaged: &[u8]) -> Result<Outcome, String> {
         Err(e) => is_damaged_error(&e, &file)?,
     }
     drop(journal);
-    match Journal::open(&paths) {
+    match Journal::open(&paths, &vault(&paths)) {
         Ok(j) => read(&j, extra)?,
         Err(e) => {
             is_damaged_error(&e, &file)?;
@@ -546,7 +557,7 @@ fn run(
         let dir = tmp.path().join(format!("{seed}"));
         fs::create_dir(&dir).unwrap();
         for (f, bytes) in &t.files {
-            if f.ends_with(".key") {
+            if f.ends_with(".key") || *f == "vault.json" {
                 fs::write(dir.join(f), bytes).unwrap();
             }
         }
@@ -689,7 +700,10 @@ fn damage_under_a_running_app_is_contained_and_the_broken_handle_stays_refused()
         IN_CASE.with(|c| c.set(true));
         let outcome = catch_unwind(AssertUnwindSafe(|| -> Result<usize, String> {
             let mut contained = 0;
-            match trellis_store::DocumentDb::open_read_only(&file) {
+            match trellis_store::DocumentDb::open_read_only(
+                &file,
+                vault(&ProfilePaths::new(&dir)).profile_sealer(),
+            ) {
                 Err(e) => is_damaged_error(&e, &file)?,
                 Ok(reader) => {
                     let calls: [&dyn Fn() -> Result<(), StoreError>; 4] = [
@@ -776,7 +790,10 @@ fn a_store_is_never_rolled_back_to_an_earlier_save_but_a_crashed_one_is_recovere
         let tx = db.begin_write().unwrap();
         tx.open_table(ENTRIES)
             .unwrap()
-            .insert(id, "{\"id\":\"x\",\"text\":\"t\",\"date\":\"d\",\"at\":1}")
+            .insert(
+                id,
+                format!("{{\"id\":\"{id}\",\"text\":\"t\",\"date\":\"d\",\"at\":1}}").as_str(),
+            )
             .unwrap();
         tx.commit().unwrap();
         // What a writer that dies now leaves on disk.
@@ -797,7 +814,7 @@ fn a_store_is_never_rolled_back_to_an_earlier_save_but_a_crashed_one_is_recovere
         let dir = tmp.path().join(name);
         fs::create_dir(&dir).unwrap();
         for (f, b) in &t.files {
-            if f.ends_with(".key") {
+            if f.ends_with(".key") || *f == "vault.json" {
                 fs::write(dir.join(f), b).unwrap();
             }
         }
@@ -808,7 +825,7 @@ fn a_store_is_never_rolled_back_to_an_earlier_save_but_a_crashed_one_is_recovere
 
     // Crashed but whole: recovered, with both saves.
     let paths = profile("crashed", &second);
-    let journal = Journal::open(&paths).unwrap();
+    let journal = Journal::open(&paths, &vault(&paths)).unwrap();
     assert_eq!(journal.entries().unwrap().len(), 2);
     drop(journal);
 
@@ -817,7 +834,7 @@ fn a_store_is_never_rolled_back_to_an_earlier_save_but_a_crashed_one_is_recovere
         let mut damaged = second.clone();
         damaged[page * PAGE..(page + 1) * PAGE].fill(0x5A);
         let paths = profile(&format!("damaged-{i}"), &damaged);
-        match Journal::open(&paths) {
+        match Journal::open(&paths, &vault(&paths)) {
             Ok(j) => assert_eq!(j.entries().unwrap().len(), 2, "page {page}"),
             Err(e) => {
                 is_damaged_error(&e, &paths.private_db()).unwrap();

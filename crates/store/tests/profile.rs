@@ -166,7 +166,7 @@ fn a_profile_cannot_be_opened_twice_or_initialised_twice() {
 #[test]
 fn the_journal_never_leaves_the_device() {
     let (tmp, mut alex, _sam) = couple();
-    let journal = Journal::open(&ProfilePaths::new(tmp.path().join("alex"))).unwrap();
+    let journal = Journal::open(&ProfilePaths::new(tmp.path().join("alex")), alex.vault()).unwrap();
     let secret = "PRIVATE-MARKER-7f3a: what I did not say aloud";
     journal.add_entry(secret, now(3)).unwrap();
     journal
@@ -191,8 +191,8 @@ fn the_journal_never_leaves_the_device() {
 fn an_edited_or_deleted_journal_entry_leaves_no_trace_in_the_file() {
     let tmp = tempfile::tempdir().unwrap();
     let paths = ProfilePaths::new(tmp.path().join("alex"));
-    Profile::init(&paths.dir, "Alex").unwrap();
-    let mut journal = Journal::open(&paths).unwrap();
+    let vault = Profile::init(&paths.dir, "Alex").unwrap().vault().clone();
+    let mut journal = Journal::open(&paths, &vault).unwrap();
     let kept = journal.add_entry("KEPT-ENTRY stays", now(1)).unwrap();
     let edited = journal
         .add_entry("FIRST-WORDS-4b1e I wish I had not written", now(2))
@@ -224,7 +224,7 @@ fn an_edited_or_deleted_journal_entry_leaves_no_trace_in_the_file() {
         !file.contains("DELETED-WORDS-9c2d"),
         "deleted words left in the file"
     );
-    let journal = Journal::open(&paths).unwrap();
+    let journal = Journal::open(&paths, &vault).unwrap();
     let texts: Vec<String> = journal
         .entries()
         .unwrap()
@@ -290,7 +290,7 @@ fn wiping_removes_everything_trellis_wrote_and_nothing_else() {
     let (tmp, alex, _sam) = couple();
     let dir = alex.dir().to_path_buf();
     let paths = ProfilePaths::new(&dir);
-    Journal::open(&paths).unwrap();
+    Journal::open(&paths, alex.vault()).unwrap();
     // The window's drafts hold unsaved words (a journal entry being typed, say).
     let drafts = paths.window_drafts();
     fs::write(&drafts, r#"{"journal":"what I could not say yet"}"#).unwrap();

@@ -3,11 +3,16 @@
 use std::path::PathBuf;
 use std::sync::{Arc, mpsc};
 
+use std::time::Instant;
+
 use trellis_net::NetworkMode;
+use trellis_store::LockChoice;
+use zeroize::Zeroizing;
 
 use crate::screens;
+use crate::screens::lock::{NewLock, wait_after};
 use crate::session::Session;
-use crate::starter::{self, Opened};
+use crate::starter::{self, Opened, Start};
 
 /// Where the window is in its life.
 #[derive(Debug)]
@@ -22,6 +27,13 @@ pub(crate) enum Phase {
     Welcome {
         name: String,
         problem: Option<String>,
+        lock: NewLock,
+    },
+    /// The profile is locked with a passphrase: nothing opens until it is typed.
+    Locked {
+        passphrase: String,
+        problem: Option<String>,
+        wait_until: Option<Instant>,
     },
     Open(Box<Session>),
     Failed(String),
@@ -35,6 +47,8 @@ pub struct TrellisApp {
     pub(crate) repaint: Arc<dyn Fn() + Send + Sync>,
     styled: bool,
     theme: String,
+    /// Wrong passphrases in a row at the lock screen.
+    wrong_tries: u32,
     /// The window title last asked for: "Trellis — Sam" once the profile is open, so two
     /// windows on one screen (the demo, or a shared computer) are told apart.
     title: String,
@@ -57,7 +71,12 @@ impl TrellisApp {
         mode: Option<NetworkMode>,
         repaint: Arc<dyn Fn() + Send + Sync>,
     ) -> Self {
-        let rx = starter::open(profile_dir.clone(), mode.clone(), None, repaint.clone());
+        let rx = starter::open(
+            profile_dir.clone(),
+            mode.clone(),
+            Start::Open(None),
+            repaint.clone(),
+        );
         Self {
             phase: Phase::Opening { rx, creating: None },
             profile_dir,
@@ -65,6 +84,7 @@ impl TrellisApp {
             repaint,
             styled: false,
             theme: String::new(),
+            wrong_tries: 0,
             title: String::new(),
         }
     }
@@ -94,23 +114,38 @@ impl TrellisApp {
         match self.phase {
             Phase::Opening { .. } => "opening",
             Phase::Welcome { .. } => "welcome",
+            Phase::Locked { .. } => "locked",
             Phase::Open(_) => "open",
             Phase::Failed(_) => "failed",
         }
     }
 
     /// Creates the profile with this name (first run), off the window's thread.
-    pub(crate) fn create_profile(&mut self, name: String) {
+    pub(crate) fn create_profile(&mut self, name: String, lock: LockChoice) {
         let rx = starter::open(
             self.profile_dir.clone(),
             self.mode.clone(),
-            Some(name.clone()),
+            Start::Create {
+                name: name.clone(),
+                lock,
+            },
             self.repaint.clone(),
         );
         self.phase = Phase::Opening {
             rx,
             creating: Some(name),
         };
+    }
+
+    /// Opens the locked profile with this passphrase, off the window's thread.
+    pub(crate) fn unlock(&mut self, passphrase: Zeroizing<String>) {
+        let rx = starter::open(
+            self.profile_dir.clone(),
+            self.mode.clone(),
+            Start::Open(Some(passphrase)),
+            self.repaint.clone(),
+        );
+        self.phase = Phase::Opening { rx, creating: None };
     }
 
     fn poll_opening(&mut self) {
@@ -126,19 +161,40 @@ impl TrellisApp {
             }
         };
         self.phase = match opened {
-            Opened::Node(node, drafts) => {
-                Phase::Open(Box::new(Session::new(*node, *drafts, self.repaint.clone())))
+            Opened::Node(node, drafts, vault) => {
+                self.wrong_tries = 0;
+                Phase::Open(Box::new(Session::new(
+                    *node,
+                    *drafts,
+                    vault,
+                    self.repaint.clone(),
+                )))
             }
             Opened::NoProfile => Phase::Welcome {
                 name: String::new(),
                 problem: None,
+                lock: NewLock::default(),
             },
+            Opened::Locked => Phase::Locked {
+                passphrase: String::new(),
+                problem: None,
+                wait_until: None,
+            },
+            Opened::WrongPassphrase(e) => {
+                self.wrong_tries += 1;
+                Phase::Locked {
+                    passphrase: String::new(),
+                    problem: Some(trellis_core::words::capitalized(&e)),
+                    wait_until: Some(Instant::now() + wait_after(self.wrong_tries)),
+                }
+            }
             // A first run that could not create the profile goes back to the name, with
             // the reason next to it: never a dead end.
             Opened::Failed(e) => match creating {
                 Some(name) => Phase::Welcome {
                     name,
                     problem: Some(e),
+                    lock: NewLock::default(),
                 },
                 None => Phase::Failed(e),
             },
@@ -171,6 +227,7 @@ impl TrellisApp {
                 screens::welcome::opening(ui, creating);
             }
             Phase::Welcome { .. } => screens::welcome::show(ui, self),
+            Phase::Locked { .. } => screens::lock::locked_before_open(ui, self),
             Phase::Failed(message) => screens::welcome::failed(ui, message),
             Phase::Open(s) => screens::shell::show(ui, s),
         }

@@ -7,11 +7,11 @@
 //! nothing typed either.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
 use serde::{Deserialize, Serialize};
+use trellis_store::Vault;
 
 /// The file, inside the profile folder (named by the store, which wipes it with the rest).
 fn drafts_file(dir: &Path) -> PathBuf {
@@ -139,6 +139,10 @@ pub(crate) struct Drafts {
     pub export: ExportForm,
     /// "system", "light" or "dark".
     pub theme: String,
+    /// Minutes without a touch before a locked profile's window locks itself (None: the
+    /// default; 0: never).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lock_after_minutes: Option<u32>,
 }
 
 /// Which form an action came from, so its text can be cleared once the node confirms it.
@@ -198,18 +202,17 @@ impl Drafts {
 
     /// Reads the drafts file (off the window's thread); an unreadable file is set aside,
     /// never silently lost.
-    pub(crate) fn load(dir: &Path) -> Drafts {
+    pub(crate) fn load(dir: &Path, vault: &Vault) -> Drafts {
         let path = drafts_file(dir);
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            return Drafts::default();
+        let parsed = match vault.read_file(&path) {
+            Ok(None) => return Drafts::default(),
+            Ok(Some(bytes)) => serde_json::from_slice(&bytes).ok(),
+            Err(_) => None,
         };
-        match serde_json::from_str(&text) {
-            Ok(d) => d,
-            Err(_) => {
-                let _ = std::fs::rename(&path, path.with_extension("json.unreadable"));
-                Drafts::default()
-            }
-        }
+        parsed.unwrap_or_else(|| {
+            let _ = std::fs::rename(&path, path.with_extension("json.unreadable"));
+            Drafts::default()
+        })
     }
 }
 
@@ -222,7 +225,8 @@ pub(crate) struct DraftStore {
 }
 
 impl DraftStore {
-    pub(crate) fn start(dir: PathBuf, current: &Drafts) -> DraftStore {
+    /// The drafts are sealed with the profile key, as every file of the profile is.
+    pub(crate) fn start(dir: PathBuf, current: &Drafts, vault: Vault) -> DraftStore {
         let (tx, rx) = mpsc::channel::<String>();
         let thread = std::thread::Builder::new()
             .name("trellis-drafts".into())
@@ -232,7 +236,7 @@ impl DraftStore {
                     while let Ok(newer) = rx.try_recv() {
                         text = newer;
                     }
-                    let _ = write_atomically(&drafts_file(&dir), text.as_bytes());
+                    let _ = vault.write_file(&drafts_file(&dir), text.as_bytes());
                 }
             })
             .ok();
@@ -269,21 +273,4 @@ impl Drop for DraftStore {
     fn drop(&mut self) {
         self.finish();
     }
-}
-
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension("json.partial");
-    {
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut f = options.open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, path)
 }

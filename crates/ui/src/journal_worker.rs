@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, mpsc};
 
-use trellis_store::{Journal, JournalEntry, ProfilePaths, Trigger};
+use trellis_store::{Journal, JournalEntry, ProfilePaths, Trigger, Vault};
 
 enum Job {
     Load,
@@ -51,7 +51,7 @@ pub(crate) struct JournalWorker {
 }
 
 impl JournalWorker {
-    pub(crate) fn start(dir: PathBuf, repaint: Arc<dyn Fn() + Send + Sync>) -> Self {
+    pub(crate) fn start(dir: PathBuf, vault: Vault, repaint: Arc<dyn Fn() + Send + Sync>) -> Self {
         let (jobs, rx) = mpsc::channel::<Job>();
         let (tx, replies) = mpsc::channel();
         let spawned = std::thread::Builder::new()
@@ -61,7 +61,7 @@ impl JournalWorker {
                 let mut journal: Option<Journal> = None;
                 while let Ok(job) = rx.recv() {
                     if journal.is_none() {
-                        match Journal::open(&paths) {
+                        match Journal::open(&paths, &vault) {
                             Ok(j) => journal = Some(j),
                             Err(e) => {
                                 let id = match &job {

@@ -9,6 +9,7 @@ use trellis_core::Action;
 use trellis_core::view::HistoryEntry;
 use trellis_core::words::count;
 use trellis_net::{Command, Event, NodeHandle, RequestId, Snapshot};
+use trellis_store::Vault;
 
 use crate::drafts::{DraftStore, Drafts, FormKey};
 use crate::journal_worker::{JobKind, JournalWorker};
@@ -120,6 +121,9 @@ pub struct Session {
     pub(crate) today: String,
     imports: Option<mpsc::Receiver<Result<Vec<u8>, String>>>,
     pub(crate) repaint: Arc<dyn Fn() + Send + Sync>,
+    /// The profile's keys (for a change of lock, and to check an unlock against).
+    pub(crate) vault: Vault,
+    pub(crate) lock: crate::screens::lock::SessionLock,
 }
 
 impl std::fmt::Debug for Session {
@@ -135,12 +139,14 @@ impl Session {
     pub(crate) fn new(
         node: NodeHandle,
         drafts: Drafts,
+        vault: Vault,
         repaint: Arc<dyn Fn() + Send + Sync>,
     ) -> Self {
         let snap = node.snapshot();
         let dir = snap.profile_dir.clone();
-        let store = DraftStore::start(dir.clone(), &drafts);
-        let journal = JournalWorker::start(dir, repaint.clone());
+        let store = DraftStore::start(dir.clone(), &drafts, vault.clone());
+        let journal = JournalWorker::start(dir, vault.clone(), repaint.clone());
+        let lock = crate::screens::lock::SessionLock::default();
         Self {
             node,
             snap,
@@ -166,6 +172,8 @@ impl Session {
             today: crate::clock::now().today().to_string(),
             imports: None,
             repaint,
+            vault,
+            lock,
         }
     }
 
@@ -262,6 +270,7 @@ impl Session {
     /// Takes in the node's news. Called at the start of every frame; never waits.
     pub(crate) fn tick(&mut self, ctx: &egui::Context) {
         self.snap = self.node.snapshot();
+        crate::screens::lock::tick(ctx, self);
         self.forms_drawn_last = std::mem::take(&mut self.forms_drawn);
         self.submit_pressed = ctx.input_mut(|i| i.consume_shortcut(&SAVE));
         for event in self.node.poll_events() {

@@ -66,7 +66,12 @@ pub fn watch_paths() -> ChosenPaths {
 /// changes are distinct by construction; a change saved twice in the log, or saved in the
 /// log although the snapshot has it, counts twice.
 pub fn stored(dir: &Path) -> (Vec<automerge::ChangeHash>, usize, usize) {
-    let db = DocumentDb::open_read_only(&ProfilePaths::new(dir).document_db()).unwrap();
+    let vault = trellis_store::Profile::unlock(dir, None).unwrap();
+    let db = DocumentDb::open_read_only(
+        &ProfilePaths::new(dir).document_db(),
+        vault.profile_sealer(),
+    )
+    .unwrap();
     let stored = db.load().unwrap();
     let mut doc = match &stored.snapshot {
         Some(snapshot) => automerge::Automerge::load(snapshot).unwrap(),

@@ -9,10 +9,13 @@ use trellis_core::{
     Moment, PartnerKey, SetAside, SignedChange, SyncSession, VerifiedCard, View, safety_number,
 };
 
+use zeroize::Zeroizing;
+
 use crate::db::DocumentDb;
 use crate::error::StoreError;
 use crate::keys::{create_private_dir, read_key, write_key};
 use crate::paths::ProfilePaths;
+use crate::vault::{LockChoice, Vault, migrate};
 
 mod carrier;
 mod envelopes;
@@ -101,8 +104,9 @@ pub struct VerifyReport {
 pub struct Profile {
     paths: ProfilePaths,
     db: DocumentDb,
-    seed: [u8; 32],
-    device: [u8; 32],
+    vault: Vault,
+    seed: Zeroizing<[u8; 32]>,
+    device: Zeroizing<[u8; 32]>,
     name: String,
     couple: Option<Couple>,
     /// Set when a failed write could not be undone in memory: no more writes this session.
@@ -112,41 +116,57 @@ pub struct Profile {
     set_aside: Vec<SetAside>,
 }
 
-fn random_key() -> Result<[u8; 32], StoreError> {
-    Ok(Identity::generate()?.to_bytes())
+fn random_key() -> Result<Zeroizing<[u8; 32]>, StoreError> {
+    Ok(Zeroizing::new(Identity::generate()?.to_bytes()))
 }
 
 impl Profile {
-    /// Creates a new profile: keys and an empty store. Refuses to overwrite anything.
+    /// Creates a new profile with no lock (sealed files, the key beside them): see
+    /// [`Profile::init_locked`].
     pub fn init(dir: &Path, name: &str) -> Result<Self, StoreError> {
+        Self::init_locked(dir, name, &LockChoice::NoLock)
+    }
+
+    /// Creates a new profile: keys, sealed as `lock` says, and an empty store. Refuses to
+    /// overwrite anything.
+    pub fn init_locked(dir: &Path, name: &str, lock: &LockChoice) -> Result<Self, StoreError> {
         let paths = ProfilePaths::new(dir);
         let name = trellis_core::card::clean_name(name)?;
         if paths.identity_key().exists() || paths.document_db().exists() {
             return Err(StoreError::AlreadyInitialized(paths.dir.clone()));
         }
         create_private_dir(&paths.dir)?;
+        // What an interrupted init left: keys no file was sealed with yet.
+        if paths.vault().exists() {
+            std::fs::remove_file(paths.vault())
+                .map_err(|e| StoreError::write(&paths.vault(), e))?;
+        }
         let seed = random_key()?;
         let device = random_key()?;
-        // The store first, then the keys: a profile counts as created once its identity key
-        // exists, so an interrupted init can simply be run again.
-        let db = DocumentDb::create(&paths.document_db())?;
+        // The vault, the store, then the keys: a profile counts as created once its identity
+        // key exists, so an interrupted init can simply be run again.
+        let vault = Vault::create(&paths, lock)?;
+        let sealer = vault.profile_sealer();
+        let db = DocumentDb::create(&paths.document_db(), sealer)?;
         db.set_meta(&[(meta::NAME, name.as_bytes().to_vec())])?;
-        write_key(&paths.device_key(), &device)?;
-        write_key(&paths.identity_key(), &seed)?;
-        Ok(Self::without_couple(paths, db, seed, device, name))
+        write_key(&paths.device_key(), &device, sealer)?;
+        write_key(&paths.identity_key(), &seed, sealer)?;
+        Ok(Self::without_couple(paths, db, vault, seed, device, name))
     }
 
     /// A profile whose document is not read yet.
     fn without_couple(
         paths: ProfilePaths,
         db: DocumentDb,
-        seed: [u8; 32],
-        device: [u8; 32],
+        vault: Vault,
+        seed: Zeroizing<[u8; 32]>,
+        device: Zeroizing<[u8; 32]>,
         name: String,
     ) -> Self {
         Self {
             paths,
             db,
+            vault,
             seed,
             device,
             name,
@@ -156,16 +176,65 @@ impl Profile {
         }
     }
 
-    /// Opens an existing profile and loads its document.
+    /// Opens an existing profile that needs no passphrase, and loads its document.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
-        Self::open_with(dir, DocumentDb::open)
+        Self::open_with_passphrase(dir, None)
+    }
+
+    /// Opens an existing profile, with its passphrase when it has one. A profile an older
+    /// Trellis wrote in the clear is sealed first — locked with `passphrase` when given.
+    pub fn open_with_passphrase(dir: &Path, passphrase: Option<&str>) -> Result<Self, StoreError> {
+        let vault = Self::unlock(dir, passphrase)?;
+        Self::open_unlocked(dir, &vault)
+    }
+
+    /// The keys of the profile at `dir`, sealing a plain profile on the way.
+    pub fn unlock(dir: &Path, passphrase: Option<&str>) -> Result<Vault, StoreError> {
+        let paths = ProfilePaths::new(dir);
+        if !paths.identity_key().exists() {
+            return Err(StoreError::NotInitialized(paths.dir.clone()));
+        }
+        if paths.vault().exists() {
+            return Vault::unlock(&paths, passphrase);
+        }
+        if !migrate::is_plain_profile(&paths)? {
+            return Err(StoreError::corrupt(
+                &paths.vault(),
+                "it is missing, and the profile's files cannot be opened without it; restore \
+                 the whole profile folder from a backup",
+            ));
+        }
+        let lock = match passphrase {
+            Some(words) => LockChoice::Passphrase(Zeroizing::new(words.to_string())),
+            None => LockChoice::NoLock,
+        };
+        Vault::create(&paths, &lock)
+    }
+
+    /// Opens an existing profile with keys already unlocked (the window's node, after the
+    /// person typed the passphrase once).
+    pub fn open_unlocked(dir: &Path, vault: &Vault) -> Result<Self, StoreError> {
+        let paths = ProfilePaths::new(dir);
+        migrate::seal_plain_files(&paths, vault)?;
+        Self::open_with(dir, vault, DocumentDb::open)
     }
 
     /// Opens the profile to write if possible, or only to read when Trellis is running on it
     /// elsewhere (the window, `trellis serve`).
     pub fn open_for_reading(dir: &Path) -> Result<Self, StoreError> {
-        match Self::open(dir) {
-            Err(StoreError::Busy(_)) => Self::open_with(dir, DocumentDb::open_read_only),
+        Self::open_for_reading_with(dir, None)
+    }
+
+    /// [`Profile::open_for_reading`] with the profile's passphrase.
+    pub fn open_for_reading_with(dir: &Path, passphrase: Option<&str>) -> Result<Self, StoreError> {
+        let vault = Self::unlock(dir, passphrase)?;
+        Self::open_for_reading_unlocked(dir, &vault)
+    }
+
+    /// [`Profile::open_for_reading`] with keys already unlocked.
+    pub fn open_for_reading_unlocked(dir: &Path, vault: &Vault) -> Result<Self, StoreError> {
+        match Self::open_unlocked(dir, vault) {
+            Err(StoreError::Busy(_)) => Self::open_with(dir, vault, DocumentDb::open_read_only),
             other => other,
         }
     }
@@ -177,17 +246,19 @@ impl Profile {
 
     fn open_with(
         dir: &Path,
-        open_db: fn(&Path) -> Result<DocumentDb, StoreError>,
+        vault: &Vault,
+        open_db: fn(&Path, &crate::vault::Sealer) -> Result<DocumentDb, StoreError>,
     ) -> Result<Self, StoreError> {
         let paths = ProfilePaths::new(dir);
         if !paths.identity_key().exists() {
             return Err(StoreError::NotInitialized(paths.dir.clone()));
         }
-        let seed = read_key(&paths.identity_key())?;
-        let device = read_key(&paths.device_key())?;
-        let db = open_db(&paths.document_db())?;
+        let sealer = vault.profile_sealer();
+        let seed = read_key(&paths.identity_key(), sealer)?;
+        let device = read_key(&paths.device_key(), sealer)?;
+        let db = open_db(&paths.document_db(), sealer)?;
         let name = db.meta_string(meta::NAME)?.unwrap_or_else(|| "me".into());
-        let mut profile = Self::without_couple(paths, db, seed, device, name);
+        let mut profile = Self::without_couple(paths, db, vault.clone(), seed, device, name);
         profile.couple = profile.load_couple()?;
         Ok(profile)
     }
@@ -236,13 +307,18 @@ impl Profile {
         Identity::from_bytes(&self.seed)
     }
 
+    /// This profile's unlocked keys (for the journal, the window's drafts, a change of lock).
+    pub fn vault(&self) -> &Vault {
+        &self.vault
+    }
+
     pub fn key(&self) -> PartnerKey {
         self.identity().public()
     }
 
     /// This device's secret network key (the iroh endpoint key).
     pub fn device_secret(&self) -> [u8; 32] {
-        self.device
+        *self.device
     }
 
     /// This device's public id: the ed25519 public key of the device secret.

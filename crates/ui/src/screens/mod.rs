@@ -6,6 +6,7 @@ pub(crate) mod checkins;
 pub(crate) mod conflict;
 pub(crate) mod history;
 pub(crate) mod journal;
+pub(crate) mod lock;
 pub(crate) mod pairing;
 pub(crate) mod progress;
 pub(crate) mod repair;

@@ -35,6 +35,7 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
     widgets::heading(ui, "Settings & privacy", "");
     network(ui, s);
     profile(ui, s);
+    widgets::card(ui, |ui| super::lock::settings_section(ui, s));
     theme(ui, s);
     therapist_export(ui, s);
     mailbox(ui, s);

@@ -9,6 +9,10 @@ use crate::theme::palette;
 use crate::widgets;
 
 pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
+    if s.lock.locked {
+        super::lock::locked_session(ui, s);
+        return;
+    }
     let paired = s.snap.view.is_some();
     if paired {
         shortcuts(ui, s);

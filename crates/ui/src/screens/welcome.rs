@@ -44,7 +44,12 @@ pub(crate) fn failed(ui: &mut Ui, message: &str) {
 }
 
 pub(crate) fn show(ui: &mut Ui, app: &mut TrellisApp) {
-    let Phase::Welcome { name, problem } = &mut app.phase else {
+    let Phase::Welcome {
+        name,
+        problem,
+        lock,
+    } = &mut app.phase
+    else {
         return;
     };
     let mut start = None;
@@ -81,11 +86,12 @@ pub(crate) fn show(ui: &mut Ui, app: &mut TrellisApp) {
                         .color(p.problem),
                     );
                 }
+                let choice = crate::screens::lock::first_run_fields(ui, lock);
                 ui.add_space(6.0);
-                let ready = !name.trim().is_empty() && !too_long;
+                let ready = !name.trim().is_empty() && !too_long && choice.is_some();
                 let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                 if widgets::primary(ui, "Continue", ready, false).clicked() || (enter && ready) {
-                    start = Some(name.trim().to_string());
+                    start = choice.map(|c| (name.trim().to_string(), c));
                 }
                 if let Some(problem) = problem {
                     ui.label(RichText::new(problem.as_str()).color(p.problem));
@@ -97,7 +103,7 @@ pub(crate) fn show(ui: &mut Ui, app: &mut TrellisApp) {
             &format!("Your space will live in {}", app.profile_dir.display()),
         );
     });
-    if let Some(name) = start {
-        app.create_profile(name);
+    if let Some((name, lock)) = start {
+        app.create_profile(name, lock);
     }
 }
