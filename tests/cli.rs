@@ -291,7 +291,11 @@ fn unpairing_keeps_a_readable_copy_and_wiping_needs_a_yes() {
 
     assert!(alex.fails(&["unpair", "--wipe"]).contains("--yes"));
     let wiped = alex.json(&["unpair", "--wipe", "--yes"]);
-    assert_eq!(wiped["wiped"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        wiped["wiped"].as_array().unwrap().len(),
+        4,
+        "couple.redb, device.key, vault.json, identity.key"
+    );
     assert!(!alex.dir.exists() || std::fs::read_dir(&alex.dir).unwrap().next().is_none());
 }
 

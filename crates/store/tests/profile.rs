@@ -300,7 +300,7 @@ fn wiping_removes_everything_trellis_wrote_and_nothing_else() {
     fs::write(&mine, "not Trellis's").unwrap();
 
     let removed = alex.wipe().unwrap();
-    assert_eq!(removed.len(), 7, "{removed:?}");
+    assert_eq!(removed.len(), 8, "{removed:?}");
     let left: Vec<_> = fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name())

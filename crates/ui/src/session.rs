@@ -434,6 +434,11 @@ impl Session {
 /// What tests and the binary may look at.
 impl Session {
     /// The node's handle (to send commands directly).
+    /// The profile's unlocked keys.
+    pub fn vault(&self) -> &Vault {
+        &self.vault
+    }
+
     pub fn node(&self) -> &NodeHandle {
         &self.node
     }

@@ -9,7 +9,7 @@ mod screenshots;
 mod support;
 
 use egui::Role;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT as _, Queryable};
 use support::*;
 use trellis_core::view::AgreementStatus;
 use trellis_net::Command;
@@ -346,12 +346,20 @@ fn the_journal_never_leaves_the_device() {
     assert!(!contains(&bundle, secret) && !contains(&bundle, trigger));
 
     // Everything that reached Sam's device, on disk and in the view.
+    // Sam's copy holds the shared words and never the private ones; Sam's disk holds none
+    // of them as words (every file there is sealed).
+    let sam_copy = trellis_store::Profile::open(&tmp.path().join("sam")).unwrap();
+    let seen = serde_json::to_vec(&sam_copy.view(trellis_store::LocalZone::now()).unwrap()).unwrap();
+    assert!(contains(&seen, shared), "the control reached Sam's copy");
+    assert!(!contains(&seen, secret) && !contains(&seen, trigger));
+    drop(sam_copy);
     let sam_files = all_bytes(&tmp.path().join("sam"));
-    assert!(
-        contains(&sam_files, shared),
-        "the control reached Sam's store"
-    );
-    assert!(!contains(&sam_files, secret) && !contains(&sam_files, trigger));
+    for words in [shared, secret, trigger] {
+        assert!(
+            !contains(&sam_files, words),
+            "{words:?} readable on Sam's disk"
+        );
+    }
 }
 
 /// A journal entry can be changed and deleted from the window (it never left the device),
@@ -451,9 +459,17 @@ fn typed_text_survives_a_sync_and_a_restart() {
 
     // The draft is on disk; a new window on the same profile has it back.
     let drafts = tmp.path().join("alex").join("window-drafts.json");
+    let vault = session(&alex).vault().clone();
     wait(&mut alex, "the drafts file", |_| {
-        std::fs::read_to_string(&drafts).is_ok_and(|t| t.contains("Thank you for the flowers"))
+        vault
+            .read_file(&drafts)
+            .ok()
+            .flatten()
+            .is_some_and(|t| String::from_utf8_lossy(&t).contains("Thank you for the flowers"))
     });
+    // Sealed like every file of the profile: the words are not readable in it.
+    let on_disk = std::fs::read(&drafts).unwrap();
+    assert!(!contains(&on_disk, "Thank you for the flowers"));
     drop(alex);
     let mut again = open(&tmp.path().join("alex"));
     wait(&mut again, "the window to reopen", |h| {
@@ -642,4 +658,65 @@ fn a_chart_with_nothing_to_draw_says_so_and_its_legend_sits_outside() {
     wait_label_contains(&mut alex, "No check-ins with the scales from Sam yet");
     assert!(alex.query_by_label("—— safety").is_some());
     assert!(alex.query_by_label("– – trust").is_some());
+}
+
+/// A profile locked at first run opens only with its passphrase: the window shows nothing of
+/// it before, says a wrong one plainly, and locks again on Ctrl+L while the node keeps going.
+#[test]
+fn a_locked_profile_shows_only_the_lock_until_its_passphrase_is_typed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("sam");
+    let words = "quiet mornings with tea";
+    {
+        let mut h = open(&dir);
+        wait(&mut h, "the welcome screen", |h| {
+            h.state().phase_name() == "welcome"
+        });
+        type_into(&mut h, "Your name", "Sam");
+        type_into(&mut h, "Passphrase", words);
+        // Not yet the same twice: Continue waits, and says why.
+        type_into(&mut h, "The same passphrase again", "quiet mornings");
+        wait_label_contains(&mut h, "not the same yet");
+        assert!(h.get_by_label("Continue").accesskit_node().is_disabled());
+        type_into(&mut h, "The same passphrase again", " with tea");
+        click(&mut h, "Continue");
+        wait(&mut h, "the profile open", |h| {
+            h.state().phase_name() == "open"
+        });
+        h.state_mut().close();
+    }
+    assert_eq!(
+        trellis_store::Vault::lock_kind(&trellis_store::ProfilePaths::new(&dir)).unwrap(),
+        Some(trellis_store::LockKind::Passphrase)
+    );
+
+    let mut h = open(&dir);
+    wait(&mut h, "the lock screen", |h| {
+        h.state().phase_name() == "locked"
+    });
+    assert!(h.query_by_label("Trellis is locked").is_some());
+    assert!(
+        h.query_by_label_contains("Sam").is_none(),
+        "the name shows while locked"
+    );
+    type_into(&mut h, "Your passphrase", "quiet evenings with tea");
+    click(&mut h, "Unlock");
+    wait_label_contains(&mut h, "does not open this profile");
+    assert_eq!(h.state().phase_name(), "locked");
+    type_into(&mut h, "Your passphrase", words);
+    click(&mut h, "Unlock");
+    wait(&mut h, "the profile open", |h| {
+        h.state().phase_name() == "open"
+    });
+    wait_label(&mut h, "Join my partner");
+
+    // Ctrl+L: the lock over the open session; the node is still there.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::L);
+    h.run();
+    assert!(h.query_by_label("Trellis is locked").is_some());
+    assert!(h.query_by_label("Join my partner").is_none());
+    assert!(session(&h).snapshot().network.listening);
+    type_into(&mut h, "Your passphrase", words);
+    click(&mut h, "Unlock");
+    wait_label(&mut h, "Join my partner");
 }

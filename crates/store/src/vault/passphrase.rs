@@ -40,8 +40,8 @@ impl Kdf {
     /// accepts (a damaged file).
     pub(crate) fn derive(&self, passphrase: &str) -> Option<Zeroizing<[u8; 32]>> {
         let salt = hex::decode(&self.salt).ok()?;
-        // Bounded, so a damaged file cannot ask for terabytes.
-        if self.memory_kib > 4 * 1024 * 1024 || self.passes > 64 || self.lanes > 16 {
+        // Bounded, so a damaged file cannot ask for gigabytes or hours.
+        if self.memory_kib > 1024 * 1024 || self.passes > 16 || self.lanes > 16 {
             return None;
         }
         let params = Params::new(self.memory_kib, self.passes, self.lanes, Some(32)).ok()?;

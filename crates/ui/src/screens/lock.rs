@@ -63,13 +63,15 @@ fn capital(sentence: &str) -> String {
     s
 }
 
+/// A passphrase field tied to its visible label (so screen readers name it).
 fn password_field(ui: &mut Ui, label: &str, text: &mut String) -> egui::Response {
-    ui.label(RichText::new(label).strong());
+    let l = ui.label(RichText::new(label).strong());
     ui.add(
         egui::TextEdit::singleline(text)
             .password(true)
-            .desired_width(f32::INFINITY),
+            .desired_width(ui.available_width().min(560.0)),
     )
+    .labelled_by(l.id)
 }
 
 /// The two passphrase fields; the choice when it can be made.
@@ -132,14 +134,8 @@ fn lock_form(
 ) -> Option<Zeroizing<String>> {
     let p = palette(ui);
     ui.heading("Trellis is locked");
-    ui.label("Type your passphrase to open your space.");
     ui.add_space(8.0);
-    let r = ui.add(
-        egui::TextEdit::singleline(passphrase)
-            .password(true)
-            .hint_text("passphrase")
-            .desired_width(f32::INFINITY),
-    );
+    let r = password_field(ui, "Your passphrase", passphrase);
     if ui.memory(|m| m.focused().is_none()) {
         r.request_focus();
     }
