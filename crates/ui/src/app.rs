@@ -184,7 +184,7 @@ impl TrellisApp {
                 self.wrong_tries += 1;
                 Phase::Locked {
                     passphrase: String::new(),
-                    problem: Some(trellis_core::words::capitalized(&e)),
+                    problem: Some(screens::lock::capital(&e)),
                     wait_until: Some(Instant::now() + wait_after(self.wrong_tries)),
                 }
             }

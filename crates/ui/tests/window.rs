@@ -349,7 +349,8 @@ fn the_journal_never_leaves_the_device() {
     // Sam's copy holds the shared words and never the private ones; Sam's disk holds none
     // of them as words (every file there is sealed).
     let sam_copy = trellis_store::Profile::open(&tmp.path().join("sam")).unwrap();
-    let seen = serde_json::to_vec(&sam_copy.view(trellis_store::LocalZone::now()).unwrap()).unwrap();
+    let seen =
+        serde_json::to_vec(&sam_copy.view(trellis_store::LocalZone::now()).unwrap()).unwrap();
     assert!(contains(&seen, shared), "the control reached Sam's copy");
     assert!(!contains(&seen, secret) && !contains(&seen, trigger));
     drop(sam_copy);

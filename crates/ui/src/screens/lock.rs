@@ -55,7 +55,8 @@ impl NewLock {
     }
 }
 
-fn capital(sentence: &str) -> String {
+/// A sentence from an error: capital first letter, full stop at the end.
+pub(crate) fn capital(sentence: &str) -> String {
     let mut s = trellis_core::words::capitalized(sentence);
     if !s.ends_with('.') {
         s.push('.');
@@ -144,7 +145,8 @@ fn lock_form(
         ui.ctx().request_repaint_after(t - Instant::now());
     }
     let ready = !passphrase.is_empty() && !waiting && !checking;
-    let enter = r.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
+    // Enter in the field unlocks, whether or not egui let the field go on Enter.
+    let enter = (r.lost_focus() || r.has_focus()) && ui.input(|i| i.key_pressed(Key::Enter));
     let clicked = widgets::primary(ui, "Unlock", ready, checking).clicked();
     if let Some(problem) = problem {
         ui.label(RichText::new(problem).color(p.problem));
