@@ -36,16 +36,28 @@ impl Person {
         self
     }
 
-    pub fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_trellis"))
-            .arg("--profile")
+    /// Every command with the profile's passphrase in `file`.
+    pub fn with_passphrase_file(mut self, file: &Path) -> Self {
+        self.args
+            .extend(["--passphrase-file".into(), file.display().to_string()]);
+        self
+    }
+
+    /// `trellis` on this profile, to run or to spawn.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_trellis"));
+        cmd.arg("--profile")
             .arg(&self.dir)
             .args(&self.args)
             .args(args)
             .env_remove("TRELLIS_PROFILE")
-            .envs(self.env.iter().map(|(k, v)| (k, v)))
-            .output()
-            .expect("trellis runs")
+            .env_remove("TRELLIS_PASSPHRASE_FILE")
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("trellis runs")
     }
 
     /// Runs a command that must succeed and returns its standard output.

@@ -7,11 +7,16 @@ use std::path::{Path, PathBuf};
 
 /// The temporary file a write goes through (wiped with the profile if a crash leaves it).
 pub fn partial_path(path: &Path) -> PathBuf {
+    beside(path, ".partial")
+}
+
+/// `path` with `suffix` added to its file name (`couple.redb` → `couple.redb.sealing`).
+pub(crate) fn beside(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path
         .file_name()
         .map(|n| n.to_os_string())
         .unwrap_or_default();
-    name.push(".partial");
+    name.push(suffix);
     path.with_file_name(name)
 }
 

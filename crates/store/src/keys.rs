@@ -8,18 +8,14 @@ use zeroize::Zeroizing;
 
 use crate::atomic::write_private;
 use crate::error::StoreError;
-use crate::vault::{Sealer, place};
+use crate::vault::{Sealer, file_place};
 
 /// What Trellis wrote before keys were sealed: the key in hex.
 const PLAIN_HEADER: &str = "trellis-secret-key-v1";
 const SEALED_HEADER: &str = "trellis-sealed-key-v1";
 
 fn key_place(path: &Path) -> Vec<u8> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    place(&name, "key", b"")
+    file_place(path, "key")
 }
 
 /// Writes a key file sealed with `sealer` (see [`write_private`]).

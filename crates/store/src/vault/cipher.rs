@@ -94,6 +94,15 @@ pub(crate) fn random_key() -> Result<Zeroizing<[u8; 32]>, StoreError> {
     Ok(key)
 }
 
+/// The place of a whole file sealed as one value (a key file, the drafts): its name and `what`.
+pub(crate) fn file_place(path: &std::path::Path, what: &str) -> Vec<u8> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    place(&name, what, b"")
+}
+
 /// The place of a row: `file/table/key`, with the key's bytes as they are.
 pub(crate) fn place(file: &str, table: &str, key: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(file.len() + table.len() + key.len() + 2);

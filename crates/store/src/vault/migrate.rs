@@ -25,12 +25,7 @@ const PLAIN_SETTINGS: TableDefinition<&str, &str> = TableDefinition::new("settin
 
 /// Where a file is rebuilt sealed before it takes the plain one's place.
 pub(crate) fn sealing_path(path: &Path) -> PathBuf {
-    let mut name = path
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
-    name.push(".sealing");
-    path.with_file_name(name)
+    crate::atomic::beside(path, ".sealing")
 }
 
 /// True when the profile at `paths` was written by a Trellis that did not seal it.

@@ -22,7 +22,7 @@ use std::time::Duration;
 use zeroize::Zeroizing;
 
 pub use cipher::Sealer;
-pub(crate) use cipher::place;
+pub(crate) use cipher::{file_place, place};
 pub use passphrase::{MIN_PASSPHRASE_CHARS, passphrase_problem};
 
 use crate::error::StoreError;

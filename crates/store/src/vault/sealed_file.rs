@@ -4,24 +4,20 @@ use std::path::Path;
 
 use zeroize::Zeroizing;
 
-use super::{Sealer, place};
+use super::{Sealer, file_place};
 use crate::atomic::write_private;
 use crate::error::StoreError;
 
 const MAGIC: &[u8] = b"trellis-sealed-file-v1\n";
 
-fn file_place(path: &Path) -> Vec<u8> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    place(&name, "file", b"")
+fn sealed_place(path: &Path) -> Vec<u8> {
+    file_place(path, "file")
 }
 
 /// Replaces `path` with `bytes`, sealed, whole or not at all.
 pub(crate) fn write(path: &Path, sealer: &Sealer, bytes: &[u8]) -> Result<(), StoreError> {
     let mut out = MAGIC.to_vec();
-    out.extend_from_slice(&sealer.seal(&file_place(path), bytes)?);
+    out.extend_from_slice(&sealer.seal(&sealed_place(path), bytes)?);
     write_private(path, &out).map_err(|e| StoreError::write(path, e))
 }
 
@@ -35,7 +31,7 @@ pub(crate) fn read(path: &Path, sealer: &Sealer) -> Result<Option<Zeroizing<Vec<
     };
     match bytes.strip_prefix(MAGIC) {
         None => Ok(Some(bytes)),
-        Some(sealed) => sealer.open(&file_place(path), sealed).map(Some).ok_or_else(|| {
+        Some(sealed) => sealer.open(&sealed_place(path), sealed).map(Some).ok_or_else(|| {
             StoreError::corrupt(
                 path,
                 "it does not open with this profile's key (changed, damaged, or from another profile)",
