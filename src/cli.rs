@@ -47,7 +47,9 @@ pub enum LockCommand {
         #[arg(long, value_name = "FILE")]
         new_passphrase_file: Option<PathBuf>,
     },
-    /// Take the passphrase away: the files stay encrypted, but the key sits beside them.
+    /// Keep the key in this computer's keychain instead (opened when you log in).
+    Keychain,
+    /// Take the lock away: the files stay encrypted, but the key sits beside them.
     Remove,
 }
 
@@ -60,8 +62,11 @@ pub enum Command {
         name: String,
         /// Keep the profile's key beside its files, with no passphrase: only for a computer
         /// no one else uses. (Without this or --passphrase-file, Trellis asks on the terminal.)
-        #[arg(long, conflicts_with = "passphrase_file")]
+        #[arg(long, conflicts_with_all = ["passphrase_file", "keychain"])]
         no_lock: bool,
+        /// Keep the profile's key in this computer's keychain, opened when you log in.
+        #[arg(long, conflicts_with = "passphrase_file")]
+        keychain: bool,
     },
     /// How this profile is kept on this computer: `lock status`, `lock set`, `lock remove`.
     #[command(subcommand)]

@@ -42,6 +42,14 @@ pub fn run(ctx: &Context, command: LockCommand) -> Result<()> {
             let vault = vault.relocked(&paths, &LockChoice::Passphrase(words))?;
             say_kept(ctx, vault.kind())
         }
+        LockCommand::Keychain => {
+            let vault = ctx.vault()?;
+            if vault.kind() == LockKind::Keychain {
+                return say_kept(ctx, LockKind::Keychain);
+            }
+            let vault = vault.relocked(&paths, &LockChoice::Keychain)?;
+            say_kept(ctx, vault.kind())
+        }
         LockCommand::Remove => {
             let vault = ctx.vault()?;
             if vault.kind() == LockKind::NoLock {
@@ -133,11 +141,18 @@ pub fn restore(ctx: &Context, file: &Path, passphrase_file: Option<&Path>) -> Re
         kept: profile.vault().kind(),
     };
     ctx.emit(&out, || {
-        format!(
+        let mut text = format!(
             "Restored the profile of {} into {}. Start Trellis (or `trellis serve`) and it syncs \
              with your partner's device again: it is the same profile, so nothing needs pairing.",
             profile.name(),
             out.profile
-        )
+        );
+        if out.kept == LockKind::NoLock {
+            text.push_str(
+                "\nIt has no lock on this computer yet: `trellis lock set` (a passphrase) or \
+                 `trellis lock keychain`.",
+            );
+        }
+        text
     })
 }

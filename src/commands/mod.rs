@@ -25,7 +25,11 @@ pub fn run(cli: Cli) -> Result<()> {
         return window::open(&ctx);
     };
     match command {
-        Command::Init { name, no_lock } => setup::init(&ctx, &name, no_lock),
+        Command::Init {
+            name,
+            no_lock,
+            keychain,
+        } => setup::init(&ctx, &name, no_lock, keychain),
         Command::Lock(c) => lock::run(&ctx, c),
         Command::Backup {
             file,

@@ -22,21 +22,21 @@ struct Created {
     kept: LockKind,
 }
 
-pub fn init(ctx: &Context, name: &str, no_lock: bool) -> Result<()> {
+pub fn init(ctx: &Context, name: &str, no_lock: bool, keychain: bool) -> Result<()> {
     // Refused before asking for a passphrase, so no one types one for nothing.
     let paths = trellis_store::ProfilePaths::new(&ctx.profile_dir);
     if paths.identity_key().exists() {
         return Err(StoreError::AlreadyInitialized(ctx.profile_dir.clone()).into());
     }
     trellis_core::card::clean_name(name)?;
-    let words = match (ctx.passphrase_from_file()?, no_lock) {
-        (Some(words), _) => Some(words),
-        (None, true) => None,
-        (None, false) => crate::passphrase::ask_new(true)?,
-    };
-    let lock = match &words {
-        Some(words) => LockChoice::Passphrase(words.clone()),
-        None => LockChoice::NoLock,
+    let lock = match (ctx.passphrase_from_file()?, no_lock, keychain) {
+        (_, _, true) => LockChoice::Keychain,
+        (Some(words), _, _) => LockChoice::Passphrase(words),
+        (None, true, _) => LockChoice::NoLock,
+        (None, false, _) => match crate::passphrase::ask_new(true)? {
+            Some(words) => LockChoice::Passphrase(words),
+            None => LockChoice::NoLock,
+        },
     };
     let profile = Profile::init_locked(&ctx.profile_dir, name, &lock)?;
     let out = Created {
@@ -51,6 +51,10 @@ pub fn init(ctx: &Context, name: &str, no_lock: bool) -> Result<()> {
                 "It is encrypted and locked with your passphrase. No one can open it without \
                  the passphrase — not even you: if you forget it, it cannot be recovered, so \
                  keep a backup (`trellis backup FILE`)."
+            }
+            LockKind::Keychain => {
+                "It is encrypted, and this computer's keychain opens it when you log in. Keep \
+                 a backup (`trellis backup FILE`): the keychain stays on this computer."
             }
             LockKind::NoLock => {
                 "It is encrypted, but not locked: anyone who can use this computer account can \

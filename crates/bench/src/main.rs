@@ -190,6 +190,7 @@ fn main() -> Result<()> {
     }
     if want("open") {
         open(&mut ctx, &w1, end_of(&w1_plan), "W1")?;
+        at_rest(&mut ctx, &w1, "W1")?;
         if let Some(w2) = &w2 {
             open(&mut ctx, w2, end_of(&w2_plan), "W2")?;
         }
@@ -480,6 +481,81 @@ fn open(ctx: &mut Ctx, t: &Template, now: trellis_core::Moment, label: &str) -> 
             num(store as f64 / t.built.changes as f64)
         ),
         runs(1),
+    ));
+    Ok(())
+}
+
+/// Metric 4b: what sealing every value at rest costs, measured in the same run as the open
+/// above: unsealing everything the open reads, and sealing what one change writes.
+fn at_rest(ctx: &mut Ctx, t: &Template, label: &str) -> Result<()> {
+    let profile = trellis_store::Profile::open(&t.alex)?;
+    let sealer = profile.vault().profile_sealer().clone();
+    let values = profile.db().sealed_values()?;
+    let bytes: usize = values.iter().map(|(_, v)| v.len()).sum();
+    let unseal = repeat(
+        ctx.runs,
+        &format!("{label}: unsealing every stored value"),
+        |_| {
+            let started = Instant::now();
+            for (place, sealed) in &values {
+                sealer
+                    .open(place, sealed)
+                    .context("a stored value did not open")?;
+            }
+            Ok(started.elapsed().as_secs_f64() * 1000.0)
+        },
+    )?;
+    // One change writes its bytes, its signature and a few meta rows: four values.
+    let change = vec![0x5Au8; 400];
+    let seal = repeat(
+        ctx.runs,
+        &format!("{label}: sealing one change's values"),
+        |_| {
+            let started = Instant::now();
+            for _ in 0..1000 {
+                sealer.seal(b"couple.redb/log/x", &change)?;
+                sealer.seal(b"couple.redb/signatures/x", &[0u8; 96])?;
+                sealer.seal(b"couple.redb/meta/partner_heads", &[0u8; 64])?;
+                sealer.seal(b"couple.redb/meta/last", &[0u8; 16])?;
+            }
+            // 1000 rounds: seconds × 1000 is µs per round.
+            Ok(started.elapsed().as_secs_f64() * 1000.0)
+        },
+    )?;
+    ctx.raw(&format!("{}_unseal_all_ms", label.to_lowercase()), &unseal);
+    ctx.raw(
+        &format!("{}_seal_one_change_us", label.to_lowercase()),
+        &seal,
+    );
+    let opened = ctx
+        .raw
+        .get(&format!("{}_open_ms", label.to_lowercase()))
+        .and_then(|v| serde_json::from_value::<Vec<f64>>(v.clone()).ok())
+        .map(|v| Summary::of(&v).median);
+    let unseal_ms = Summary::of(&unseal).median;
+    ctx.rows.push(Row::new(
+        "4b. encryption at rest: unsealing all an open reads (of the open above)",
+        label,
+        format!(
+            "{} ms for {} values, {} MB{}",
+            num(unseal_ms),
+            values.len(),
+            num(bytes as f64 / 1e6),
+            opened
+                .map(|o| format!(
+                    "; the open without it ≈ {} ms (+{} %)",
+                    num(o - unseal_ms),
+                    num(100.0 * unseal_ms / (o - unseal_ms).max(1e-9))
+                ))
+                .unwrap_or_default()
+        ),
+        runs(ctx.runs),
+    ));
+    ctx.rows.push(Row::new(
+        "4b. encryption at rest: sealing one change's values (change, signature, 2 meta)",
+        label,
+        format!("{} µs", num(Summary::of(&seal).median)),
+        runs(ctx.runs),
     ));
     Ok(())
 }

@@ -3,8 +3,9 @@
 //!
 //! The profile's files go in as they are on disk: already sealed with the profile key, with
 //! `vault.json` beside them. A restored profile is therefore the same profile, kept the same
-//! way (the same profile passphrase, if it had one), and the partner's device recognises it:
-//! same identity, same device key, same couple.
+//! way (the same profile passphrase, if it had one; a profile the keychain opened comes back
+//! with no lock, as the new computer's keychain is another), and the partner's device
+//! recognises it: same identity, same device key, same couple.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -55,10 +56,19 @@ pub fn backup(profile: &Profile, passphrase: &str) -> Result<Vec<u8>, StoreError
     let _journal = Journal::open(paths, profile.vault())?;
     let mut plain = zeroize::Zeroizing::new(MAGIC.to_vec());
     for path in files(paths) {
-        let bytes = match std::fs::read(&path) {
-            Ok(bytes) => zeroize::Zeroizing::new(bytes),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(StoreError::read(&path, e)),
+        let read = if path == paths.vault() {
+            profile.vault().for_backup(paths).map(Some)
+        } else {
+            match std::fs::read(&path) {
+                Ok(bytes) => Ok(Some(bytes)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(StoreError::read(&path, e)),
+            }
+        };
+        let bytes = match read {
+            Ok(Some(bytes)) => zeroize::Zeroizing::new(bytes),
+            Ok(None) => continue,
+            Err(e) => return Err(e),
         };
         let name = name_of(&path);
         plain.extend_from_slice(&(name.len() as u16).to_be_bytes());

@@ -41,6 +41,9 @@ pub(crate) const FILE: &str = "couple.redb";
 
 const SNAPSHOT_KEY: &str = "doc";
 
+/// A sealed value and its place (see [`crate::vault`]).
+pub type PlacedValue = (Vec<u8>, Vec<u8>);
+
 /// A failure to seal inside a write transaction (only the system's randomness can fail).
 pub(crate) fn seal_failed(e: StoreError) -> redb::Error {
     redb::Error::Io(std::io::Error::other(e.to_string()))
@@ -445,6 +448,38 @@ impl DocumentDb {
                 table.insert(k.as_str(), v.as_slice())?;
             }
             Ok(())
+        })
+    }
+
+    /// Every sealed value of the store's document tables with its place, as stored (for the
+    /// benchmark of what sealing costs: opening them is the whole of it).
+    pub fn sealed_values(&self) -> Result<Vec<PlacedValue>, StoreError> {
+        self.read(|tx| {
+            let mut out = Vec::new();
+            for table in [META, SNAPSHOT, SYNC_STATE, SETTINGS] {
+                let t = tx.open_table(table).map_err(|e| self.read_err(e))?;
+                for row in t.iter().map_err(|e| self.read_err(e))? {
+                    let (k, v) = row.map_err(|e| self.read_err(e))?;
+                    out.push((
+                        self.place(table.name(), k.value().as_bytes()),
+                        v.value().to_vec(),
+                    ));
+                }
+            }
+            let t = tx.open_table(LOG).map_err(|e| self.read_err(e))?;
+            for row in t.iter().map_err(|e| self.read_err(e))? {
+                let (k, v) = row.map_err(|e| self.read_err(e))?;
+                out.push((
+                    self.place(LOG.name(), &k.value().to_be_bytes()),
+                    v.value().to_vec(),
+                ));
+            }
+            let t = tx.open_table(SIGNATURES).map_err(|e| self.read_err(e))?;
+            for row in t.iter().map_err(|e| self.read_err(e))? {
+                let (k, v) = row.map_err(|e| self.read_err(e))?;
+                out.push((self.place(SIGNATURES.name(), k.value()), v.value().to_vec()));
+            }
+            Ok(out)
         })
     }
 

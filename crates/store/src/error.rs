@@ -51,6 +51,8 @@ pub enum StoreError {
     WrongPassphrase(PathBuf),
     #[error("{0}")]
     WeakPassphrase(String),
+    #[error("{0}")]
+    Keychain(String),
     #[error("that passphrase does not open the backup {0}; nothing was written. Try again")]
     WrongBackupPassphrase(PathBuf),
     #[error(

@@ -152,7 +152,7 @@ fn no_file_of_a_profile_holds_its_words_or_its_keys() {
         // And everything is there to whoever holds the key.
         let words = match &lock {
             LockChoice::Passphrase(p) => Some(p.as_str()),
-            LockChoice::NoLock => None,
+            LockChoice::NoLock | LockChoice::Keychain => None,
         };
         let (checkins, drafts, entries, triggers) = what_it_holds(&dir, words);
         assert_eq!(checkins, 1);

@@ -605,6 +605,7 @@ impl Profile {
     pub fn wipe(self) -> Result<Vec<std::path::PathBuf>, StoreError> {
         let paths = self.paths.clone();
         drop(self);
+        Vault::forget_keychain(&paths);
         let mut removed = Vec::new();
         for file in paths.written_files() {
             if file.exists() {

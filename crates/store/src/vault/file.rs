@@ -23,6 +23,8 @@ pub(super) enum Wrapped {
     Passphrase { kdf: Kdf, key: String },
     /// The profile key as it is.
     NoLock { key: String },
+    /// The profile key in the operating system's keychain, under this entry name.
+    Keychain { entry: String },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -47,6 +49,7 @@ impl VaultFile {
         match self.wrapped {
             Wrapped::Passphrase { .. } => LockKind::Passphrase,
             Wrapped::NoLock { .. } => LockKind::NoLock,
+            Wrapped::Keychain { .. } => LockKind::Keychain,
         }
     }
 
@@ -72,6 +75,17 @@ impl VaultFile {
             ));
         }
         Ok(file)
+    }
+
+    /// The same file with the profile key written in it as it is (for a backup, which is
+    /// sealed with its own passphrase and goes to computers whose keychain is not this one).
+    pub(super) fn with_key_in_it(&self, key: &[u8; 32]) -> Self {
+        Self::new(
+            Wrapped::NoLock {
+                key: hex::encode(key),
+            },
+            self.journal_key.clone(),
+        )
     }
 
     pub(super) fn write(&self, path: &Path) -> Result<(), StoreError> {

@@ -35,6 +35,10 @@ pub(crate) fn is_plain_profile(paths: &ProfilePaths) -> Result<bool, StoreError>
 
 /// Seals every file of the profile still in the clear; a file already sealed is left alone.
 pub(crate) fn seal_plain_files(paths: &ProfilePaths, vault: &Vault) -> Result<(), StoreError> {
+    // The identity key is sealed last: once it is, every file is, and the open pays nothing.
+    if !is_plain_profile(paths)? {
+        return Ok(());
+    }
     let sealer = vault.profile_sealer();
     seal_store(&paths.document_db(), vault)?;
     if paths.private_db().exists() {

@@ -5,14 +5,16 @@
 //! holds the journal key sealed by the profile key, and the profile key in one of two ways:
 //!
 //! * **passphrase** — sealed by a key argon2id makes from a passphrase only the person knows;
+//! * **keychain** — in the operating system's keychain, which opens with the person's login;
 //! * **no lock** — as it is, for a computer only its owner uses. The files are still sealed
 //!   (nothing in them reads as words), but anyone who can read the folder can open them, and
 //!   Trellis says so wherever it shows how the profile is kept.
 //!
-//! There is no third way back: a forgotten passphrase cannot be recovered by anyone.
+//! There is no other way back: a forgotten passphrase cannot be recovered by anyone.
 
 mod cipher;
 mod file;
+pub mod keychain;
 pub(crate) mod migrate;
 mod passphrase;
 pub(crate) mod sealed_file;
@@ -42,6 +44,8 @@ pub enum LockKind {
     Passphrase,
     /// The key sits beside the files: sealed files, but no lock.
     NoLock,
+    /// The key is in the operating system's keychain, opened by the person's login.
+    Keychain,
 }
 
 impl LockKind {
@@ -49,6 +53,10 @@ impl LockKind {
     pub fn describe(self) -> &'static str {
         match self {
             LockKind::Passphrase => "encrypted; opened with your passphrase",
+            LockKind::Keychain => {
+                "encrypted; opened by this computer's keychain when you log in (anyone using \
+                 your logged-in account can open it too)"
+            }
             LockKind::NoLock => {
                 "encrypted, but not locked: anyone who can use this computer account can open it \
                  (set a passphrase to lock it)"
@@ -61,6 +69,7 @@ impl LockKind {
 #[derive(Clone)]
 pub enum LockChoice {
     Passphrase(Zeroizing<String>),
+    Keychain,
     NoLock,
 }
 
@@ -68,6 +77,7 @@ impl std::fmt::Debug for LockChoice {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             LockChoice::Passphrase(_) => "Passphrase(…)",
+            LockChoice::Keychain => "Keychain",
             LockChoice::NoLock => "NoLock",
         })
     }
@@ -102,7 +112,15 @@ impl Vault {
         let journal = self
             .profile
             .seal(file::JOURNAL_KEY_PLACE, self.journal.key_bytes())?;
+        let before = VaultFile::read(&paths.vault()).ok();
         let (kind, wrapped) = match choice {
+            LockChoice::Keychain => {
+                let mut name = [0u8; 16];
+                getrandom::fill(&mut name).map_err(|e| StoreError::Random(e.to_string()))?;
+                let entry = format!("profile-{}", hex::encode(name));
+                keychain::store(&entry, self.profile.key_bytes())?;
+                (LockKind::Keychain, Wrapped::Keychain { entry })
+            }
             LockChoice::NoLock => (
                 LockKind::NoLock,
                 Wrapped::NoLock {
@@ -129,6 +147,10 @@ impl Vault {
             }
         };
         VaultFile::new(wrapped, hex::encode(journal)).write(&paths.vault())?;
+        // The keychain entry the profile used before is no longer needed.
+        if let Some(Wrapped::Keychain { entry }) = before.map(|b| b.wrapped) {
+            keychain::forget(&entry);
+        }
         Ok(Self {
             profile: self.profile.clone(),
             journal: self.journal.clone(),
@@ -161,6 +183,9 @@ impl Vault {
                     .try_into()
                     .map_err(|_| damaged("its key has the wrong length"))?;
                 (Sealer::from_key(Zeroizing::new(key)), LockKind::NoLock)
+            }
+            Wrapped::Keychain { entry } => {
+                (Sealer::from_key(keychain::load(entry)?), LockKind::Keychain)
             }
             Wrapped::Passphrase { kdf, key } => {
                 let Some(words) = passphrase else {
@@ -222,6 +247,31 @@ impl Vault {
         path: &std::path::Path,
     ) -> Result<Option<Zeroizing<Vec<u8>>>, StoreError> {
         sealed_file::read(path, &self.profile)
+    }
+
+    /// `vault.json` as a backup should hold it: as it is, or — for a profile the keychain
+    /// opens, since a backup goes to computers whose keychain is not this one — with the
+    /// profile key in it (the backup is sealed with its own passphrase).
+    pub(crate) fn for_backup(&self, paths: &ProfilePaths) -> Result<Vec<u8>, StoreError> {
+        let path = paths.vault();
+        let stored = VaultFile::read(&path)?;
+        let file = match stored.wrapped {
+            Wrapped::Keychain { .. } => stored.with_key_in_it(self.profile.key_bytes()),
+            _ => stored,
+        };
+        serde_json::to_vec_pretty(&file).map_err(|e| StoreError::write(&path, e))
+    }
+
+    /// Forgets the keychain entry of the profile at `paths`, if it has one (when the profile
+    /// is wiped).
+    pub(crate) fn forget_keychain(paths: &ProfilePaths) {
+        if let Ok(VaultFile {
+            wrapped: Wrapped::Keychain { entry },
+            ..
+        }) = VaultFile::read(&paths.vault())
+        {
+            keychain::forget(&entry);
+        }
     }
 
     /// True when `other` holds the same keys (a second unlock of the same profile).

@@ -30,6 +30,8 @@ pub(crate) const DEFAULT_IDLE_MINUTES: u32 = 10;
 pub(crate) struct NewLock {
     pub passphrase: String,
     pub again: String,
+    /// At first run: the keychain instead of a passphrase.
+    pub keychain: bool,
 }
 
 impl NewLock {
@@ -99,6 +101,15 @@ pub(crate) fn first_run_fields(ui: &mut Ui, lock: &mut NewLock) -> Option<LockCh
          Forget it and no one can open it, not even you: keep a backup (Settings). Leave \
          both empty for no lock, if no one else uses this computer account.",
     );
+    if trellis_store::vault::keychain::unavailable().is_none() {
+        ui.checkbox(
+            &mut lock.keychain,
+            "Instead, keep the key in this computer's keychain (it opens when you log in)",
+        );
+        if lock.keychain {
+            return Some(LockChoice::Keychain);
+        }
+    }
     new_lock_fields(ui, lock, true).ok()
 }
 
@@ -178,6 +189,8 @@ pub(crate) struct SessionLock {
     changing: Option<mpsc::Receiver<Result<Vault, StoreError>>>,
     pub change_problem: Option<String>,
     confirm_remove: bool,
+    /// Why this computer offers no keychain (`None`: it does).
+    keychain: Option<String>,
 }
 
 impl Default for SessionLock {
@@ -194,6 +207,7 @@ impl Default for SessionLock {
             changing: None,
             change_problem: None,
             confirm_remove: false,
+            keychain: trellis_store::vault::keychain::unavailable(),
         }
     }
 }
@@ -277,6 +291,7 @@ pub(crate) fn tick(ctx: &egui::Context, s: &mut Session) {
                 let what = match vault.kind() {
                     LockKind::Passphrase => "Locked with your new passphrase",
                     LockKind::NoLock => "The lock is off; the files stay encrypted",
+                    LockKind::Keychain => "This computer's keychain keeps the key now",
                 };
                 s.vault = vault;
                 s.lock.new_lock.clear();
@@ -337,62 +352,82 @@ pub(crate) fn settings_section(ui: &mut Ui, s: &mut Session) {
     ui.label(capital(kind.describe()));
     let busy = s.lock.changing.is_some();
     let mut change = None;
-    match kind {
-        LockKind::Passphrase => {
-            ui.horizontal_wrapped(|ui| {
-                if ui.button("Lock now (Ctrl+L)").clicked() {
-                    s.lock.lock_now();
-                }
-                ui.label("Lock by itself after");
-                let mut minutes = s.drafts.lock_after_minutes.unwrap_or(DEFAULT_IDLE_MINUTES);
-                let r = ui.add(
-                    egui::DragValue::new(&mut minutes)
-                        .range(0..=240)
-                        .suffix(" min"),
-                );
-                if r.changed() {
-                    s.drafts.lock_after_minutes = Some(minutes);
-                }
-                ui.label("without a touch (0: never).");
-            });
-            ui.collapsing("Change the passphrase", |ui| {
-                let choice = new_lock_fields(ui, &mut s.lock.new_lock, false);
-                if widgets::primary(ui, "Change passphrase", choice.is_ok(), busy).clicked() {
-                    change = choice.ok();
-                }
-            });
-            ui.horizontal_wrapped(|ui| {
-                if !s.lock.confirm_remove {
-                    if ui.button("Remove the lock…").clicked() {
-                        s.lock.confirm_remove = true;
-                    }
-                } else {
-                    ui.label(
-                        "Without a lock, anyone who can use this computer account can open \
-                         your space. Remove it?",
-                    );
-                    if ui.button("Yes, remove the lock").clicked() {
-                        change = Some(LockChoice::NoLock);
-                    }
-                    if ui.button("Keep it").clicked() {
-                        s.lock.confirm_remove = false;
-                    }
-                }
-            });
+    if kind == LockKind::Passphrase {
+        ui.horizontal_wrapped(|ui| {
+            if ui.button("Lock now (Ctrl+L)").clicked() {
+                s.lock.lock_now();
+            }
+            ui.label("Lock by itself after");
+            let mut minutes = s.drafts.lock_after_minutes.unwrap_or(DEFAULT_IDLE_MINUTES);
+            let r = ui.add(
+                egui::DragValue::new(&mut minutes)
+                    .range(0..=240)
+                    .suffix(" min"),
+            );
+            if r.changed() {
+                s.drafts.lock_after_minutes = Some(minutes);
+            }
+            ui.label("without a touch (0: never).");
+        });
+    }
+    let (title, button) = match kind {
+        LockKind::Passphrase => ("Change the passphrase", "Change passphrase"),
+        LockKind::Keychain => (
+            "Lock with a passphrase instead",
+            "Lock with this passphrase",
+        ),
+        LockKind::NoLock => ("Lock with a passphrase", "Lock with this passphrase"),
+    };
+    ui.collapsing(title, |ui| {
+        widgets::note(
+            ui,
+            "Forget it and no one can open your space, not even you: keep a backup.",
+        );
+        let choice = new_lock_fields(ui, &mut s.lock.new_lock, false);
+        if widgets::primary(ui, button, choice.is_ok(), busy).clicked() {
+            change = choice.ok();
         }
-        LockKind::NoLock => {
-            ui.collapsing("Lock with a passphrase", |ui| {
-                widgets::note(
-                    ui,
-                    "Forget it and no one can open your space, not even you: keep a backup.",
-                );
-                let choice = new_lock_fields(ui, &mut s.lock.new_lock, false);
-                if widgets::primary(ui, "Lock with this passphrase", choice.is_ok(), busy).clicked()
-                {
-                    change = choice.ok();
-                }
-            });
+    });
+    ui.horizontal_wrapped(|ui| {
+        if kind != LockKind::Keychain && s.lock.keychain.is_none() {
+            let r = ui.add_enabled(
+                !busy,
+                egui::Button::new("Use this computer's keychain instead"),
+            );
+            if r.clicked() {
+                change = Some(LockChoice::Keychain);
+            }
         }
+        if kind == LockKind::NoLock {
+            return;
+        }
+        if !s.lock.confirm_remove {
+            if ui.button("Remove the lock…").clicked() {
+                s.lock.confirm_remove = true;
+            }
+        } else {
+            ui.label(
+                "Without a lock, anyone who can use this computer account can open your \
+                 space. Remove it?",
+            );
+            if ui.button("Yes, remove the lock").clicked() {
+                change = Some(LockChoice::NoLock);
+            }
+            if ui.button("Keep it").clicked() {
+                s.lock.confirm_remove = false;
+            }
+        }
+    });
+    if let Some(why) = s
+        .lock
+        .keychain
+        .as_deref()
+        .filter(|_| kind != LockKind::Keychain)
+    {
+        widgets::note(
+            ui,
+            &format!("This computer offers no keychain to Trellis ({why})."),
+        );
     }
     if let Some(problem) = &s.lock.change_problem {
         ui.label(RichText::new(problem).color(p.problem));
