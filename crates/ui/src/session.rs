@@ -183,6 +183,12 @@ impl Session {
             .unwrap_or_else(|| "your partner".into())
     }
 
+    /// The shared space was ended (by either of us): this copy is read-only, and nothing
+    /// that writes is offered any more.
+    pub(crate) fn ended(&self) -> Option<trellis_core::view::EndedView> {
+        self.snap.view.as_ref().and_then(|v| v.ended.clone())
+    }
+
     /// Sends one action; its form keeps its text until the node confirms it.
     pub(crate) fn act(&mut self, action: Action, key: FormKey) -> RequestId {
         self.send(Command::Act(action), key)

@@ -643,3 +643,73 @@ fn a_chart_with_nothing_to_draw_says_so_and_its_legend_sits_outside() {
     assert!(alex.query_by_label("—— safety").is_some());
     assert!(alex.query_by_label("– – trust").is_some());
 }
+
+/// After the partner ends the shared space, Today leads with what happened and their last
+/// word, in one calm banner; nothing that can no longer work is offered.
+#[test]
+fn after_an_ending_today_leads_with_the_last_word_and_offers_nothing_that_cannot_work() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (alex, mut sam) = open_pair(tmp.path());
+    // Each wrote a check-in, so Sam's Today would ask Sam to answer Alex's.
+    for h in [&alex, &sam] {
+        call(
+            session(h).node(),
+            Command::Act(trellis_core::Action::AddCheckIn(
+                trellis_core::CheckInDraft {
+                    feel: "tired".into(),
+                    ..Default::default()
+                },
+            )),
+        );
+    }
+    wait_label_contains(&mut sam, "has no answer from you yet");
+    call(
+        session(&alex).node(),
+        Command::EndSpace(Some("Thank you for trying".into())),
+    );
+    wait(&mut sam, "the ending to reach Sam", |h| {
+        snap(h).view.as_ref().is_some_and(|v| v.ended.is_some())
+    });
+    // A few more frames: whatever the ending sets off (the connection closing) has happened.
+    for _ in 0..40 {
+        sam.step();
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    sam.run();
+    assert_eq!(
+        sam.query_all_by_label_contains("ended this shared space")
+            .count(),
+        1,
+        "said once, in one banner"
+    );
+    let word = sam.get_by_label_contains("Thank you for trying").rect();
+    let greeting = sam.get_by_label_contains(", Sam").rect();
+    assert!(
+        word.top() < greeting.top(),
+        "the last word comes first: {word:?} vs {greeting:?}"
+    );
+    assert!(
+        sam.query_by_label("Dismiss").is_none(),
+        "no red error repeating it"
+    );
+    assert!(sam.query_by_label("Appreciation").is_none());
+    assert!(sam.query_by_label("Send appreciation").is_none());
+    assert!(sam.query_by_label("Appreciate").is_none());
+    assert!(sam.query_by_label("I need a pause").is_none());
+    assert!(
+        sam.query_by_label_contains("has no answer from you yet")
+            .is_none()
+    );
+    assert!(sam.query_by_label("Invitation").is_none());
+    // The status line says what is true of the data now, not that Trellis keeps trying.
+    assert!(
+        sam.query_by_label_contains("Nothing syncs with Alex any more")
+            .is_some()
+    );
+    assert!(sam.query_by_label_contains("keeps trying").is_none());
+    assert!(sam.query_by_label_contains("has not reached").is_none());
+    // Ctrl+K opens nothing.
+    sam.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::K);
+    sam.run();
+    assert!(sam.query_by_label("A small moment").is_none());
+}

@@ -41,7 +41,9 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         "Our agreements",
         "An agreement holds when both of you have said yes to the same wording. Every version stays readable.",
     );
-    propose(ui, s);
+    if s.ended().is_none() {
+        propose(ui, s);
+    }
     if view.agreements.is_empty() {
         widgets::empty_state(
             ui,

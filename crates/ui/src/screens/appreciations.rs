@@ -10,6 +10,10 @@ use crate::widgets;
 
 /// The one line and its button. `place` keeps widget ids apart where it appears twice.
 pub(crate) fn quick_line(ui: &mut Ui, s: &mut Session, place: &str) -> bool {
+    if s.ended().is_some() {
+        // The space is read-only now: a field whose Save would be refused is not offered.
+        return false;
+    }
     let partner = s.partner_name();
     let mut sent = false;
     ui.horizontal(|ui| {
@@ -74,9 +78,11 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         "Small moments",
         "Trust grows back in small, noticed things. Saying so takes ten seconds.",
     );
-    widgets::card(ui, |ui| {
-        quick_line(ui, s, "screen");
-    });
+    if s.ended().is_none() {
+        widgets::card(ui, |ui| {
+            quick_line(ui, s, "screen");
+        });
+    }
     ui.add_space(6.0);
     if view.appreciations.is_empty() {
         widgets::empty_state(

@@ -25,7 +25,9 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         .iter()
         .any(|c| c.author == Who::Me && c.date == view.today);
     let typing = s.drafts.checkin != crate::drafts::CheckInForm::default();
-    if mine_today && !typing && !s.t.checkin_open {
+    if s.ended().is_some() {
+        // Read-only now: the form would only be refused.
+    } else if mine_today && !typing && !s.t.checkin_open {
         ui.horizontal(|ui| {
             ui.label("You checked in today.");
             if ui.button("Write another check-in").clicked() {

@@ -20,7 +20,9 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         "Repair after a hurt",
         "Name what happened, hear it acknowledged, then keep small promises over time.",
     );
-    open_form(ui, s, &view);
+    if s.ended().is_none() {
+        open_form(ui, s, &view);
+    }
     if view.repairs.is_empty() {
         widgets::empty_state(
             ui,

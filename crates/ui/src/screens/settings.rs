@@ -437,11 +437,8 @@ fn unpair(ui: &mut Ui, s: &mut Session) {
     let ended = s.snap.view.as_ref().and_then(|v| v.ended.clone());
     widgets::card(ui, |ui| {
         title(ui, "Ending with dignity");
-        if let Some(e) = ended {
-            ui.label(ended_sentence(&partner, e.by, e.at));
-            if let Some(n) = &e.note {
-                ui.label(RichText::new(format!("“{n}”")).italics());
-            }
+        if ended.is_some() {
+            // What happened, and the last word, are said once, above the page.
             widgets::note(
                 ui,
                 "To also delete this copy from this computer, close Trellis and run `trellis unpair --wipe` on the command line.",

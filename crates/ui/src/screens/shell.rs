@@ -13,6 +13,11 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
     if paired {
         shortcuts(ui, s);
     }
+    if s.ended().is_some() {
+        // Nothing can be written any more: no dialog that would only be refused.
+        s.t.appreciation_open = false;
+        s.t.pause_open = false;
+    }
     egui::Panel::bottom("status")
         .frame(egui::Frame::side_top_panel(ui.style()).inner_margin(egui::Margin::symmetric(14, 6)))
         .show(ui, |ui| super::status::show(ui, s));
@@ -54,12 +59,8 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         .frame(egui::Frame::central_panel(ui.style()).inner_margin(egui::Margin::symmetric(22, 14)))
         .show(ui, |ui| {
             notices(ui, s);
-            if let Some(e) = s.snap.view.as_ref().and_then(|v| v.ended.clone()) {
-                let p = palette(ui);
-                let sentence = super::settings::ended_sentence(&s.partner_name(), e.by, e.at);
-                widgets::tinted(ui, p.private_soft, |ui| {
-                    ui.label(sentence);
-                });
+            if let Some(e) = s.ended() {
+                ended_banner(ui, s, &e);
             }
             super::timeout::banner(ui, s);
             match s.screen {
@@ -131,7 +132,7 @@ fn top_bar(ui: &mut Ui, s: &mut Session, paired: bool) {
         if let Some(v) = &s.snap.view {
             ui.label(RichText::new(format!("{} & {}", v.me.name, v.partner.name)).color(p.muted));
         }
-        if !paired {
+        if !paired || s.ended().is_some() {
             return;
         }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -225,4 +226,23 @@ fn notices(ui: &mut Ui, s: &mut Session) {
     if let Some(i) = dismiss {
         s.notices.remove(i);
     }
+}
+
+/// The one calm sentence about an ending, with the last word (if any) first: above every
+/// screen, so nothing else needs to repeat it.
+fn ended_banner(ui: &mut Ui, s: &Session, e: &trellis_core::view::EndedView) {
+    let p = palette(ui);
+    let partner = s.partner_name();
+    widgets::tinted(ui, p.private_soft, |ui| {
+        if let Some(note) = &e.note {
+            let who = match e.by {
+                trellis_core::Who::Me => "your last word".to_string(),
+                trellis_core::Who::Partner => format!("{partner}'s last word"),
+            };
+            ui.label(RichText::new(format!("“{note}”")).italics().size(17.0));
+            widgets::note(ui, &format!("— {who}"));
+            ui.add_space(4.0);
+        }
+        ui.label(super::settings::ended_sentence(&partner, e.by, e.at));
+    });
 }

@@ -57,7 +57,14 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         .iter()
         .filter(|a| !matches!(a, Attention::TimeOut { .. }))
         .collect();
-    if items.is_empty() {
+    let ended = s.ended().is_some();
+    if ended {
+        // The banner above says what happened; nothing here asks for anything.
+        widgets::note(
+            ui,
+            "Everything you wrote together stays here to read, and to export from Settings.",
+        );
+    } else if items.is_empty() {
         widgets::empty_state(
             ui,
             "Nothing is waiting for you today",
@@ -103,9 +110,11 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         s.t.today_shown += 20;
     }
     ui.add_space(10.0);
-    ui.label(RichText::new("A small moment").strong());
-    super::appreciations::quick_line(ui, s, "today");
-    ui.add_space(10.0);
+    if !ended {
+        ui.label(RichText::new("A small moment").strong());
+        super::appreciations::quick_line(ui, s, "today");
+        ui.add_space(10.0);
+    }
     let in_force = view.agreements.iter().filter(|a| a.in_force()).count();
     let open_repairs = view.repairs.iter().filter(|r| !r.closed).count();
     widgets::note(
