@@ -35,6 +35,8 @@ pub struct TrellisApp {
     pub(crate) repaint: Arc<dyn Fn() + Send + Sync>,
     styled: bool,
     theme: String,
+    /// The name to offer again on the welcome screen (after a pairing was undone).
+    welcome_name: String,
     /// The window title last asked for: "Trellis — Sam" once the profile is open, so two
     /// windows on one screen (the demo, or a shared computer) are told apart.
     title: String,
@@ -66,6 +68,7 @@ impl TrellisApp {
             styled: false,
             theme: String::new(),
             title: String::new(),
+            welcome_name: String::new(),
         }
     }
 
@@ -130,7 +133,7 @@ impl TrellisApp {
                 Phase::Open(Box::new(Session::new(*node, *drafts, self.repaint.clone())))
             }
             Opened::NoProfile => Phase::Welcome {
-                name: String::new(),
+                name: std::mem::take(&mut self.welcome_name),
                 problem: None,
             },
             // A first run that could not create the profile goes back to the name, with
@@ -143,6 +146,35 @@ impl TrellisApp {
                 None => Phase::Failed(e),
             },
         };
+    }
+
+    /// Undoes a pairing whose safety numbers did not match: closes the profile, deletes
+    /// it (off the window's thread) and goes back to the welcome, the name offered again.
+    fn start_again(&mut self) {
+        let (tx, rx) = mpsc::channel();
+        let opening = Phase::Opening { rx, creating: None };
+        let Phase::Open(mut session) = std::mem::replace(&mut self.phase, opening) else {
+            return;
+        };
+        self.welcome_name = session.snap.name.clone();
+        self.title.clear();
+        let dir = self.profile_dir.clone();
+        let repaint = self.repaint.clone();
+        let spawned = std::thread::Builder::new()
+            .name("trellis-start-again".into())
+            .spawn(move || {
+                session.close();
+                drop(session);
+                let wiped = trellis_store::Profile::open(&dir).and_then(|p| p.wipe());
+                let _ = tx.send(match wiped {
+                    Ok(_) => Opened::NoProfile,
+                    Err(e) => Opened::Failed(format!("the pairing could not be undone: {e}")),
+                });
+                repaint();
+            });
+        if let Err(e) = spawned {
+            self.phase = Phase::Failed(format!("the pairing could not be undone: {e}"));
+        }
     }
 
     /// Draws one frame.
@@ -173,6 +205,9 @@ impl TrellisApp {
             Phase::Welcome { .. } => screens::welcome::show(ui, self),
             Phase::Failed(message) => screens::welcome::failed(ui, message),
             Phase::Open(s) => screens::shell::show(ui, s),
+        }
+        if matches!(&self.phase, Phase::Open(s) if s.pairing.start_again) {
+            self.start_again();
         }
     }
 

@@ -64,6 +64,11 @@ pub(crate) struct PairingState {
     /// "Later" on the safety-number screen, for this session.
     pub safety_later: bool,
     pub last_invite_closed: Option<String>,
+    /// "They don't match" was chosen on the safety-number screen: the way out is shown.
+    pub mismatch: bool,
+    /// "Undo this pairing and start again" was confirmed: the window closes this profile,
+    /// deletes it and goes back to the welcome (see `TrellisApp::show`).
+    pub start_again: bool,
 }
 
 /// State of screens that is not worth keeping across a restart.

@@ -713,3 +713,38 @@ fn after_an_ending_today_leads_with_the_last_word_and_offers_nothing_that_cannot
     sam.run();
     assert!(sam.query_by_label("A small moment").is_none());
 }
+
+/// "They don't match" leads somewhere: the pairing is undone on this computer and the
+/// person is back at the start, their name offered again, ready to pair anew.
+#[test]
+fn safety_numbers_that_do_not_match_undo_the_pairing_and_start_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, _b) = pair_up(tmp.path(), false);
+    let mut alex = open(&a);
+    wait_label(&mut alex, "We compared these — they match");
+    click(&mut alex, "They don't match");
+    wait_label(&mut alex, "Undo this pairing and start again");
+    assert!(
+        alex.query_by_label_contains("Do the same on Sam's computer")
+            .is_some()
+    );
+    click(&mut alex, "Undo this pairing and start again");
+    wait(&mut alex, "the welcome screen", |h| {
+        h.state().phase_name() == "welcome"
+    });
+    assert!(
+        trellis_store::Profile::open(&a).is_err(),
+        "the paired profile is gone from this computer"
+    );
+    assert_eq!(
+        alex.get_by_label("Your name").value().as_deref(),
+        Some("Alex")
+    );
+    click(&mut alex, "Continue");
+    wait(&mut alex, "a fresh, unpaired profile", |h| {
+        h.state()
+            .session()
+            .is_some_and(|s| s.snapshot().network.listening)
+    });
+    wait_label(&mut alex, "Start our space");
+}
