@@ -139,6 +139,8 @@ pub(crate) struct Drafts {
     pub export: ExportForm,
     /// "system", "light" or "dark".
     pub theme: String,
+    /// Using Trellis alone for now (not paired): the journal and Settings are open.
+    pub alone: bool,
 }
 
 /// Which form an action came from, so its text can be cleared once the node confirms it.

@@ -748,3 +748,24 @@ fn safety_numbers_that_do_not_match_undo_the_pairing_and_start_again() {
     });
     wait_label(&mut alex, "Start our space");
 }
+
+/// "You can use Trellis alone" is a button: the private journal and Settings open without
+/// a partner, and the way back to pairing stays one click away.
+#[test]
+fn trellis_can_be_used_alone_before_pairing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("alex");
+    trellis_store::Profile::init(&dir, "Alex").unwrap();
+    let mut alex = open(&dir);
+    wait_label(&mut alex, "Use Trellis alone for now");
+    click(&mut alex, "Use Trellis alone for now");
+    wait_label(&mut alex, "My private journal");
+    type_into(&mut alex, "Journal entry", "on my own for a while");
+    click(&mut alex, "Keep in my journal");
+    wait_label(&mut alex, "on my own for a while");
+    go(&mut alex, Screen::Settings);
+    assert!(alex.query_by_label("Import a bundle").is_some());
+    assert!(alex.query_by_label("End our shared space").is_none());
+    click(&mut alex, "Pair with my partner");
+    wait_label(&mut alex, "Start our space");
+}

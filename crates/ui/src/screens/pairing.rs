@@ -66,7 +66,11 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         widgets::note(ui, &format!("The last invite was closed ({reason})."));
     }
     widgets::tinted(ui, p.accent_soft, |ui| {
-        ui.label("No network between you? Each of you can still use Trellis alone, and exchange signed bundle files later from Settings, under Bundles, or with `trellis bundle` on the command line.");
+        ui.label("No network between you, or not ready yet? You can use Trellis alone for now — your private journal and triggers — and pair later: here, or from a bundle file your partner gives you (Settings, under Bundles, or `trellis bundle` on the command line).");
+        if ui.button("Use Trellis alone for now").clicked() {
+            s.drafts.alone = true;
+            super::shell::go(s, super::Screen::Journal);
+        }
     });
 }
 

@@ -36,6 +36,15 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
     network(ui, s);
     profile(ui, s);
     theme(ui, s);
+    if s.snap.view.is_none() {
+        // Alone, not paired yet: only what works without a shared space.
+        widgets::card(ui, |ui| {
+            title(ui, "Join from a bundle");
+            ui.label("If your partner started your shared space and gave you a bundle file, import it here: you are paired once it is in.");
+            import_bundle(ui, s);
+        });
+        return;
+    }
     therapist_export(ui, s);
     mailbox(ui, s);
     bundles(ui, s);
@@ -409,23 +418,7 @@ fn bundles(ui: &mut Ui, s: &mut Session) {
             s.send(Command::ExportBundle { path, all }, key);
         }
         ui.separator();
-        let f = &mut s.drafts.export;
-        widgets::inline_field(
-            ui,
-            "Import from",
-            &mut f.import_path,
-            "path to a .trellis file",
-            460.0,
-        );
-        let path = PathBuf::from(f.import_path.trim());
-        let ready = !f.import_path.trim().is_empty();
-        let busy = s.t.import_reading || s.busy(&FormKey::Other("import".into()));
-        if ui
-            .add_enabled(ready && !busy, egui::Button::new("Import a bundle"))
-            .clicked()
-        {
-            s.import_file(path);
-        }
+        import_bundle(ui, s);
         ui.separator();
         carrier(ui, s);
     });
@@ -476,4 +469,24 @@ pub(crate) fn ended_sentence(partner: &str, by: trellis_core::Who, at: i64) -> S
         "{who} ended this shared space on {}. This copy stays here to read and export; nothing syncs any more.",
         crate::clock::long_date(day)
     )
+}
+
+fn import_bundle(ui: &mut Ui, s: &mut Session) {
+    let f = &mut s.drafts.export;
+    widgets::inline_field(
+        ui,
+        "Import from",
+        &mut f.import_path,
+        "path to a .trellis file",
+        460.0,
+    );
+    let path = PathBuf::from(f.import_path.trim());
+    let ready = !f.import_path.trim().is_empty();
+    let busy = s.t.import_reading || s.busy(&FormKey::Other("import".into()));
+    if ui
+        .add_enabled(ready && !busy, egui::Button::new("Import a bundle"))
+        .clicked()
+    {
+        s.import_file(path);
+    }
 }

@@ -32,6 +32,10 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         .and_then(|st| st.couple.as_ref())
         .is_some_and(|c| !c.safety_number_checked)
         && !s.pairing.safety_later;
+    if !paired && s.drafts.alone {
+        alone(ui, s);
+        return;
+    }
     if !paired || needs_safety {
         egui::CentralPanel::default().show(ui, |ui| {
             notices(ui, s);
@@ -245,4 +249,51 @@ fn ended_banner(ui: &mut Ui, s: &Session, e: &trellis_core::view::EndedView) {
         }
         ui.label(super::settings::ended_sentence(&partner, e.by, e.at));
     });
+}
+
+/// Not paired, using Trellis alone: what works without a partner (the private journal and
+/// Settings, where a partner's bundle can be imported), and the way back to pairing.
+fn alone(ui: &mut Ui, s: &mut Session) {
+    if !matches!(s.screen, Screen::Journal | Screen::Settings) {
+        go(s, Screen::Journal);
+    }
+    egui::Panel::left("nav")
+        .resizable(false)
+        .exact_size(200.0)
+        .frame(
+            egui::Frame::side_top_panel(ui.style()).inner_margin(egui::Margin::symmetric(10, 14)),
+        )
+        .show(ui, |ui| {
+            for screen in [Screen::Journal, Screen::Settings] {
+                let selected = s.screen == screen;
+                let r = ui.add_sized(
+                    [ui.available_width(), 32.0],
+                    egui::Button::selectable(selected, RichText::new(screen.label()).size(15.5)),
+                );
+                if r.clicked() && !selected {
+                    go(s, screen);
+                }
+            }
+            ui.separator();
+            widgets::note(ui, "You are using Trellis alone for now.");
+            if ui.button("Pair with my partner").clicked() {
+                s.drafts.alone = false;
+            }
+        });
+    egui::CentralPanel::default()
+        .frame(egui::Frame::central_panel(ui.style()).inner_margin(egui::Margin::symmetric(22, 14)))
+        .show(ui, |ui| {
+            notices(ui, s);
+            egui::ScrollArea::vertical()
+                .auto_shrink(false)
+                .id_salt(("alone", s.screen.label()))
+                .show(ui, |ui| {
+                    ui.set_max_width(860.0);
+                    match s.screen {
+                        Screen::Settings => super::settings::show(ui, s),
+                        _ => super::journal::show(ui, s),
+                    }
+                    ui.add_space(24.0);
+                });
+        });
 }
