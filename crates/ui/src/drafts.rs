@@ -141,6 +141,9 @@ pub(crate) struct Drafts {
     pub theme: String,
     /// Using Trellis alone for now (not paired): the journal and Settings are open.
     pub alone: bool,
+    /// When I last left Today (ms since the epoch; 0: never): what my partner wrote after
+    /// it is "new since you last looked". This device's own memory; it never syncs.
+    pub last_looked_ms: i64,
 }
 
 /// Which form an action came from, so its text can be cleared once the node confirms it.

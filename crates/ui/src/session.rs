@@ -100,6 +100,8 @@ pub(crate) struct Transient {
     pub journal_editing: Option<(String, String)>,
     /// The journal entry whose deletion waits for "Delete for good".
     pub journal_deleting: Option<String>,
+    /// Today lists what my partner wrote after this instant (ms): the last time I left it.
+    pub new_since: i64,
 }
 
 /// Everything the window knows about one open profile.
@@ -146,6 +148,11 @@ impl Session {
         let dir = snap.profile_dir.clone();
         let store = DraftStore::start(dir.clone(), &drafts);
         let journal = JournalWorker::start(dir, repaint.clone());
+        let new_since = match drafts.last_looked_ms {
+            // Never looked on this device: nothing older than this window counts as new.
+            0 => crate::clock::now().at_ms,
+            at => at,
+        };
         Self {
             node,
             snap,
@@ -165,6 +172,7 @@ impl Session {
                 appreciations_shown: 30,
                 today_shown: 12,
                 repairs_shown: 8,
+                new_since,
                 ..Default::default()
             },
             submit_pressed: false,
@@ -427,6 +435,9 @@ impl Session {
 
     /// Closes the node and writes the last drafts (the window is closing).
     pub(crate) fn close(&mut self) {
+        if self.screen == Screen::Today {
+            self.drafts.last_looked_ms = crate::clock::now().at_ms;
+        }
         self.store.save_if_changed(&self.drafts);
         self.store.finish();
         self.node.shutdown();

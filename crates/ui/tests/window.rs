@@ -769,3 +769,45 @@ fn trellis_can_be_used_alone_before_pairing() {
     click(&mut alex, "Pair with my partner");
     wait_label(&mut alex, "Start our space");
 }
+
+/// Today says what my partner wrote since I last looked (what they chose to write, never
+/// whether they were there); once looked at, it is no longer new. A folded check-in is not
+/// pushed at me.
+#[test]
+fn today_says_what_is_new_from_the_partner_since_i_last_looked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut alex, sam) = open_pair(tmp.path());
+    let sam_node = session(&sam).node();
+    call(
+        sam_node,
+        Command::Act(trellis_core::Action::Appreciate {
+            text: "Thank you for the tea".into(),
+        }),
+    );
+    call(
+        sam_node,
+        Command::Act(trellis_core::Action::AddCheckIn(
+            trellis_core::CheckInDraft {
+                feel: "unsettled".into(),
+                ..Default::default()
+            },
+        )),
+    );
+    wait_label_contains(&mut alex, "New from Sam since you last looked");
+    wait_label_contains(&mut alex, "Sam appreciated you: “Thank you for the tea”");
+    assert!(
+        alex.query_by_label_contains("Sam wrote a check-in")
+            .is_none(),
+        "a folded check-in is not pushed"
+    );
+    for word in ["seen", "online", "last active"] {
+        assert!(alex.query_by_label_contains(word).is_none(), "{word}");
+    }
+    // Looked at: leaving Today and coming back, it is no longer new.
+    go(&mut alex, Screen::Agreements);
+    go(&mut alex, Screen::Today);
+    assert!(
+        alex.query_by_label_contains("New from Sam since you last looked")
+            .is_none()
+    );
+}

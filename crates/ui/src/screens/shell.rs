@@ -121,6 +121,12 @@ fn shortcuts(ui: &mut Ui, s: &mut Session) {
 
 /// Switches screens (and loads what the new one needs).
 pub(crate) fn go(s: &mut Session, screen: Screen) {
+    if s.screen == Screen::Today && screen != Screen::Today {
+        // Everything Today showed has been looked at.
+        s.drafts.last_looked_ms = crate::clock::now().at_ms;
+    } else if s.screen != Screen::Today && screen == Screen::Today && s.drafts.last_looked_ms > 0 {
+        s.t.new_since = s.drafts.last_looked_ms;
+    }
     s.screen = screen;
     match screen {
         Screen::History => super::history::request(s),

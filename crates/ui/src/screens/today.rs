@@ -4,6 +4,7 @@ use chrono::Timelike;
 use egui::{RichText, Ui};
 use trellis_core::view::Attention;
 use trellis_core::words::count;
+use trellis_core::{View, Who};
 
 use super::Screen;
 use crate::session::Session;
@@ -41,6 +42,123 @@ fn target(item: &Attention) -> Screen {
     }
 }
 
+/// What my partner wrote after `since` (ms), newest first, one line each: data they chose
+/// to write, never anything about them being there. A folded check-in is left out: the
+/// invitation to write mine already says it opens then.
+pub(crate) fn news(view: &View, since: i64) -> Vec<(i64, String)> {
+    let partner = &view.partner.name;
+    let mut out = Vec::new();
+    for a in &view.appreciations {
+        if a.author == Who::Partner && a.at > since {
+            out.push((
+                a.at,
+                format!("{partner} appreciated you: “{}”", clip(&a.text)),
+            ));
+        }
+    }
+    for c in &view.checkins {
+        match c.author {
+            Who::Partner if !c.folded && c.at > since => {
+                out.push((
+                    c.at,
+                    format!("{partner} wrote a check-in: “{}”", clip(&c.feel)),
+                ));
+            }
+            Who::Me => {
+                for r in c
+                    .replies
+                    .iter()
+                    .filter(|r| r.author == Who::Partner && r.at > since)
+                {
+                    out.push((
+                        r.at,
+                        format!("{partner} answered your check-in: “{}”", clip(&r.text)),
+                    ));
+                }
+            }
+            Who::Partner => {}
+        }
+    }
+    for r in &view.repairs {
+        if r.opened_by == Who::Me
+            && let Some(ack) = r.acknowledgement.as_ref().filter(|a| a.at > since)
+        {
+            out.push((
+                ack.at,
+                format!(
+                    "{partner} acknowledged the repair you opened: “{}”",
+                    clip(&ack.acknowledgement)
+                ),
+            ));
+        }
+        for c in &r.commitments {
+            for rep in &c.reports {
+                match c.owner {
+                    Who::Partner if rep.at > since => out.push((
+                        rep.at,
+                        format!(
+                            "{partner} noted follow-through on “{}”: {}",
+                            clip(&c.wording),
+                            rep.outcome.label().to_lowercase()
+                        ),
+                    )),
+                    Who::Me => {
+                        if let Some(&(_, at)) =
+                            rep.acknowledged.as_ref().filter(|(_, at)| *at > since)
+                        {
+                            out.push((
+                                at,
+                                format!(
+                                    "{partner} saw your follow-through on “{}”",
+                                    clip(&c.wording)
+                                ),
+                            ));
+                        }
+                    }
+                    Who::Partner => {}
+                }
+            }
+        }
+    }
+    out.sort_by_key(|item| std::cmp::Reverse(item.0));
+    out
+}
+
+fn clip(text: &str) -> String {
+    const MAX: usize = 80;
+    let line = text.lines().next().unwrap_or_default();
+    if line.chars().count() > MAX || line.len() < text.len() {
+        let cut: String = line.chars().take(MAX).collect();
+        format!("{}…", cut.trim_end())
+    } else {
+        line.to_string()
+    }
+}
+
+fn new_since(ui: &mut Ui, s: &Session, view: &View) {
+    let news = news(view, s.t.new_since);
+    if news.is_empty() {
+        return;
+    }
+    let p = palette(ui);
+    const SHOWN: usize = 6;
+    widgets::tinted(ui, p.accent_soft, |ui| {
+        ui.label(
+            RichText::new(format!(
+                "New from {} since you last looked",
+                view.partner.name
+            ))
+            .strong(),
+        );
+        for (_, line) in news.iter().take(SHOWN) {
+            ui.label(line);
+        }
+        if news.len() > SHOWN {
+            widgets::note(ui, &format!("and {} more", news.len() - SHOWN));
+        }
+    });
+}
+
 pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
     let Some(view) = s.snap.view.clone() else {
         return;
@@ -52,6 +170,7 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         &format!("{}, {}", greeting(), view.me.name),
         &crate::clock::long_date(now.today()),
     );
+    new_since(ui, s, &view);
     let items: Vec<&Attention> = view
         .attention
         .iter()
