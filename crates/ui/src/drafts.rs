@@ -133,6 +133,8 @@ pub(crate) struct Drafts {
     pub reports: BTreeMap<String, ReportForm>,
     /// By report id.
     pub report_acks: BTreeMap<String, String>,
+    /// A word back for an appreciation, by appreciation id.
+    pub thanks: BTreeMap<String, String>,
     pub journal: String,
     pub trigger: String,
     pub join_code: String,
@@ -160,6 +162,7 @@ pub(crate) enum FormKey {
     Commitment(String),
     Report(String),
     ReportAck(String),
+    Thanks(String),
     Journal,
     Trigger,
     JoinCode,
@@ -193,6 +196,9 @@ impl Drafts {
             }
             FormKey::ReportAck(id) => {
                 self.report_acks.remove(id);
+            }
+            FormKey::Thanks(id) => {
+                self.thanks.remove(id);
             }
             FormKey::Journal => self.journal.clear(),
             FormKey::Trigger => self.trigger.clear(),

@@ -811,3 +811,33 @@ fn today_says_what_is_new_from_the_partner_since_i_last_looked() {
             .is_none()
     );
 }
+
+/// An appreciation can be answered by the one it was addressed to: a "thank you", with a
+/// word or not; the author sees it, and it is new on their Today.
+#[test]
+fn an_appreciation_is_answered_with_a_thank_you() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut alex, mut sam) = open_pair(tmp.path());
+    call(
+        session(&sam).node(),
+        Command::Act(trellis_core::Action::Appreciate {
+            text: "Thank you for the tea".into(),
+        }),
+    );
+    go(&mut alex, Screen::Appreciations);
+    wait_label(&mut alex, "Thank you for the tea");
+    type_into(&mut alex, "A word back", "any time");
+    click(&mut alex, "Thank you");
+    wait_label_contains(&mut alex, "You said thank you — “any time”");
+    assert!(alex.query_by_label("Thank you").is_none(), "answered once");
+    wait_label_contains(
+        &mut sam,
+        "Alex said thank you for your appreciation: “any time”",
+    );
+    go(&mut sam, Screen::Appreciations);
+    wait_label_contains(&mut sam, "Alex said thank you — “any time”");
+    assert!(
+        sam.query_by_label("Thank you").is_none(),
+        "no answering one's own appreciation"
+    );
+}

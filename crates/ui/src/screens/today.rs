@@ -55,6 +55,18 @@ pub(crate) fn news(view: &View, since: i64) -> Vec<(i64, String)> {
                 format!("{partner} appreciated you: “{}”", clip(&a.text)),
             ));
         }
+        if let Some((word, at)) = a.thanks.as_ref().filter(|(_, at)| *at > since)
+            && a.author == Who::Me
+        {
+            let line = match word {
+                Some(w) => format!(
+                    "{partner} said thank you for your appreciation: “{}”",
+                    clip(w)
+                ),
+                None => format!("{partner} said thank you for your appreciation"),
+            };
+            out.push((*at, line));
+        }
     }
     for c in &view.checkins {
         match c.author {
