@@ -841,3 +841,55 @@ fn an_appreciation_is_answered_with_a_thank_you() {
         "no answering one's own appreciation"
     );
 }
+
+/// Every button of every screen (and of the two dialogs) lies inside the window, at the
+/// narrowest window allowed (760 points) and after Ctrl + (zoom 1.5 on a 1120-pixel
+/// window): rows wrap, nothing is cut off at the right edge.
+#[test]
+fn no_button_is_cut_off_in_a_narrow_or_zoomed_window() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, _b) = trellis_ui::prepare_demo(tmp.path()).unwrap();
+    let mut cut = Vec::new();
+    let mut check = |h: &mut App<'_>, size: egui::Vec2, what: String| {
+        for b in h.query_all_by_role(Role::Button) {
+            let r = b.rect();
+            if r.left() < -0.5 || r.right() > size.x + 0.5 {
+                cut.push(format!("{what}: {b:?} {r:?}"));
+            }
+        }
+    };
+    for (size, zoom) in [
+        (egui::vec2(760.0, 540.0), 1.0),
+        (egui::vec2(1120.0 / 1.5, 780.0 / 1.5), 1.5),
+    ] {
+        let mut h = open_sized(&a, size, zoom);
+        wait(&mut h, "the demo profile", |h| {
+            h.state()
+                .session()
+                .is_some_and(|s| s.snapshot().view.is_some())
+        });
+        for screen in Screen::ALL {
+            go(&mut h, screen);
+            if screen == Screen::History {
+                wait_label_contains(&mut h, "every signature verified");
+            }
+            check(
+                &mut h,
+                size,
+                format!("{} at {size:?}, zoom {zoom}", screen.label()),
+            );
+        }
+        for (key, dialog) in [(egui::Key::K, "appreciation"), (egui::Key::P, "pause")] {
+            h.key_press_modifiers(egui::Modifiers::COMMAND, key);
+            h.run();
+            check(
+                &mut h,
+                size,
+                format!("the {dialog} dialog at {size:?}, zoom {zoom}"),
+            );
+            h.key_press(egui::Key::Escape);
+            h.run();
+        }
+    }
+    assert!(cut.is_empty(), "cut off: {cut:#?}");
+}

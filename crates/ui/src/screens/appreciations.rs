@@ -17,14 +17,14 @@ pub(crate) fn quick_line(ui: &mut Ui, s: &mut Session, place: &str) -> bool {
     }
     let partner = s.partner_name();
     let mut sent = false;
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let l = ui.label("Appreciation");
         let r = ui
             .add(
                 egui::TextEdit::singleline(&mut s.drafts.appreciation)
                     .id_salt(("appreciation", place))
                     .hint_text(format!("Thank you, {partner}, for…"))
-                    .desired_width((ui.available_width() - 120.0).clamp(160.0, 520.0)),
+                    .desired_width((ui.available_width() - 190.0).clamp(140.0, 520.0)),
             )
             .labelled_by(l.id);
         if s.t.focus_appreciation && place == "dialog" {
@@ -51,7 +51,7 @@ pub(crate) fn dialog(ui: &mut Ui, s: &mut Session) {
         return;
     }
     let modal = egui::Modal::new(egui::Id::unique("appreciation-dialog")).show(ui.ctx(), |ui| {
-        ui.set_width(620.0);
+        ui.set_width(620.0_f32.min(ui.ctx().content_rect().width() - 80.0));
         ui.heading("A small moment");
         ui.label(format!(
             "Something {} did, said or was — in one line.",
@@ -99,7 +99,7 @@ fn answer(ui: &mut Ui, s: &mut Session, view: &trellis_core::View, a: &Appreciat
                     .id_salt(("thanks", &a.id))
                     .char_limit(trellis_core::MAX_THANKS_CHARS)
                     .hint_text("optional")
-                    .desired_width(260.0),
+                    .desired_width(ui.available_width().clamp(100.0, 260.0)),
             )
             .labelled_by(l.id);
         let text = Some(word.trim().to_string()).filter(|w| !w.is_empty());

@@ -226,7 +226,7 @@ fn reply(ui: &mut Ui, s: &mut Session, c: &CheckInView) {
     let key = FormKey::Reply(c.id.clone());
     let busy = s.busy(&key);
     let answered = c.replies.iter().any(|r| r.author == Who::Me);
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         if !answered
             && ui
                 .add_enabled(!busy, egui::Button::new("I hear you"))
@@ -248,7 +248,7 @@ fn reply(ui: &mut Ui, s: &mut Session, c: &CheckInView) {
                 egui::TextEdit::singleline(text)
                     .id_salt(("reply", &c.id))
                     .hint_text("in your own words")
-                    .desired_width(320.0),
+                    .desired_width(ui.available_width().clamp(120.0, 320.0)),
             )
             .labelled_by(l.id);
         let ready = !text.trim().is_empty();

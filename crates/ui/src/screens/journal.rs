@@ -51,7 +51,7 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
             .add(
                 egui::TextEdit::singleline(&mut s.drafts.trigger)
                     .hint_text("raised voices")
-                    .desired_width(320.0),
+                    .desired_width(ui.available_width().clamp(120.0, 320.0)),
             )
             .labelled_by(l.id);
         let ready = !s.drafts.trigger.trim().is_empty();

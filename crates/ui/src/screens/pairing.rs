@@ -11,7 +11,7 @@ use crate::widgets;
 pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
     let p = palette(ui);
     ui.vertical_centered(|ui| {
-        ui.set_max_width(760.0);
+        ui.set_max_width(ui.available_width().min(760.0));
         ui.add_space(18.0);
         ui.heading(format!("Hello, {}", s.snap.name));
         ui.label(
@@ -83,7 +83,7 @@ fn invite_open(ui: &mut Ui, s: &mut Session, code: &str, expires_at: i64) {
         ui.horizontal_top(|ui| {
             widgets::qr::qr_code(ui, code, 240.0);
             ui.vertical(|ui| {
-                ui.set_max_width(420.0);
+                ui.set_max_width(ui.available_width().min(420.0));
                 let l = ui.label(RichText::new("Invite code").strong());
                 let mut shown = code.to_string();
                 ui.add(

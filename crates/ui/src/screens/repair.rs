@@ -289,7 +289,7 @@ fn ack_report(ui: &mut Ui, s: &mut Session, report: &str) {
     ui.add(
         egui::TextEdit::singleline(note)
             .id_salt(("ack-note", report))
-            .desired_width(200.0),
+            .desired_width(ui.available_width().clamp(100.0, 200.0)),
     )
     .labelled_by(l.id);
     let note = Some(note.trim().to_string()).filter(|n| !n.is_empty());
@@ -326,14 +326,14 @@ fn report_form(ui: &mut Ui, s: &mut Session, c: &CommitmentView) {
         }
     });
     let (clicked, r) = ui
-        .horizontal(|ui| {
+        .horizontal_wrapped(|ui| {
             let l = ui.label("Note");
             let r = ui
                 .add(
                     egui::TextEdit::singleline(&mut f.note)
                         .id_salt(("report-note", &c.id))
                         .hint_text("what you did, in a line")
-                        .desired_width(320.0),
+                        .desired_width(ui.available_width().clamp(120.0, 320.0)),
                 )
                 .labelled_by(l.id);
             let clicked = ui

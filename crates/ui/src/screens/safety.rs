@@ -14,7 +14,7 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         return;
     };
     ui.vertical_centered(|ui| {
-        ui.set_max_width(640.0);
+        ui.set_max_width(ui.available_width().min(640.0));
         ui.add_space(20.0);
         ui.heading(format!("You and {} are paired", c.partner_name));
         ui.label(format!(

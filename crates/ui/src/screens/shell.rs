@@ -76,7 +76,7 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
                         .auto_shrink(false)
                         .id_salt(screen.label())
                         .show(ui, |ui| {
-                            ui.set_max_width(860.0);
+                            ui.set_max_width(ui.available_width().min(860.0));
                             match screen {
                                 Screen::Today => super::today::show(ui, s),
                                 Screen::Agreements => super::agreements::show(ui, s),
@@ -294,7 +294,7 @@ fn alone(ui: &mut Ui, s: &mut Session) {
                 .auto_shrink(false)
                 .id_salt(("alone", s.screen.label()))
                 .show(ui, |ui| {
-                    ui.set_max_width(860.0);
+                    ui.set_max_width(ui.available_width().min(860.0));
                     match s.screen {
                         Screen::Settings => super::settings::show(ui, s),
                         _ => super::journal::show(ui, s),

@@ -61,7 +61,7 @@ pub(crate) fn dialog(ui: &mut Ui, s: &mut Session) {
         s.drafts.pause.minutes = 30;
     }
     let modal = egui::Modal::new(egui::Id::unique("pause-dialog")).show(ui.ctx(), |ui| {
-        ui.set_width(520.0);
+        ui.set_width(520.0_f32.min(ui.ctx().content_rect().width() - 80.0));
         let back = crate::clock::clock_time(
             crate::clock::now()
                 .plus_minutes(i64::from(s.drafts.pause.minutes))

@@ -206,7 +206,9 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         let shown = s.t.today_shown.min(items.len());
         for (i, item) in items[..shown].iter().enumerate() {
             widgets::card(ui, |ui| {
-                ui.horizontal(|ui| {
+                // Wrapped: a long line or a narrow window puts the button below, never
+                // past the edge.
+                ui.horizontal_wrapped(|ui| {
                     let (tint, word) = match item {
                         Attention::CheckInInvitation => (p.accent, "Invitation"),
                         Attention::AgreementNeedsConversation { .. } => (p.warm, "Talk together"),
@@ -219,16 +221,14 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
                     };
                     widgets::badge(ui, word, tint, p.accent_soft);
                     ui.label(item.describe(&view, now, &trellis_store::LocalZone));
-                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                        let screen = target(item);
-                        if ui
-                            .button(format!("Open {}", screen.label()))
-                            .on_hover_text(format!("Item {}", i + 1))
-                            .clicked()
-                        {
-                            super::shell::go(s, screen);
-                        }
-                    });
+                    let screen = target(item);
+                    if ui
+                        .button(format!("Open {}", screen.label()))
+                        .on_hover_text(format!("Item {}", i + 1))
+                        .clicked()
+                    {
+                        super::shell::go(s, screen);
+                    }
                 });
             });
         }

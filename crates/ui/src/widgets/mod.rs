@@ -54,7 +54,7 @@ pub(crate) fn inline_field(
         ui.add(
             TextEdit::singleline(text)
                 .hint_text(hint)
-                .desired_width(width),
+                .desired_width(width.min(ui.available_width()).max(80.0)),
         )
         .labelled_by(l.id)
     })

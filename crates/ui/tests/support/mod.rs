@@ -34,6 +34,22 @@ pub fn open_themed(dir: &Path, theme: egui::Theme) -> App<'static> {
         .build_ui_state(|ui, app: &mut TrellisApp| app.show(ui), app)
 }
 
+/// The app on `dir` in a window of `size` points, drawn at `zoom` pixels per point (the
+/// window after Ctrl + is smaller in points at a higher zoom).
+pub fn open_sized(dir: &Path, size: egui::Vec2, zoom: f32) -> App<'static> {
+    let app = TrellisApp::new(
+        dir.to_path_buf(),
+        Some(NetworkMode::Loopback),
+        Arc::new(|| {}),
+    );
+    Harness::builder()
+        .with_size(size)
+        .with_pixels_per_point(zoom)
+        .with_theme(egui::Theme::Light)
+        .with_max_steps(16)
+        .build_ui_state(|ui, app: &mut TrellisApp| app.show(ui), app)
+}
+
 /// Steps the app until `cond` holds (the nodes work on their own threads), then lets the
 /// UI settle with `run()` (which also checks every control has an accessible name).
 pub fn wait(h: &mut App<'_>, what: &str, cond: impl Fn(&mut App<'_>) -> bool) {
