@@ -33,7 +33,8 @@ pub struct TrellisApp {
     pub(crate) profile_dir: PathBuf,
     pub(crate) mode: Option<NetworkMode>,
     pub(crate) repaint: Arc<dyn Fn() + Send + Sync>,
-    styled: bool,
+    /// The reading choices the style was last made with (None: not yet styled).
+    styled: Option<crate::theme::Looks>,
     theme: String,
     /// The name to offer again on the welcome screen (after a pairing was undone).
     welcome_name: String,
@@ -65,7 +66,7 @@ impl TrellisApp {
             profile_dir,
             mode,
             repaint,
-            styled: false,
+            styled: None,
             theme: String::new(),
             title: String::new(),
             welcome_name: String::new(),
@@ -180,9 +181,15 @@ impl TrellisApp {
     /// Draws one frame.
     pub fn show(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
-        if !self.styled {
-            crate::theme::install(&ctx);
-            self.styled = true;
+        let looks = match &self.phase {
+            Phase::Open(s) => {
+                crate::theme::Looks::from_drafts(&s.drafts.text_size, s.drafts.high_contrast)
+            }
+            _ => self.styled.unwrap_or_default(),
+        };
+        if self.styled != Some(looks) {
+            crate::theme::install(&ctx, looks);
+            self.styled = Some(looks);
         }
         self.poll_opening();
         if let Phase::Open(s) = &mut self.phase {

@@ -141,6 +141,10 @@ pub(crate) struct Drafts {
     pub export: ExportForm,
     /// "system", "light" or "dark".
     pub theme: String,
+    /// "small", "normal" (or empty), "large" or "larger": the size of all text.
+    pub text_size: String,
+    /// Black on white (or white on black), every control outlined.
+    pub high_contrast: bool,
     /// Using Trellis alone for now (not paired): the journal and Settings are open.
     pub alone: bool,
     /// When I last left Today (ms since the epoch; 0: never): what my partner wrote after

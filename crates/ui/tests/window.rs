@@ -893,3 +893,53 @@ fn no_button_is_cut_off_in_a_narrow_or_zoomed_window() {
     }
     assert!(cut.is_empty(), "cut off: {cut:#?}");
 }
+
+/// Settings: a text size for the whole window and a high-contrast look, kept on this
+/// computer (the window's local file) across a restart.
+#[test]
+fn text_size_and_high_contrast_are_chosen_in_settings_and_remembered() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, _b) = paired_profiles(tmp.path());
+    let body = |h: &App<'_>| h.ctx.global_style().text_styles[&egui::TextStyle::Body].size;
+    let ink = |h: &App<'_>| h.ctx.global_style().visuals.override_text_color;
+    let mut alex = open(&a);
+    wait(&mut alex, "the window", |h| {
+        h.state()
+            .session()
+            .is_some_and(|s| s.snapshot().view.is_some())
+    });
+    let normal = body(&alex);
+    go(&mut alex, Screen::Settings);
+    click(&mut alex, "Larger");
+    click(
+        &mut alex,
+        "High contrast: black on white (or white on black), every control outlined",
+    );
+    assert!(
+        (body(&alex) - normal * 1.45).abs() < 0.01,
+        "{}",
+        body(&alex)
+    );
+    assert_eq!(
+        ink(&alex),
+        Some(egui::Color32::WHITE),
+        "white on black (dark)"
+    );
+    let drafts = a.join("window-drafts.json");
+    wait(&mut alex, "the choice on disk", |_| {
+        std::fs::read_to_string(&drafts).is_ok_and(|t| t.contains("\"larger\""))
+    });
+    drop(alex);
+    let mut again = open(&a);
+    wait(&mut again, "the window again", |h| {
+        h.state()
+            .session()
+            .is_some_and(|s| s.snapshot().view.is_some())
+    });
+    assert!((body(&again) - normal * 1.45).abs() < 0.01);
+    assert_eq!(ink(&again), Some(egui::Color32::WHITE));
+    // Back to normal.
+    go(&mut again, Screen::Settings);
+    click(&mut again, "Normal");
+    assert!((body(&again) - normal).abs() < 0.01);
+}

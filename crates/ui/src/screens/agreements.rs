@@ -71,7 +71,11 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
             .into_iter()
             .partition(|a| a.status != AgreementStatus::Retired);
         ui.add_space(8.0);
-        ui.label(RichText::new(category.label()).size(18.0).strong());
+        ui.label(
+            RichText::new(category.label())
+                .size(crate::theme::pt(ui, 18.0))
+                .strong(),
+        );
         let key = category.as_str().to_string();
         let limit = *s.t.agreements_shown.get(&key).unwrap_or(&12);
         for a in active.iter().take(limit) {
@@ -109,7 +113,11 @@ fn propose(ui: &mut Ui, s: &mut Session) {
     }
     let busy = s.busy(&FormKey::Proposal);
     widgets::card(ui, |ui| {
-        ui.label(RichText::new("Propose an agreement").size(18.0).strong());
+        ui.label(
+            RichText::new("Propose an agreement")
+                .size(crate::theme::pt(ui, 18.0))
+                .strong(),
+        );
         ui.horizontal(|ui| {
             let l = ui.label("Start from an example:");
             egui::ComboBox::from_id_salt("template")
@@ -222,7 +230,11 @@ fn agreement_card(ui: &mut Ui, s: &mut Session, view: &View, a: &AgreementView) 
     let partner = view.partner.name.clone();
     widgets::card(ui, |ui| {
         ui.horizontal_wrapped(|ui| {
-            ui.label(RichText::new(&a.title).size(17.0).strong());
+            ui.label(
+                RichText::new(&a.title)
+                    .size(crate::theme::pt(ui, 17.0))
+                    .strong(),
+            );
             let (fg, bg) = status_colors(&p, a.status);
             widgets::badge(ui, a.status.label(), fg, bg);
         });
@@ -239,7 +251,7 @@ fn agreement_card(ui: &mut Ui, s: &mut Session, view: &View, a: &AgreementView) 
             .filter(|_| a.status == AgreementStatus::ChangeProposed);
         if let Some(held) = held {
             widgets::note(ui, "In force now — the wording you both said yes to:");
-            ui.label(RichText::new(&held.wording).size(16.0));
+            ui.label(RichText::new(&held.wording).size(crate::theme::pt(ui, 16.0)));
             if let Some(c) = &held.if_crossed {
                 ui.label(RichText::new(format!("If it is crossed: {c}")).color(p.muted));
             }
@@ -247,7 +259,7 @@ fn agreement_card(ui: &mut Ui, s: &mut Session, view: &View, a: &AgreementView) 
             widgets::note(ui, "The proposed change:");
         }
         if let Some(rev) = a.current_revision() {
-            ui.label(RichText::new(&rev.wording).size(16.0));
+            ui.label(RichText::new(&rev.wording).size(crate::theme::pt(ui, 16.0)));
             if let Some(c) = &rev.if_crossed {
                 ui.label(RichText::new(format!("If it is crossed: {c}")).color(p.muted));
             }

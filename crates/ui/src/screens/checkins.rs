@@ -190,7 +190,7 @@ fn checkin_card(ui: &mut Ui, s: &mut Session, view: &View, c: &CheckInView) {
         if let Some(w) = &c.when {
             feel.push_str(&format!(" when {w}"));
         }
-        ui.label(RichText::new(feel).size(16.0));
+        ui.label(RichText::new(feel).size(crate::theme::pt(ui, 16.0)));
         if let Some(t) = &c.went_well {
             ui.label(format!("Went well: {t}"));
         }

@@ -39,7 +39,11 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         }
     });
     ui.add_space(6.0);
-    ui.label(RichText::new("My triggers").size(18.0).strong());
+    ui.label(
+        RichText::new("My triggers")
+            .size(crate::theme::pt(ui, 18.0))
+            .strong(),
+    );
     widgets::note(
         ui,
         "Knowing what sets you off helps you pause before it does. Also private.",

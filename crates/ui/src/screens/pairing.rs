@@ -26,7 +26,7 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
     }
     ui.columns(2, |cols| {
         widgets::card(&mut cols[0], |ui| {
-            ui.label(RichText::new("I'll start our space").size(18.0).strong());
+            ui.label(RichText::new("I'll start our space").size(crate::theme::pt(ui, 18.0)).strong());
             ui.label("Show a one-time code (and a QR code) for your partner to join with. It works once, for ten minutes.");
             ui.add_space(6.0);
             let busy = s.pairing.invite_request.is_some();
@@ -38,7 +38,7 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
             }
         });
         widgets::card(&mut cols[1], |ui| {
-            ui.label(RichText::new("My partner has a code").size(18.0).strong());
+            ui.label(RichText::new("My partner has a code").size(crate::theme::pt(ui, 18.0)).strong());
             ui.label("Paste the code your partner's screen shows.");
             let r = widgets::area(
                 ui,
@@ -77,7 +77,11 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
 fn invite_open(ui: &mut Ui, s: &mut Session, code: &str, expires_at: i64) {
     let p = palette(ui);
     widgets::card(ui, |ui| {
-        ui.label(RichText::new("Your invite").size(18.0).strong());
+        ui.label(
+            RichText::new("Your invite")
+                .size(crate::theme::pt(ui, 18.0))
+                .strong(),
+        );
         ui.label("Let your partner scan the QR code, or send them the code through a channel you trust. It works once.");
         ui.add_space(6.0);
         ui.horizontal_top(|ui| {

@@ -72,7 +72,11 @@ fn open_form(ui: &mut Ui, s: &mut Session, view: &View) {
     let key = FormKey::Repair;
     let busy = s.busy(&key);
     widgets::card(ui, |ui| {
-        ui.label(RichText::new("Open a repair").size(18.0).strong());
+        ui.label(
+            RichText::new("Open a repair")
+                .size(crate::theme::pt(ui, 18.0))
+                .strong(),
+        );
         widgets::note(
             ui,
             &format!(

@@ -27,7 +27,7 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
                 ui.label(RichText::new("Safety number").color(p.muted));
                 ui.label(
                     RichText::new(&c.safety_number)
-                        .size(30.0)
+                        .size(crate::theme::pt(ui, 30.0))
                         .monospace()
                         .strong(),
                 );

@@ -53,7 +53,11 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
 
 fn title(ui: &mut Ui, text: &str) {
     ui.add_space(6.0);
-    ui.label(RichText::new(text).size(18.0).strong());
+    ui.label(
+        RichText::new(text)
+            .size(crate::theme::pt(ui, 18.0))
+            .strong(),
+    );
 }
 
 fn network(ui: &mut Ui, s: &mut Session) {
@@ -206,6 +210,24 @@ fn theme(ui: &mut Ui, s: &mut Session) {
                 }
             }
         });
+        ui.horizontal_wrapped(|ui| {
+            ui.label("Text size:");
+            for (value, label, _) in crate::theme::TEXT_SIZES {
+                let selected = s.drafts.text_size == value
+                    || (value == "normal" && s.drafts.text_size.is_empty());
+                if ui.radio(selected, label).clicked() {
+                    s.drafts.text_size = value.to_string();
+                }
+            }
+        });
+        ui.checkbox(
+            &mut s.drafts.high_contrast,
+            "High contrast: black on white (or white on black), every control outlined",
+        );
+        widgets::note(
+            ui,
+            "Kept on this computer only. Ctrl + and Ctrl − zoom everything as well.",
+        );
     });
 }
 

@@ -138,7 +138,12 @@ pub(crate) fn go(s: &mut Session, screen: Screen) {
 fn top_bar(ui: &mut Ui, s: &mut Session, paired: bool) {
     let p = palette(ui);
     ui.horizontal(|ui| {
-        ui.label(RichText::new("Trellis").size(20.0).strong().color(p.accent));
+        ui.label(
+            RichText::new("Trellis")
+                .size(crate::theme::pt(ui, 20.0))
+                .strong()
+                .color(p.accent),
+        );
         if let Some(v) = &s.snap.view {
             ui.label(RichText::new(format!("{} & {}", v.me.name, v.partner.name)).color(p.muted));
         }
@@ -203,7 +208,10 @@ fn nav(ui: &mut Ui, s: &mut Session) {
         let r = ui
             .add_sized(
                 [ui.available_width(), 32.0],
-                egui::Button::selectable(selected, RichText::new(text).size(15.5)),
+                egui::Button::selectable(
+                    selected,
+                    RichText::new(text).size(crate::theme::pt(ui, 15.5)),
+                ),
             )
             .on_hover_text(format!("Alt+{}", screen.key().name()));
         if r.clicked() && !selected {
@@ -249,7 +257,11 @@ fn ended_banner(ui: &mut Ui, s: &Session, e: &trellis_core::view::EndedView) {
                 trellis_core::Who::Me => "your last word".to_string(),
                 trellis_core::Who::Partner => format!("{partner}'s last word"),
             };
-            ui.label(RichText::new(format!("“{note}”")).italics().size(17.0));
+            ui.label(
+                RichText::new(format!("“{note}”"))
+                    .italics()
+                    .size(crate::theme::pt(ui, 17.0)),
+            );
             widgets::note(ui, &format!("— {who}"));
             ui.add_space(4.0);
         }
@@ -274,7 +286,10 @@ fn alone(ui: &mut Ui, s: &mut Session) {
                 let selected = s.screen == screen;
                 let r = ui.add_sized(
                     [ui.available_width(), 32.0],
-                    egui::Button::selectable(selected, RichText::new(screen.label()).size(15.5)),
+                    egui::Button::selectable(
+                        selected,
+                        RichText::new(screen.label()).size(crate::theme::pt(ui, 15.5)),
+                    ),
                 );
                 if r.clicked() && !selected {
                     go(s, screen);
