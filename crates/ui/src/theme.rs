@@ -167,6 +167,19 @@ pub(crate) fn preference(stored: &str) -> ThemePreference {
 /// whenever they change them).
 pub(crate) fn install(ctx: &egui::Context, looks: Looks) {
     ctx.data_mut(|d| d.insert_temp(looks_id(), looks));
+    // After egui's own fonts, so letters keep their look and only what they lack is taken
+    // from here (added once; a second call changes nothing).
+    ctx.add_font(egui::epaint::text::FontInsert::new(
+        "trellis-noto-emoji",
+        egui::FontData::from_static(crate::assets::EMOJI_FONT),
+        [FontFamily::Proportional, FontFamily::Monospace]
+            .into_iter()
+            .map(|family| egui::epaint::text::InsertFontFamily {
+                family,
+                priority: egui::epaint::text::FontPriority::Lowest,
+            })
+            .collect(),
+    ));
     let k = looks.scale;
     ctx.all_styles_mut(|style| {
         style.text_styles = [

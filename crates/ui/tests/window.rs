@@ -943,3 +943,25 @@ fn text_size_and_high_contrast_are_chosen_in_settings_and_remembered() {
     click(&mut again, "Normal");
     assert!((body(&again) - normal).abs() < 0.01);
 }
+
+/// Emoji people write every day (🌷🫖🌿 and the newer ones) are drawn from a bundled
+/// monochrome font, never as boxes.
+#[test]
+fn everyday_emoji_have_glyphs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = open(&tmp.path().join("new"));
+    wait(&mut h, "the welcome screen", |h| {
+        h.state().phase_name() == "welcome"
+    });
+    for emoji in ["🌷", "🫖", "🌿", "🥹", "🫶", "❤", "☕", "🙏"] {
+        for family in [
+            egui::FontId::proportional(15.0),
+            egui::FontId::monospace(14.0),
+        ] {
+            assert!(
+                h.ctx.fonts_mut(|f| f.has_glyphs(&family, emoji)),
+                "{emoji} in {family:?}"
+            );
+        }
+    }
+}
