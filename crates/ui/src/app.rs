@@ -194,6 +194,11 @@ impl TrellisApp {
         self.poll_opening();
         if let Phase::Open(s) = &mut self.phase {
             s.tick(&ctx);
+            let zoom = ctx.zoom_factor();
+            let seen = ctx.input(|i| crate::place::observed(i.viewport(), zoom));
+            if seen.is_some() && seen != s.drafts.window {
+                s.drafts.window = seen;
+            }
             let title = format!("Trellis — {}", s.snap.name);
             if title != self.title && !s.snap.name.is_empty() {
                 ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));

@@ -145,6 +145,8 @@ pub(crate) struct Drafts {
     pub text_size: String,
     /// Black on white (or white on black), every control outlined.
     pub high_contrast: bool,
+    /// The window's size and place when last seen (this computer only).
+    pub window: Option<crate::place::WindowPlace>,
     /// Using Trellis alone for now (not paired): the journal and Settings are open.
     pub alone: bool,
     /// When I last left Today (ms since the epoch; 0: never): what my partner wrote after

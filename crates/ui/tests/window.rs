@@ -965,3 +965,34 @@ fn everyday_emoji_have_glyphs() {
         }
     }
 }
+
+/// The window's size and place are kept on this computer (the profile's local drafts file)
+/// for the next start.
+#[test]
+fn the_window_remembers_its_size_and_place_locally() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, _b) = paired_profiles(tmp.path());
+    let mut alex = open(&a);
+    wait(&mut alex, "the window", |h| h.state().session().is_some());
+    {
+        let root = alex
+            .input_mut()
+            .viewports
+            .get_mut(&egui::ViewportId::ROOT)
+            .unwrap();
+        root.inner_rect = Some(egui::Rect::from_min_size(
+            egui::pos2(130.0, 90.0),
+            egui::vec2(900.0, 640.0),
+        ));
+        root.outer_rect = Some(egui::Rect::from_min_size(
+            egui::pos2(120.0, 60.0),
+            egui::vec2(920.0, 680.0),
+        ));
+    }
+    let drafts = a.join("window-drafts.json");
+    wait(&mut alex, "the place on disk", |_| {
+        std::fs::read_to_string(&drafts).is_ok_and(|t| {
+            t.contains("\"size\":[900.0,640.0]") && t.contains("\"pos\":[120.0,60.0]")
+        })
+    });
+}
