@@ -996,3 +996,43 @@ fn the_window_remembers_its_size_and_place_locally() {
         })
     });
 }
+
+/// Dates are picked from a calendar or typed; a date typed another way is answered with the
+/// format wanted, and the typed date rewritten in it.
+#[test]
+fn dates_are_picked_from_a_calendar_or_typed_and_a_wrong_format_is_explained() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut alex, _sam) = open_pair(tmp.path());
+    go(&mut alex, Screen::Agreements);
+    click(&mut alex, "+ Propose an agreement");
+    type_into(&mut alex, "Title", "Phones at dinner");
+    type_into(&mut alex, "Wording", "Phones stay in another room.");
+    type_into(&mut alex, "Review on (optional)", "31/12/2026");
+    wait_label(
+        &mut alex,
+        "Dates are written year-month-day: 2026-12-31 for 31/12/2026.",
+    );
+    assert!(
+        alex.query_by_label_contains("Still needed").is_some(),
+        "not saved in a format it would misread"
+    );
+    // Picked from the calendar instead: it opens on today; one day on, saved.
+    click(&mut alex, "Pick a date");
+    click(&mut alex, ">");
+    click(&mut alex, "Save");
+    let tomorrow = (chrono::Local::now().date_naive() + chrono::Days::new(1))
+        .format("%Y-%m-%d")
+        .to_string();
+    assert_eq!(
+        alex.get_by_label("Review on (optional)").value().as_deref(),
+        Some(tomorrow.as_str()),
+    );
+    assert!(alex.query_by_label_contains("Dates are written").is_none());
+    click(&mut alex, "Propose");
+    settle(&mut alex);
+    let view = snap(&alex).view.clone().unwrap();
+    assert_eq!(
+        view.agreements[0].review_on.as_deref(),
+        Some(tomorrow.as_str())
+    );
+}

@@ -173,16 +173,13 @@ fn propose(ui: &mut Ui, s: &mut Session) {
             "What we do if one of us crosses it",
             2,
         );
-        let r4 = widgets::field(
+        let r4 = widgets::date_field(
             ui,
-            "Review on (optional, YYYY-MM-DD)",
+            "Review on (optional)",
             &mut f.review_on,
-            "2027-01-15",
+            "proposal-review",
         );
         let date = typed_date(&f.review_on);
-        if date.is_err() {
-            widgets::note(ui, "Write the date as YYYY-MM-DD, e.g. 2027-01-15.");
-        }
         if category == Category::Transparency {
             widgets::note(
                 ui,
@@ -384,11 +381,9 @@ pub(crate) fn revise_form(ui: &mut Ui, s: &mut Session, a: &AgreementView, settl
     };
     let r1 = widgets::area(ui, label, &mut f.wording, "", 3);
     let r2 = widgets::area(ui, "If it is crossed (optional)", &mut f.if_crossed, "", 2);
-    let r3 = widgets::field(ui, "Review on (optional, YYYY-MM-DD)", &mut f.review_on, "");
+    let salt = format!("revision-review-{}", a.id);
+    let r3 = widgets::date_field(ui, "Review on (optional)", &mut f.review_on, &salt);
     let date = typed_date(&f.review_on);
-    if date.is_err() {
-        widgets::note(ui, "Write the date as YYYY-MM-DD.");
-    }
     let ready = !f.wording.trim().is_empty() && date.is_ok();
     let mut send = false;
     ui.horizontal(|ui| {

@@ -388,7 +388,8 @@ fn commit_form(ui: &mut Ui, s: &mut Session, r: &RepairView) {
             }
         }
     });
-    let r2 = widgets::field(ui, "Or by a date (optional, YYYY-MM-DD)", &mut f.due, "");
+    let salt = format!("commitment-due-{}", r.id);
+    let r2 = widgets::date_field(ui, "Or by a date (optional)", &mut f.due, &salt);
     let due = super::agreements::typed_date(&f.due);
     let ready = !f.wording.trim().is_empty() && due.is_ok();
     let wording = f.wording.trim().to_string();

@@ -260,9 +260,9 @@ fn therapist_export(ui: &mut Ui, s: &mut Session) {
                 }
             }
         });
-        ui.horizontal(|ui| {
-            widgets::inline_field(ui, "From", &mut f.since, "YYYY-MM-DD", 110.0);
-            widgets::inline_field(ui, "to", &mut f.until, "YYYY-MM-DD", 110.0);
+        ui.horizontal_wrapped(|ui| {
+            widgets::date_field(ui, "From (optional)", &mut f.since, "export-since");
+            widgets::date_field(ui, "To (optional)", &mut f.until, "export-until");
         });
         widgets::inline_field(ui, "Save as", &mut f.markdown_path, "", 460.0);
         let since = super::agreements::typed_date(&f.since);
@@ -272,10 +272,7 @@ fn therapist_export(ui: &mut Ui, s: &mut Session) {
             _ => None,
         };
         if since.is_err() || until.is_err() {
-            widgets::note(
-                ui,
-                "Write dates as YYYY-MM-DD, or leave them empty for all dates.",
-            );
+            widgets::note(ui, "Leave a date empty for all dates.");
         } else if let Some(problem) = &backwards {
             let p = palette(ui);
             ui.label(RichText::new(capitalized(problem)).color(p.problem));
