@@ -227,6 +227,20 @@ impl Session {
         self.submit_pressed && fields.iter().any(|r| r.has_focus())
     }
 
+    /// Ctrl+Enter was pressed while the keyboard was anywhere in the form laid out in `ui`
+    /// from the height `top` down (a field, a choice, a slider, a date, a button).
+    pub(crate) fn submitted_in(&self, ui: &egui::Ui, top: f32) -> bool {
+        if !self.submit_pressed {
+            return false;
+        }
+        let drawn = ui.min_rect();
+        let form = egui::Rect::from_min_max(egui::pos2(drawn.left(), top), drawn.max);
+        let ctx = ui.ctx();
+        ctx.memory(|m| m.focused())
+            .and_then(|id| ctx.read_response(id))
+            .is_some_and(|r| form.contains(r.rect.center()))
+    }
+
     pub(crate) fn problem(&mut self, text: impl Into<String>) {
         self.problem_about(None, text);
     }

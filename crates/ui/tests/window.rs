@@ -9,7 +9,7 @@ mod screenshots;
 mod support;
 
 use egui::Role;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use support::*;
 use trellis_core::view::AgreementStatus;
 use trellis_net::Command;
@@ -1034,5 +1034,66 @@ fn dates_are_picked_from_a_calendar_or_typed_and_a_wrong_format_is_explained() {
     assert_eq!(
         view.agreements[0].review_on.as_deref(),
         Some(tomorrow.as_str())
+    );
+}
+
+/// Ctrl+Enter saves a form wherever the keyboard is in it (a choice, a slider, not only a
+/// text field), and Tab reaches every control of the form in order.
+#[test]
+fn ctrl_enter_saves_from_anywhere_in_a_form_and_tab_reaches_every_control() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut alex, _sam) = open_pair(tmp.path());
+    go(&mut alex, Screen::CheckIns);
+    click(
+        &mut alex,
+        "Add how safe, trusting and connected I feel (1–10)",
+    );
+    // Tab from the first field: every control of the form has its turn.
+    alex.get_by_label("I feel …").focus();
+    alex.run();
+    let mut reached = Vec::new();
+    for _ in 0..40 {
+        if let Some(n) = alex.query_by(|n| n.is_focused()) {
+            let label = n.accesskit_node().label().unwrap_or_default();
+            if label == "Save my check-in" {
+                break;
+            }
+            reached.push(label);
+        }
+        alex.key_press(egui::Key::Tab);
+        alex.run();
+    }
+    for control in [
+        "I feel …",
+        "… when …",
+        "What went well",
+        "What was hard",
+        "Just listen",
+        "Add how safe, trusting and connected I feel (1–10)",
+        "Safety",
+        "Trust",
+        "Connection",
+    ] {
+        assert!(
+            reached.iter().any(|l| l.contains(control)),
+            "Tab never reached {control}: {reached:?}"
+        );
+    }
+    // Typed, then a choice made with the keyboard: Ctrl+Enter from the choice saves.
+    type_into(&mut alex, "I feel …", "steadier");
+    alex.get_by_label("Just listen").focus();
+    alex.run();
+    alex.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
+    alex.run();
+    settle(&mut alex);
+    assert!(
+        snap(&alex)
+            .view
+            .as_ref()
+            .unwrap()
+            .checkins
+            .iter()
+            .any(|c| c.feel == "steadier"),
+        "saved with Ctrl+Enter from a radio button"
     );
 }

@@ -143,7 +143,7 @@ fn propose(ui: &mut Ui, s: &mut Session) {
                 .labelled_by(l.id);
         });
         let f = &mut s.drafts.proposal;
-        let r1 = widgets::field(ui, "Title", &mut f.title, "Phones at dinner");
+        widgets::field(ui, "Title", &mut f.title, "Phones at dinner");
         let category = Category::parse(&f.category).unwrap_or(Category::Communication);
         ui.horizontal(|ui| {
             let l = ui.label(RichText::new("Category").strong());
@@ -159,21 +159,21 @@ fn propose(ui: &mut Ui, s: &mut Session) {
                 .response
                 .labelled_by(l.id);
         });
-        let r2 = widgets::area(
+        widgets::area(
             ui,
             "Wording",
             &mut f.wording,
             "What we both agree to, in plain words",
             3,
         );
-        let r3 = widgets::area(
+        widgets::area(
             ui,
             "If it is crossed (optional)",
             &mut f.if_crossed,
             "What we do if one of us crosses it",
             2,
         );
-        let r4 = widgets::date_field(
+        widgets::date_field(
             ui,
             "Review on (optional)",
             &mut f.review_on,
@@ -206,7 +206,7 @@ fn propose(ui: &mut Ui, s: &mut Session) {
                 f.open = false;
             }
         });
-        send |= ready && !busy && s.submitted(&[&r1, &r2, &r3, &r4]);
+        send |= ready && !busy && s.submitted_in(ui, ui.min_rect().top());
         if send {
             let f = &s.drafts.proposal;
             let draft = AgreementDraft {
@@ -373,16 +373,17 @@ pub(crate) fn revise_form(ui: &mut Ui, s: &mut Session, a: &AgreementView, settl
     let Some(f) = s.drafts.revisions.get_mut(&a.id) else {
         return;
     };
+    let top = ui.cursor().top();
     ui.separator();
     let label = if settling {
         "The wording you settled on together"
     } else {
         "New wording"
     };
-    let r1 = widgets::area(ui, label, &mut f.wording, "", 3);
-    let r2 = widgets::area(ui, "If it is crossed (optional)", &mut f.if_crossed, "", 2);
+    widgets::area(ui, label, &mut f.wording, "", 3);
+    widgets::area(ui, "If it is crossed (optional)", &mut f.if_crossed, "", 2);
     let salt = format!("revision-review-{}", a.id);
-    let r3 = widgets::date_field(ui, "Review on (optional)", &mut f.review_on, &salt);
+    widgets::date_field(ui, "Review on (optional)", &mut f.review_on, &salt);
     let date = typed_date(&f.review_on);
     let ready = !f.wording.trim().is_empty() && date.is_ok();
     let mut send = false;
@@ -412,7 +413,7 @@ pub(crate) fn revise_form(ui: &mut Ui, s: &mut Session, a: &AgreementView, settl
         ui,
         "Saving it counts as your yes; it is in force once your partner says yes too.",
     );
-    send |= ready && !busy && s.submitted(&[&r1, &r2, &r3]);
+    send |= ready && !busy && s.submitted_in(ui, top);
     s.form_problems(ui, &key);
     if send {
         let f = &s.drafts.revisions[&a.id];

@@ -69,15 +69,15 @@ fn form(ui: &mut Ui, s: &mut Session, view: &View) {
             widgets::note(ui, &format!("If it helps: {prompt}"));
         }
         let f = &mut s.drafts.checkin;
-        let r1 = widgets::field(ui, "I feel …", &mut f.feel, "hopeful, tired, unsure…");
-        let r2 = widgets::field(
+        widgets::field(ui, "I feel …", &mut f.feel, "hopeful, tired, unsure…");
+        widgets::field(
             ui,
             "… when …",
             &mut f.when,
             "we laugh together in the kitchen",
         );
-        let r3 = widgets::area(ui, "What went well", &mut f.went_well, "", 2);
-        let r4 = widgets::area(ui, "What was hard", &mut f.was_hard, "", 2);
+        widgets::area(ui, "What went well", &mut f.went_well, "", 2);
+        widgets::area(ui, "What was hard", &mut f.was_hard, "", 2);
         let need = Need::parse(&f.need).unwrap_or_default();
         ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new(format!("What I need from {partner}")).strong());
@@ -127,7 +127,7 @@ fn form(ui: &mut Ui, s: &mut Session, view: &View) {
                 clicked
             })
             .inner;
-        let send = clicked || (ready && !busy && s.submitted(&[&r1, &r2, &r3, &r4]));
+        let send = clicked || (ready && !busy && s.submitted_in(ui, ui.min_rect().top()));
         s.form_problems(ui, &key);
         if send {
             let f = &s.drafts.checkin;

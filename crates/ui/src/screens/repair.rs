@@ -85,14 +85,14 @@ fn open_form(ui: &mut Ui, s: &mut Session, view: &View) {
             ),
         );
         let f = &mut s.drafts.repair;
-        let r1 = widgets::area(
+        widgets::area(
             ui,
             "What happened",
             &mut f.what_happened,
             "the facts, as you saw them",
             3,
         );
-        let r2 = widgets::area(
+        widgets::area(
             ui,
             "How it landed for me",
             &mut f.how_it_landed,
@@ -122,7 +122,7 @@ fn open_form(ui: &mut Ui, s: &mut Session, view: &View) {
             what_happened: f.what_happened.trim().to_string(),
             how_it_landed: f.how_it_landed.trim().to_string(),
         };
-        send |= ready && !busy && s.submitted(&[&r1, &r2]);
+        send |= ready && !busy && s.submitted_in(ui, ui.min_rect().top());
         s.form_problems(ui, &key);
         if send {
             s.act(action, key);
@@ -211,15 +211,15 @@ fn acknowledge_form(ui: &mut Ui, s: &mut Session, r: &RepairView, partner: &str)
             ),
         );
         let f = s.drafts.acknowledgements.entry(r.id.clone()).or_default();
-        let r1 = widgets::area(ui, "I understand that…", &mut f.acknowledgement, "", 3);
-        let r2 = widgets::area(ui, "I regret…", &mut f.regret, "", 2);
+        widgets::area(ui, "I understand that…", &mut f.acknowledgement, "", 3);
+        widgets::area(ui, "I regret…", &mut f.regret, "", 2);
         let ready = !f.acknowledgement.trim().is_empty() && !f.regret.trim().is_empty();
         let (acknowledgement, regret) = (
             f.acknowledgement.trim().to_string(),
             f.regret.trim().to_string(),
         );
         if widgets::primary(ui, "Acknowledge", ready, busy).clicked()
-            || (ready && !busy && s.submitted(&[&r1, &r2]))
+            || (ready && !busy && s.submitted_in(ui, ui.min_rect().top()))
         {
             s.act(
                 Action::AcknowledgeRepair {
@@ -371,9 +371,10 @@ fn commit_form(ui: &mut Ui, s: &mut Session, r: &RepairView) {
     }
     let key = FormKey::Commitment(r.id.clone());
     let busy = s.busy(&key);
+    let top = ui.cursor().top();
     ui.label(RichText::new("Step 3 — a concrete commitment").strong());
     let f = s.drafts.commitments.entry(r.id.clone()).or_default();
-    let r1 = widgets::field(
+    widgets::field(
         ui,
         "I commit to…",
         &mut f.wording,
@@ -389,7 +390,7 @@ fn commit_form(ui: &mut Ui, s: &mut Session, r: &RepairView) {
         }
     });
     let salt = format!("commitment-due-{}", r.id);
-    let r2 = widgets::date_field(ui, "Or by a date (optional)", &mut f.due, &salt);
+    widgets::date_field(ui, "Or by a date (optional)", &mut f.due, &salt);
     let due = super::agreements::typed_date(&f.due);
     let ready = !f.wording.trim().is_empty() && due.is_ok();
     let wording = f.wording.trim().to_string();
@@ -406,7 +407,7 @@ fn commit_form(ui: &mut Ui, s: &mut Session, r: &RepairView) {
         );
         close = ui.button("Not now").clicked();
     });
-    send |= ready && !busy && s.submitted(&[&r1, &r2]);
+    send |= ready && !busy && s.submitted_in(ui, top);
     s.form_problems(ui, &key);
     if close {
         s.t.commitment_open.remove(&r.id);

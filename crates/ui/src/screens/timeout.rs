@@ -88,10 +88,10 @@ pub(crate) fn dialog(ui: &mut Ui, s: &mut Session) {
             &mut s.drafts.pause.note,
             "going for a walk",
         );
+        let submitted = s.submitted(&[&r]) || s.submitted_in(ui, ui.min_rect().top());
         ui.horizontal(|ui| {
             let busy = s.busy(&FormKey::Pause);
-            if widgets::primary(ui, "Start my pause", true, busy).clicked()
-                || (!busy && s.submitted(&[&r]))
+            if widgets::primary(ui, "Start my pause", true, busy).clicked() || (!busy && submitted)
             {
                 let note = Some(s.drafts.pause.note.trim().to_string()).filter(|n| !n.is_empty());
                 s.act(
