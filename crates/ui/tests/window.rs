@@ -708,6 +708,7 @@ fn after_an_ending_today_leads_with_the_last_word_and_offers_nothing_that_cannot
     );
     assert!(sam.query_by_label_contains("keeps trying").is_none());
     assert!(sam.query_by_label_contains("has not reached").is_none());
+    assert!(sam.query_by_label_contains("Ctrl+K appreciate").is_none());
     // Ctrl+K opens nothing.
     sam.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::K);
     sam.run();

@@ -222,7 +222,9 @@ fn nav(ui: &mut Ui, s: &mut Session) {
         }
     }
     ui.add_space(12.0);
-    widgets::note(ui, "Ctrl+K appreciate · Ctrl+P pause · Ctrl+Enter save");
+    if s.ended().is_none() {
+        widgets::note(ui, "Ctrl+K appreciate · Ctrl+P pause · Ctrl+Enter save");
+    }
 }
 
 fn notices(ui: &mut Ui, s: &mut Session) {
