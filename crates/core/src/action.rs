@@ -7,6 +7,9 @@ use crate::schema::{Cadence, Category, Need, Outcome, ResponseMode};
 
 /// Longest text a single field may hold, in characters.
 pub const MAX_TEXT_CHARS: usize = 10_000;
+/// Longest word of thanks for an appreciation, in characters: a mark and a few words, not
+/// a letter. The ownership rules refuse a longer one from the partner's device too.
+pub const MAX_THANKS_CHARS: usize = 280;
 /// Longest time-out, in minutes (a day).
 pub const MAX_TIMEOUT_MINUTES: u32 = 24 * 60;
 
@@ -100,6 +103,12 @@ pub enum Action {
     },
     Appreciate {
         text: String,
+    },
+    /// Answer an appreciation my partner addressed to me: a "thank you" mark, with a word
+    /// (at most [`MAX_THANKS_CHARS`]) or not.
+    ThankForAppreciation {
+        appreciation: String,
+        text: Option<String>,
     },
     StartTimeOut {
         minutes: u32,

@@ -190,6 +190,7 @@ impl Couple {
             &facts.change,
             &facts.ops,
             &facts.creator,
+            None,
             &mut overlay,
             true,
         )
@@ -537,7 +538,15 @@ impl Couple {
             .ok_or_else(|| CoreError::Invalid("the new change vanished".into()))?;
         let ops = change.decode().operations;
         let mut overlay = Overlay::new(&self.index);
-        rules::check_change(&change, &ops, &self.me, &mut overlay, false).map_err(|detail| {
+        rules::check_change(
+            &change,
+            &ops,
+            &self.me,
+            Some(&self.partner),
+            &mut overlay,
+            false,
+        )
+        .map_err(|detail| {
             CoreError::NotAllowed(format!(
                 "internal error: this change would break the ownership rules ({detail})"
             ))

@@ -27,7 +27,9 @@ pub mod verify;
 pub mod view;
 pub mod words;
 
-pub use action::{Action, AgreementDraft, CheckInDraft, MAX_TIMEOUT_MINUTES, RevisionDraft};
+pub use action::{
+    Action, AgreementDraft, CheckInDraft, MAX_THANKS_CHARS, MAX_TIMEOUT_MINUTES, RevisionDraft,
+};
 pub use automerge::{Change, ChangeHash};
 pub use bundle::{Bundle, BundleError};
 pub use card::{Card, VerifiedCard};

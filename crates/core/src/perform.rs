@@ -181,6 +181,7 @@ pub(crate) fn perform(
         Action::AcknowledgeReport { report, note } => acknowledge_report(&mut ctx, report, note),
         Action::CloseRepair { repair, note } => close_repair(&mut ctx, repair, note),
         Action::Appreciate { text } => appreciate(&mut ctx, text),
+        Action::ThankForAppreciation { appreciation, text } => thank(&mut ctx, appreciation, text),
         Action::StartTimeOut { minutes, note } => start_time_out(&mut ctx, *minutes, note),
         Action::EndTimeOut => end_time_out(&mut ctx),
         Action::EndSpace { note } => end_space(&mut ctx, note),
@@ -772,6 +773,48 @@ fn appreciate(ctx: &mut Ctx<'_>, text: &str) -> Result<Written, CoreError> {
     Ok(Written {
         message: "shared an appreciation".into(),
         record: id,
+    })
+}
+
+fn thank(ctx: &mut Ctx<'_>, prefix: &str, text: &Option<String>) -> Result<Written, CoreError> {
+    let text = optional("the word of thanks", text)?;
+    if let Some(t) = &text
+        && t.chars().count() > crate::action::MAX_THANKS_CHARS
+    {
+        return Err(CoreError::Invalid(format!(
+            "a word of thanks can be at most {} characters",
+            crate::action::MAX_THANKS_CHARS
+        )));
+    }
+    let appreciation = match resolve(
+        ctx.theirs().appreciations.ids(),
+        prefix,
+        "appreciation from your partner",
+    ) {
+        Ok(id) => id,
+        Err(e) => {
+            if resolve(ctx.mine().appreciations.ids(), prefix, "appreciation").is_ok() {
+                return Err(CoreError::NotAllowed(
+                    "that is your own appreciation; you can answer the ones addressed to you"
+                        .into(),
+                ));
+            }
+            return Err(e);
+        }
+    };
+    if ctx.mine().thanks.contains(&appreciation) {
+        return Err(CoreError::Invalid(
+            "you already answered this appreciation".into(),
+        ));
+    }
+    let record = crate::schema::Thanks {
+        text,
+        at: ctx.now.at_ms,
+    };
+    ctx.put_mine(col::THANKS, &appreciation, &record)?;
+    Ok(Written {
+        message: format!("thanked {} for the appreciation", ctx.partner_name()),
+        record: appreciation,
     })
 }
 

@@ -439,3 +439,129 @@ fn oversize_garbled_and_truncated_input_is_refused_before_parsing() {
         Rejection::Malformed { .. }
     ));
 }
+
+/// An answer to an appreciation (a "thank you", with a word or not) belongs to the one the
+/// appreciation was addressed to: the partner cannot write it for them, no one can answer
+/// their own appreciation or one that does not exist, and the word is short.
+#[test]
+fn a_forged_answer_to_an_appreciation_is_refused() {
+    let (mut alex, mut sam) = pair();
+    let for_alex = sam
+        .act(
+            Action::Appreciate {
+                text: "Thank you for the tea".into(),
+            },
+            at(1),
+        )
+        .unwrap()
+        .record;
+    let for_sam = alex
+        .act(
+            Action::Appreciate {
+                text: "Thank you for the walk".into(),
+            },
+            at(2),
+        )
+        .unwrap()
+        .record;
+    exchange(&mut alex, &mut sam);
+
+    // The recipient's own answer is accepted and shown on the author's side.
+    alex.act(
+        Action::ThankForAppreciation {
+            appreciation: for_alex.clone(),
+            text: Some("It was a pleasure".into()),
+        },
+        at(3),
+    )
+    .unwrap();
+    exchange(&mut alex, &mut sam);
+    let view = trellis_core::View::build(
+        sam.couple.root(),
+        &sam.couple.me(),
+        &sam.couple.partner(),
+        at(4),
+    );
+    let answered = view
+        .appreciations
+        .iter()
+        .find(|a| a.id == for_alex)
+        .unwrap();
+    assert_eq!(
+        answered
+            .thanks
+            .as_ref()
+            .and_then(|(t, _)| t.clone())
+            .as_deref(),
+        Some("It was a pleasure")
+    );
+    // The app itself refuses what the rules refuse.
+    let own = alex.act(
+        Action::ThankForAppreciation {
+            appreciation: for_sam.clone(),
+            text: None,
+        },
+        at(5),
+    );
+    assert!(matches!(own, Err(CoreError::NotAllowed(_))), "{own:?}");
+
+    let sam_key = sam.couple.me();
+    let sam_id = sam.identity();
+    let alex_key = alex.couple.me();
+    let alex_space = alex_key.to_hex();
+    let sam_space = sam_key.to_hex();
+    let thanks_map = |doc: &mut AutoCommit, space: &str| {
+        let s = map(doc, &["by", space]);
+        match doc.get(&s, "thanks").unwrap() {
+            Some((Value::Object(_), id)) => id,
+            _ => doc.put_object(&s, "thanks", ObjType::Map).unwrap(),
+        }
+    };
+    let write = |doc: &mut AutoCommit, space: &str, id: &str, text: &str| {
+        let t = thanks_map(doc, space);
+        let rec = doc.put_object(&t, id, ObjType::Map).unwrap();
+        doc.put(&rec, "text", text).unwrap();
+        doc.put(&rec, "at", 1_i64).unwrap();
+    };
+    let ownership = |r: Rejection| assert!(matches!(r, Rejection::Ownership { .. }), "{r}");
+
+    // Sam answers, in Alex's space, the appreciation Alex wrote to Sam: words in Alex's mouth.
+    let change = forge(&mut sam, sam_key, &sam_id, |doc| {
+        write(doc, &alex_space, &for_sam, "you're welcome, says Alex")
+    });
+    ownership(refused(&mut alex, vec![change]));
+    // Sam thanks Sam's own appreciation (it was addressed to Alex, not to Sam).
+    let change = forge(&mut sam, sam_key, &sam_id, |doc| {
+        write(doc, &sam_space, &for_alex, "thanks to me")
+    });
+    ownership(refused(&mut alex, vec![change]));
+    // An answer to an appreciation that does not exist.
+    let change = forge(&mut sam, sam_key, &sam_id, |doc| {
+        write(doc, &sam_space, "made-up", "thanks for nothing")
+    });
+    ownership(refused(&mut alex, vec![change]));
+    // A word of thanks far too long, to the right appreciation, by the right author.
+    let long = "x".repeat(trellis_core::MAX_THANKS_CHARS + 1);
+    let change = forge(&mut sam, sam_key, &sam_id, |doc| {
+        write(doc, &sam_space, &for_sam, &long)
+    });
+    ownership(refused(&mut alex, vec![change]));
+    // Something nested inside an answer.
+    let change = forge(&mut sam, sam_key, &sam_id, |doc| {
+        let t = thanks_map(doc, &sam_space);
+        let rec = doc.put_object(&t, for_sam.as_str(), ObjType::Map).unwrap();
+        doc.put_object(&rec, "text", ObjType::Map).unwrap();
+    });
+    ownership(refused(&mut alex, vec![change]));
+    // Alex's key cannot be borrowed to sign it either: the author must be the signer.
+    let change = forge(&mut sam, alex_key, &sam_id, |doc| {
+        write(doc, &alex_space, &for_sam, "signed by the wrong key")
+    });
+    refused(&mut alex, vec![change]);
+
+    // Sam's own short answer to the appreciation addressed to Sam is let in.
+    let change = forge(&mut sam, sam_key, &sam_id, |doc| {
+        write(doc, &sam_space, &for_sam, "thank you")
+    });
+    alex.receive(vec![change]).unwrap();
+}

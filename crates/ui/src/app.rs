@@ -45,10 +45,13 @@ pub struct TrellisApp {
     pub(crate) profile_dir: PathBuf,
     pub(crate) mode: Option<NetworkMode>,
     pub(crate) repaint: Arc<dyn Fn() + Send + Sync>,
-    styled: bool,
+    /// The reading choices the style was last made with (None: not yet styled).
+    styled: Option<crate::theme::Looks>,
     theme: String,
     /// Wrong passphrases in a row at the lock screen.
     wrong_tries: u32,
+    /// The name to offer again on the welcome screen (after a pairing was undone).
+    welcome_name: String,
     /// The window title last asked for: "Trellis — Sam" once the profile is open, so two
     /// windows on one screen (the demo, or a shared computer) are told apart.
     title: String,
@@ -82,10 +85,11 @@ impl TrellisApp {
             profile_dir,
             mode,
             repaint,
-            styled: false,
+            styled: None,
             theme: String::new(),
             wrong_tries: 0,
             title: String::new(),
+            welcome_name: String::new(),
         }
     }
 
@@ -171,7 +175,7 @@ impl TrellisApp {
                 )))
             }
             Opened::NoProfile => Phase::Welcome {
-                name: String::new(),
+                name: std::mem::take(&mut self.welcome_name),
                 problem: None,
                 lock: NewLock::default(),
             },
@@ -201,16 +205,56 @@ impl TrellisApp {
         };
     }
 
+    /// Undoes a pairing whose safety numbers did not match: closes the profile, deletes
+    /// it (off the window's thread) and goes back to the welcome, the name offered again.
+    fn start_again(&mut self) {
+        let (tx, rx) = mpsc::channel();
+        let opening = Phase::Opening { rx, creating: None };
+        let Phase::Open(mut session) = std::mem::replace(&mut self.phase, opening) else {
+            return;
+        };
+        self.welcome_name = session.snap.name.clone();
+        self.title.clear();
+        let dir = self.profile_dir.clone();
+        let repaint = self.repaint.clone();
+        let spawned = std::thread::Builder::new()
+            .name("trellis-start-again".into())
+            .spawn(move || {
+                session.close();
+                drop(session);
+                let wiped = trellis_store::Profile::open(&dir).and_then(|p| p.wipe());
+                let _ = tx.send(match wiped {
+                    Ok(_) => Opened::NoProfile,
+                    Err(e) => Opened::Failed(format!("the pairing could not be undone: {e}")),
+                });
+                repaint();
+            });
+        if let Err(e) = spawned {
+            self.phase = Phase::Failed(format!("the pairing could not be undone: {e}"));
+        }
+    }
+
     /// Draws one frame.
     pub fn show(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
-        if !self.styled {
-            crate::theme::install(&ctx);
-            self.styled = true;
+        let looks = match &self.phase {
+            Phase::Open(s) => {
+                crate::theme::Looks::from_drafts(&s.drafts.text_size, s.drafts.high_contrast)
+            }
+            _ => self.styled.unwrap_or_default(),
+        };
+        if self.styled != Some(looks) {
+            crate::theme::install(&ctx, looks);
+            self.styled = Some(looks);
         }
         self.poll_opening();
         if let Phase::Open(s) = &mut self.phase {
             s.tick(&ctx);
+            let zoom = ctx.zoom_factor();
+            let seen = ctx.input(|i| crate::place::observed(i.viewport(), zoom));
+            if seen.is_some() && seen != s.drafts.window {
+                s.drafts.window = seen;
+            }
             let title = format!("Trellis — {}", s.snap.name);
             if title != self.title && !s.snap.name.is_empty() {
                 ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
@@ -230,6 +274,9 @@ impl TrellisApp {
             Phase::Locked { .. } => screens::lock::locked_before_open(ui, self),
             Phase::Failed(message) => screens::welcome::failed(ui, message),
             Phase::Open(s) => screens::shell::show(ui, s),
+        }
+        if matches!(&self.phase, Phase::Open(s) if s.pairing.start_again) {
+            self.start_again();
         }
     }
 

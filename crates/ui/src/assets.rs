@@ -5,6 +5,9 @@ use trellis_core::schema::Category;
 const TEMPLATES: &str = include_str!("../../../assets/agreement-templates.txt");
 const PROMPTS: &str = include_str!("../../../assets/checkin-prompts.txt");
 pub(crate) const ICON_PNG: &[u8] = include_bytes!("../../../assets/icon-256.png");
+/// Noto Emoji (monochrome; SIL Open Font License 1.1, `assets/fonts/OFL.txt`): egui draws
+/// no colour bitmaps, and its own emoji fonts lack many everyday ones (🌷🫖🌿).
+pub(crate) const EMOJI_FONT: &[u8] = include_bytes!("../../../assets/fonts/NotoEmoji-Regular.ttf");
 
 /// An example agreement to start from.
 #[derive(Debug, Clone, PartialEq, Eq)]

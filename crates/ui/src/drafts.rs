@@ -133,6 +133,8 @@ pub(crate) struct Drafts {
     pub reports: BTreeMap<String, ReportForm>,
     /// By report id.
     pub report_acks: BTreeMap<String, String>,
+    /// A word back for an appreciation, by appreciation id.
+    pub thanks: BTreeMap<String, String>,
     pub journal: String,
     pub trigger: String,
     pub join_code: String,
@@ -143,6 +145,17 @@ pub(crate) struct Drafts {
     /// default; 0: never).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lock_after_minutes: Option<u32>,
+    /// "small", "normal" (or empty), "large" or "larger": the size of all text.
+    pub text_size: String,
+    /// Black on white (or white on black), every control outlined.
+    pub high_contrast: bool,
+    /// The window's size and place when last seen (this computer only).
+    pub window: Option<crate::place::WindowPlace>,
+    /// Using Trellis alone for now (not paired): the journal and Settings are open.
+    pub alone: bool,
+    /// When I last left Today (ms since the epoch; 0: never): what my partner wrote after
+    /// it is "new since you last looked". This device's own memory; it never syncs.
+    pub last_looked_ms: i64,
 }
 
 /// Which form an action came from, so its text can be cleared once the node confirms it.
@@ -159,6 +172,7 @@ pub(crate) enum FormKey {
     Commitment(String),
     Report(String),
     ReportAck(String),
+    Thanks(String),
     Journal,
     Trigger,
     JoinCode,
@@ -192,6 +206,9 @@ impl Drafts {
             }
             FormKey::ReportAck(id) => {
                 self.report_acks.remove(id);
+            }
+            FormKey::Thanks(id) => {
+                self.thanks.remove(id);
             }
             FormKey::Journal => self.journal.clear(),
             FormKey::Trigger => self.trigger.clear(),

@@ -12,6 +12,7 @@ mod demo;
 mod drafts;
 mod error;
 mod journal_worker;
+mod place;
 mod screens;
 mod session;
 mod starter;
@@ -64,11 +65,20 @@ fn display_available() -> Result<(), String> {
 /// Opens the window on `options.profile_dir` and returns when it is closed.
 pub fn run(options: RunOptions) -> Result<(), UiError> {
     display_available().map_err(UiError::NoDisplay)?;
-    let mut viewport = egui::ViewportBuilder::default()
+    // The size and place it had last time, from this profile's local drafts (a small file,
+    // read before the window exists). They are sealed like every file of the profile: a
+    // profile locked with a passphrase opens at the usual size until it is unlocked.
+    let remembered = match trellis_store::Vault::lock_kind(&trellis_store::ProfilePaths::new(
+        &options.profile_dir,
+    )) {
+        Ok(Some(trellis_store::LockKind::Passphrase)) | Err(_) => None,
+        Ok(_) => trellis_store::Profile::unlock(&options.profile_dir, None)
+            .ok()
+            .and_then(|vault| drafts::Drafts::load(&options.profile_dir, &vault).window),
+    };
+    let mut viewport = place::builder(remembered)
         .with_title("Trellis")
-        .with_app_id("trellis")
-        .with_inner_size([1120.0, 780.0])
-        .with_min_inner_size([760.0, 540.0]);
+        .with_app_id("trellis");
     if let Some(icon) = assets::icon() {
         viewport = viewport.with_icon(Arc::new(icon));
     }

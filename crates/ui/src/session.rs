@@ -65,6 +65,11 @@ pub(crate) struct PairingState {
     /// "Later" on the safety-number screen, for this session.
     pub safety_later: bool,
     pub last_invite_closed: Option<String>,
+    /// "They don't match" was chosen on the safety-number screen: the way out is shown.
+    pub mismatch: bool,
+    /// "Undo this pairing and start again" was confirmed: the window closes this profile,
+    /// deletes it and goes back to the welcome (see `TrellisApp::show`).
+    pub start_again: bool,
 }
 
 /// State of screens that is not worth keeping across a restart.
@@ -96,6 +101,8 @@ pub(crate) struct Transient {
     pub journal_editing: Option<(String, String)>,
     /// The journal entry whose deletion waits for "Delete for good".
     pub journal_deleting: Option<String>,
+    /// Today lists what my partner wrote after this instant (ms): the last time I left it.
+    pub new_since: i64,
 }
 
 /// Everything the window knows about one open profile.
@@ -147,6 +154,11 @@ impl Session {
         let store = DraftStore::start(dir.clone(), &drafts, vault.clone());
         let journal = JournalWorker::start(dir, vault.clone(), repaint.clone());
         let lock = crate::screens::lock::SessionLock::default();
+        let new_since = match drafts.last_looked_ms {
+            // Never looked on this device: nothing older than this window counts as new.
+            0 => crate::clock::now().at_ms,
+            at => at,
+        };
         Self {
             node,
             snap,
@@ -166,6 +178,7 @@ impl Session {
                 appreciations_shown: 30,
                 today_shown: 12,
                 repairs_shown: 8,
+                new_since,
                 ..Default::default()
             },
             submit_pressed: false,
@@ -191,6 +204,12 @@ impl Session {
             .unwrap_or_else(|| "your partner".into())
     }
 
+    /// The shared space was ended (by either of us): this copy is read-only, and nothing
+    /// that writes is offered any more.
+    pub(crate) fn ended(&self) -> Option<trellis_core::view::EndedView> {
+        self.snap.view.as_ref().and_then(|v| v.ended.clone())
+    }
+
     /// Sends one action; its form keeps its text until the node confirms it.
     pub(crate) fn act(&mut self, action: Action, key: FormKey) -> RequestId {
         self.send(Command::Act(action), key)
@@ -214,6 +233,20 @@ impl Session {
     /// Ctrl+Enter was pressed while one of these fields had the keyboard.
     pub(crate) fn submitted(&self, fields: &[&Response]) -> bool {
         self.submit_pressed && fields.iter().any(|r| r.has_focus())
+    }
+
+    /// Ctrl+Enter was pressed while the keyboard was anywhere in the form laid out in `ui`
+    /// from the height `top` down (a field, a choice, a slider, a date, a button).
+    pub(crate) fn submitted_in(&self, ui: &egui::Ui, top: f32) -> bool {
+        if !self.submit_pressed {
+            return false;
+        }
+        let drawn = ui.min_rect();
+        let form = egui::Rect::from_min_max(egui::pos2(drawn.left(), top), drawn.max);
+        let ctx = ui.ctx();
+        ctx.memory(|m| m.focused())
+            .and_then(|id| ctx.read_response(id))
+            .is_some_and(|r| form.contains(r.rect.center()))
     }
 
     pub(crate) fn problem(&mut self, text: impl Into<String>) {
@@ -425,6 +458,9 @@ impl Session {
 
     /// Closes the node and writes the last drafts (the window is closing).
     pub(crate) fn close(&mut self) {
+        if self.screen == Screen::Today {
+            self.drafts.last_looked_ms = crate::clock::now().at_ms;
+        }
         self.store.save_if_changed(&self.drafts);
         self.store.finish();
         self.node.shutdown();

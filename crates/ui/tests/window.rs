@@ -9,7 +9,7 @@ mod screenshots;
 mod support;
 
 use egui::Role;
-use egui_kittest::kittest::{NodeT as _, Queryable};
+use egui_kittest::kittest::{NodeT, Queryable};
 use support::*;
 use trellis_core::view::AgreementStatus;
 use trellis_net::Command;
@@ -720,4 +720,460 @@ fn a_locked_profile_shows_only_the_lock_until_its_passphrase_is_typed() {
     type_into(&mut h, "Your passphrase", words);
     click(&mut h, "Unlock");
     wait_label(&mut h, "Join my partner");
+}
+
+/// After the partner ends the shared space, Today leads with what happened and their last
+/// word, in one calm banner; nothing that can no longer work is offered.
+#[test]
+fn after_an_ending_today_leads_with_the_last_word_and_offers_nothing_that_cannot_work() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (alex, mut sam) = open_pair(tmp.path());
+    // Each wrote a check-in, so Sam's Today would ask Sam to answer Alex's.
+    for h in [&alex, &sam] {
+        call(
+            session(h).node(),
+            Command::Act(trellis_core::Action::AddCheckIn(
+                trellis_core::CheckInDraft {
+                    feel: "tired".into(),
+                    ..Default::default()
+                },
+            )),
+        );
+    }
+    wait_label_contains(&mut sam, "has no answer from you yet");
+    call(
+        session(&alex).node(),
+        Command::EndSpace(Some("Thank you for trying".into())),
+    );
+    wait(&mut sam, "the ending to reach Sam", |h| {
+        snap(h).view.as_ref().is_some_and(|v| v.ended.is_some())
+    });
+    // A few more frames: whatever the ending sets off (the connection closing) has happened.
+    for _ in 0..40 {
+        sam.step();
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+    sam.run();
+    assert_eq!(
+        sam.query_all_by_label_contains("ended this shared space")
+            .count(),
+        1,
+        "said once, in one banner"
+    );
+    let word = sam.get_by_label_contains("Thank you for trying").rect();
+    let greeting = sam.get_by_label_contains(", Sam").rect();
+    assert!(
+        word.top() < greeting.top(),
+        "the last word comes first: {word:?} vs {greeting:?}"
+    );
+    assert!(
+        sam.query_by_label("Dismiss").is_none(),
+        "no red error repeating it"
+    );
+    assert!(sam.query_by_label("Appreciation").is_none());
+    assert!(sam.query_by_label("Send appreciation").is_none());
+    assert!(sam.query_by_label("Appreciate").is_none());
+    assert!(sam.query_by_label("I need a pause").is_none());
+    assert!(
+        sam.query_by_label_contains("has no answer from you yet")
+            .is_none()
+    );
+    assert!(sam.query_by_label("Invitation").is_none());
+    // The status line says what is true of the data now, not that Trellis keeps trying.
+    assert!(
+        sam.query_by_label_contains("Nothing syncs with Alex any more")
+            .is_some()
+    );
+    assert!(sam.query_by_label_contains("keeps trying").is_none());
+    assert!(sam.query_by_label_contains("has not reached").is_none());
+    assert!(sam.query_by_label_contains("Ctrl+K appreciate").is_none());
+    // Ctrl+K opens nothing.
+    sam.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::K);
+    sam.run();
+    assert!(sam.query_by_label("A small moment").is_none());
+}
+
+/// "They don't match" leads somewhere: the pairing is undone on this computer and the
+/// person is back at the start, their name offered again, ready to pair anew.
+#[test]
+fn safety_numbers_that_do_not_match_undo_the_pairing_and_start_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, _b) = pair_up(tmp.path(), false);
+    let mut alex = open(&a);
+    wait_label(&mut alex, "We compared these — they match");
+    click(&mut alex, "They don't match");
+    wait_label(&mut alex, "Undo this pairing and start again");
+    assert!(
+        alex.query_by_label_contains("Do the same on Sam's computer")
+            .is_some()
+    );
+    click(&mut alex, "Undo this pairing and start again");
+    wait(&mut alex, "the welcome screen", |h| {
+        h.state().phase_name() == "welcome"
+    });
+    assert!(
+        trellis_store::Profile::open(&a).is_err(),
+        "the paired profile is gone from this computer"
+    );
+    assert_eq!(
+        alex.get_by_label("Your name").value().as_deref(),
+        Some("Alex")
+    );
+    click(&mut alex, "Continue");
+    wait(&mut alex, "a fresh, unpaired profile", |h| {
+        h.state()
+            .session()
+            .is_some_and(|s| s.snapshot().network.listening)
+    });
+    wait_label(&mut alex, "Start our space");
+}
+
+/// "You can use Trellis alone" is a button: the private journal and Settings open without
+/// a partner, and the way back to pairing stays one click away.
+#[test]
+fn trellis_can_be_used_alone_before_pairing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("alex");
+    trellis_store::Profile::init(&dir, "Alex").unwrap();
+    let mut alex = open(&dir);
+    wait_label(&mut alex, "Use Trellis alone for now");
+    click(&mut alex, "Use Trellis alone for now");
+    wait_label(&mut alex, "My private journal");
+    type_into(&mut alex, "Journal entry", "on my own for a while");
+    click(&mut alex, "Keep in my journal");
+    wait_label(&mut alex, "on my own for a while");
+    go(&mut alex, Screen::Settings);
+    assert!(alex.query_by_label("Import a bundle").is_some());
+    assert!(alex.query_by_label("End our shared space").is_none());
+    click(&mut alex, "Pair with my partner");
+    wait_label(&mut alex, "Start our space");
+}
+
+/// Today says what my partner wrote since I last looked (what they chose to write, never
+/// whether they were there); once looked at, it is no longer new. A folded check-in is not
+/// pushed at me.
+#[test]
+fn today_says_what_is_new_from_the_partner_since_i_last_looked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut alex, sam) = open_pair(tmp.path());
+    let sam_node = session(&sam).node();
+    call(
+        sam_node,
+        Command::Act(trellis_core::Action::Appreciate {
+            text: "Thank you for the tea".into(),
+        }),
+    );
+    call(
+        sam_node,
+        Command::Act(trellis_core::Action::AddCheckIn(
+            trellis_core::CheckInDraft {
+                feel: "unsettled".into(),
+                ..Default::default()
+            },
+        )),
+    );
+    wait_label_contains(&mut alex, "New from Sam since you last looked");
+    wait_label_contains(&mut alex, "Sam appreciated you: “Thank you for the tea”");
+    assert!(
+        alex.query_by_label_contains("Sam wrote a check-in")
+            .is_none(),
+        "a folded check-in is not pushed"
+    );
+    for word in ["seen", "online", "last active"] {
+        assert!(alex.query_by_label_contains(word).is_none(), "{word}");
+    }
+    // Looked at: leaving Today and coming back, it is no longer new.
+    go(&mut alex, Screen::Agreements);
+    go(&mut alex, Screen::Today);
+    assert!(
+        alex.query_by_label_contains("New from Sam since you last looked")
+            .is_none()
+    );
+}
+
+/// An appreciation can be answered by the one it was addressed to: a "thank you", with a
+/// word or not; the author sees it, and it is new on their Today.
+#[test]
+fn an_appreciation_is_answered_with_a_thank_you() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut alex, mut sam) = open_pair(tmp.path());
+    call(
+        session(&sam).node(),
+        Command::Act(trellis_core::Action::Appreciate {
+            text: "Thank you for the tea".into(),
+        }),
+    );
+    go(&mut alex, Screen::Appreciations);
+    wait_label(&mut alex, "Thank you for the tea");
+    type_into(&mut alex, "A word back", "any time");
+    click(&mut alex, "Thank you");
+    wait_label_contains(&mut alex, "You said thank you — “any time”");
+    assert!(alex.query_by_label("Thank you").is_none(), "answered once");
+    wait_label_contains(
+        &mut sam,
+        "Alex said thank you for your appreciation: “any time”",
+    );
+    go(&mut sam, Screen::Appreciations);
+    wait_label_contains(&mut sam, "Alex said thank you — “any time”");
+    assert!(
+        sam.query_by_label("Thank you").is_none(),
+        "no answering one's own appreciation"
+    );
+}
+
+/// Every button of every screen (and of the two dialogs) lies inside the window, at the
+/// narrowest window allowed (760 points) and after Ctrl + (zoom 1.5 on a 1120-pixel
+/// window): rows wrap, nothing is cut off at the right edge.
+#[test]
+fn no_button_is_cut_off_in_a_narrow_or_zoomed_window() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, _b) = trellis_ui::prepare_demo(tmp.path()).unwrap();
+    let mut cut = Vec::new();
+    let mut check = |h: &mut App<'_>, size: egui::Vec2, what: String| {
+        for b in h.query_all_by_role(Role::Button) {
+            let r = b.rect();
+            if r.left() < -0.5 || r.right() > size.x + 0.5 {
+                cut.push(format!("{what}: {b:?} {r:?}"));
+            }
+        }
+    };
+    for (size, zoom) in [
+        (egui::vec2(760.0, 540.0), 1.0),
+        (egui::vec2(1120.0 / 1.5, 780.0 / 1.5), 1.5),
+    ] {
+        let mut h = open_sized(&a, size, zoom);
+        wait(&mut h, "the demo profile", |h| {
+            h.state()
+                .session()
+                .is_some_and(|s| s.snapshot().view.is_some())
+        });
+        for screen in Screen::ALL {
+            go(&mut h, screen);
+            if screen == Screen::History {
+                wait_label_contains(&mut h, "every signature verified");
+            }
+            check(
+                &mut h,
+                size,
+                format!("{} at {size:?}, zoom {zoom}", screen.label()),
+            );
+        }
+        for (key, dialog) in [(egui::Key::K, "appreciation"), (egui::Key::P, "pause")] {
+            h.key_press_modifiers(egui::Modifiers::COMMAND, key);
+            h.run();
+            check(
+                &mut h,
+                size,
+                format!("the {dialog} dialog at {size:?}, zoom {zoom}"),
+            );
+            h.key_press(egui::Key::Escape);
+            h.run();
+        }
+    }
+    assert!(cut.is_empty(), "cut off: {cut:#?}");
+}
+
+/// Settings: a text size for the whole window and a high-contrast look, kept on this
+/// computer (the window's local file) across a restart.
+#[test]
+fn text_size_and_high_contrast_are_chosen_in_settings_and_remembered() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, _b) = paired_profiles(tmp.path());
+    let body = |h: &App<'_>| h.ctx.global_style().text_styles[&egui::TextStyle::Body].size;
+    let ink = |h: &App<'_>| h.ctx.global_style().visuals.override_text_color;
+    let mut alex = open(&a);
+    wait(&mut alex, "the window", |h| {
+        h.state()
+            .session()
+            .is_some_and(|s| s.snapshot().view.is_some())
+    });
+    let normal = body(&alex);
+    go(&mut alex, Screen::Settings);
+    click(&mut alex, "Larger");
+    click(
+        &mut alex,
+        "High contrast: black on white (or white on black), every control outlined",
+    );
+    assert!(
+        (body(&alex) - normal * 1.45).abs() < 0.01,
+        "{}",
+        body(&alex)
+    );
+    assert_eq!(
+        ink(&alex),
+        Some(egui::Color32::WHITE),
+        "white on black (dark)"
+    );
+    let drafts = a.join("window-drafts.json");
+    let vault = session(&alex).vault().clone();
+    wait(&mut alex, "the choice on disk", |_| {
+        drafts_text(&vault, &drafts).contains("\"larger\"")
+    });
+    drop(alex);
+    let mut again = open(&a);
+    wait(&mut again, "the window again", |h| {
+        h.state()
+            .session()
+            .is_some_and(|s| s.snapshot().view.is_some())
+    });
+    assert!((body(&again) - normal * 1.45).abs() < 0.01);
+    assert_eq!(ink(&again), Some(egui::Color32::WHITE));
+    // Back to normal.
+    go(&mut again, Screen::Settings);
+    click(&mut again, "Normal");
+    assert!((body(&again) - normal).abs() < 0.01);
+}
+
+/// Emoji people write every day (🌷🫖🌿 and the newer ones) are drawn from a bundled
+/// monochrome font, never as boxes.
+#[test]
+fn everyday_emoji_have_glyphs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut h = open(&tmp.path().join("new"));
+    wait(&mut h, "the welcome screen", |h| {
+        h.state().phase_name() == "welcome"
+    });
+    for emoji in ["🌷", "🫖", "🌿", "🥹", "🫶", "❤", "☕", "🙏"] {
+        for family in [
+            egui::FontId::proportional(15.0),
+            egui::FontId::monospace(14.0),
+        ] {
+            assert!(
+                h.ctx.fonts_mut(|f| f.has_glyphs(&family, emoji)),
+                "{emoji} in {family:?}"
+            );
+        }
+    }
+}
+
+/// The window's size and place are kept on this computer (the profile's local drafts file)
+/// for the next start.
+#[test]
+fn the_window_remembers_its_size_and_place_locally() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, _b) = paired_profiles(tmp.path());
+    let mut alex = open(&a);
+    wait(&mut alex, "the window", |h| h.state().session().is_some());
+    {
+        let root = alex
+            .input_mut()
+            .viewports
+            .get_mut(&egui::ViewportId::ROOT)
+            .unwrap();
+        root.inner_rect = Some(egui::Rect::from_min_size(
+            egui::pos2(130.0, 90.0),
+            egui::vec2(900.0, 640.0),
+        ));
+        root.outer_rect = Some(egui::Rect::from_min_size(
+            egui::pos2(120.0, 60.0),
+            egui::vec2(920.0, 680.0),
+        ));
+    }
+    let drafts = a.join("window-drafts.json");
+    let vault = session(&alex).vault().clone();
+    wait(&mut alex, "the place on disk", |_| {
+        let t = drafts_text(&vault, &drafts);
+        t.contains("\"size\":[900.0,640.0]") && t.contains("\"pos\":[120.0,60.0]")
+    });
+}
+
+/// Dates are picked from a calendar or typed; a date typed another way is answered with the
+/// format wanted, and the typed date rewritten in it.
+#[test]
+fn dates_are_picked_from_a_calendar_or_typed_and_a_wrong_format_is_explained() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut alex, _sam) = open_pair(tmp.path());
+    go(&mut alex, Screen::Agreements);
+    click(&mut alex, "+ Propose an agreement");
+    type_into(&mut alex, "Title", "Phones at dinner");
+    type_into(&mut alex, "Wording", "Phones stay in another room.");
+    type_into(&mut alex, "Review on (optional)", "31/12/2026");
+    wait_label(
+        &mut alex,
+        "Dates are written year-month-day: 2026-12-31 for 31/12/2026.",
+    );
+    assert!(
+        alex.query_by_label_contains("Still needed").is_some(),
+        "not saved in a format it would misread"
+    );
+    // Picked from the calendar instead: it opens on today; one day on, saved.
+    click(&mut alex, "Pick a date");
+    click(&mut alex, ">");
+    click(&mut alex, "Save");
+    let tomorrow = (chrono::Local::now().date_naive() + chrono::Days::new(1))
+        .format("%Y-%m-%d")
+        .to_string();
+    assert_eq!(
+        alex.get_by_label("Review on (optional)").value().as_deref(),
+        Some(tomorrow.as_str()),
+    );
+    assert!(alex.query_by_label_contains("Dates are written").is_none());
+    click(&mut alex, "Propose");
+    settle(&mut alex);
+    let view = snap(&alex).view.clone().unwrap();
+    assert_eq!(
+        view.agreements[0].review_on.as_deref(),
+        Some(tomorrow.as_str())
+    );
+}
+
+/// Ctrl+Enter saves a form wherever the keyboard is in it (a choice, a slider, not only a
+/// text field), and Tab reaches every control of the form in order.
+#[test]
+fn ctrl_enter_saves_from_anywhere_in_a_form_and_tab_reaches_every_control() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut alex, _sam) = open_pair(tmp.path());
+    go(&mut alex, Screen::CheckIns);
+    click(
+        &mut alex,
+        "Add how safe, trusting and connected I feel (1–10)",
+    );
+    // Tab from the first field: every control of the form has its turn.
+    alex.get_by_label("I feel …").focus();
+    alex.run();
+    let mut reached = Vec::new();
+    for _ in 0..40 {
+        if let Some(n) = alex.query_by(|n| n.is_focused()) {
+            let label = n.accesskit_node().label().unwrap_or_default();
+            if label == "Save my check-in" {
+                break;
+            }
+            reached.push(label);
+        }
+        alex.key_press(egui::Key::Tab);
+        alex.run();
+    }
+    for control in [
+        "I feel …",
+        "… when …",
+        "What went well",
+        "What was hard",
+        "Just listen",
+        "Add how safe, trusting and connected I feel (1–10)",
+        "Safety",
+        "Trust",
+        "Connection",
+    ] {
+        assert!(
+            reached.iter().any(|l| l.contains(control)),
+            "Tab never reached {control}: {reached:?}"
+        );
+    }
+    // Typed, then a choice made with the keyboard: Ctrl+Enter from the choice saves.
+    type_into(&mut alex, "I feel …", "steadier");
+    alex.get_by_label("Just listen").focus();
+    alex.run();
+    alex.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
+    alex.run();
+    settle(&mut alex);
+    assert!(
+        snap(&alex)
+            .view
+            .as_ref()
+            .unwrap()
+            .checkins
+            .iter()
+            .any(|c| c.feel == "steadier"),
+        "saved with Ctrl+Enter from a radio button"
+    );
 }

@@ -18,7 +18,7 @@ pub use agreement::{Agreement, Consent, Retirement, Revision};
 pub use kinds::{Cadence, Category, Need, Outcome, ResponseMode};
 pub use practice::{
     Appreciation, CheckIn, Closure, Commitment, Ending, Repair, RepairResponse, Reply, Report,
-    ReportAck, TimeOut,
+    ReportAck, Thanks, TimeOut,
 };
 pub use records::Records;
 
@@ -107,6 +107,9 @@ pub struct Space {
     pub closures: Records<Closure>,
     #[autosurgeon(missing = "Default::default")]
     pub appreciations: Records<Appreciation>,
+    /// My answers to my partner's appreciations, keyed by the appreciation's id.
+    #[autosurgeon(missing = "Default::default")]
+    pub thanks: Records<Thanks>,
     #[autosurgeon(missing = "Default::default")]
     pub timeouts: Records<TimeOut>,
     /// My ending of our shared space, if I ended it (one entry at most).
@@ -152,6 +155,7 @@ pub mod collections {
     pub const REPORT_ACKS: &str = "report_acks";
     pub const CLOSURES: &str = "closures";
     pub const APPRECIATIONS: &str = "appreciations";
+    pub const THANKS: &str = "thanks";
     pub const TIMEOUTS: &str = "timeouts";
     pub const ENDINGS: &str = "endings";
 }
@@ -213,6 +217,7 @@ fn refresh_record<D: autosurgeon::ReadDoc>(
         c::REPORT_ACKS => put(&mut space.report_acks, id, read(doc, path)?),
         c::CLOSURES => put(&mut space.closures, id, read(doc, path)?),
         c::APPRECIATIONS => put(&mut space.appreciations, id, read(doc, path)?),
+        c::THANKS => put(&mut space.thanks, id, read(doc, path)?),
         c::TIMEOUTS => put(&mut space.timeouts, id, read(doc, path)?),
         c::ENDINGS => put(&mut space.endings, id, read(doc, path)?),
         // Single records of a space, not collections: the path names one of their fields.

@@ -115,6 +115,16 @@ pub struct Appreciation {
     pub at: i64,
 }
 
+/// My answer to an appreciation my partner addressed to me: a small "thank you" mark,
+/// with a word or not. Kept in my own space under the appreciation's id (one answer each);
+/// the ownership rules let only me write it, only for an appreciation of my partner's, and
+/// only so long (see `verify::rules`).
+#[derive(Debug, Clone, Default, PartialEq, Hydrate, Reconcile)]
+pub struct Thanks {
+    pub text: Option<String>,
+    pub at: i64,
+}
+
 /// A pre-agreed pause that carries its own return time.
 #[derive(Debug, Clone, Default, PartialEq, Hydrate, Reconcile)]
 pub struct TimeOut {

@@ -163,7 +163,8 @@ impl Checker<'_> {
         for (change, sig) in &ready {
             let ops = expand(change)?;
             structure.check(change, &ops, &sig.signer)?;
-            rules::check_change(change, &ops, &sig.signer, &mut overlay, false).map_err(
+            let partner = self.partners.iter().find(|k| **k != sig.signer);
+            rules::check_change(change, &ops, &sig.signer, partner, &mut overlay, false).map_err(
                 |detail| Rejection::Ownership {
                     hash: change.hash().to_string(),
                     author: sig.signer.fingerprint(),

@@ -6,6 +6,9 @@
 //!   it just created, never touch one that exists.
 //! * The header (`schema`, `couple`) and the top-level containers are written only by the
 //!   couple's first change.
+//! * `by/<K>/thanks/<appreciation>` (K's answer to an appreciation) may only answer an
+//!   appreciation that lives in the *other* partner's space — one addressed to K — and holds
+//!   only `text` (a string of at most `MAX_THANKS_CHARS` characters, or nothing) and `at`.
 //! * The document holds only maps and scalars: list, text, counter and mark operations are
 //!   refused outright.
 
@@ -15,22 +18,26 @@ use automerge::legacy::{Key, ObjectId, Op, OpId, OpType};
 use automerge::{Change, ObjType, ScalarValue};
 
 use super::index::{ObjKey, Overlay};
+use crate::action::MAX_THANKS_CHARS;
 use crate::identity::PartnerKey;
-use crate::schema::keys;
+use crate::schema::{collections, keys};
 
 /// Checks one change written by `author` (its operations already expanded, and its
 /// structure already checked) against the rules, recording the objects it creates in
-/// `overlay`. `genesis` is true only for the couple's very first change.
+/// `overlay`. `partner` is the other partner (None only if there is none to name).
+/// `genesis` is true only for the couple's very first change.
 pub(crate) fn check_change(
     change: &Change,
     ops: &[Op],
     author: &PartnerKey,
+    partner: Option<&PartnerKey>,
     overlay: &mut Overlay<'_>,
     genesis: bool,
 ) -> Result<(), String> {
     let actor = change.actor_id().clone();
     let start = change.start_op().get();
     let author_hex = author.to_hex();
+    let partner_hex = partner.map(PartnerKey::to_hex);
     // Objects made by operations of this very change, by identity: never inferred from the
     // counters the change claims (the structural rules make those new, and this makes sure).
     let mut created: HashSet<ObjKey> = HashSet::new();
@@ -77,7 +84,15 @@ pub(crate) fn check_change(
 
         if !genesis {
             let created_here = |id: &OpId| created.contains(&(id.0, id.1.clone()));
-            judge(&path, op, target, &created_here, overlay, &author_hex)?;
+            judge(
+                &path,
+                op,
+                target,
+                &created_here,
+                overlay,
+                &author_hex,
+                partner_hex.as_deref(),
+            )?;
         }
         overlay.touch(&path);
 
@@ -120,6 +135,7 @@ fn judge(
     created_here: &dyn Fn(&OpId) -> bool,
     overlay: &Overlay<'_>,
     author_hex: &str,
+    partner_hex: Option<&str>,
 ) -> Result<(), String> {
     let top = path.first().map(String::as_str).unwrap_or_default();
     match top {
@@ -129,6 +145,9 @@ fn judge(
             }
             if path[1] != author_hex {
                 return Err("it writes into records that belong to the other partner".into());
+            }
+            if path[2] == collections::THANKS {
+                return judge_thanks(path, op, overlay, partner_hex);
             }
             Ok(())
         }
@@ -158,5 +177,56 @@ fn judge(
             }
         }
         _ => Err("it changes the couple's header, which only the first change may write".into()),
+    }
+}
+
+/// An answer to an appreciation, in its author's own space (already checked):
+/// `by/<me>/thanks/<appreciation id>/{text, at}`.
+fn judge_thanks(
+    path: &[String],
+    op: &Op,
+    overlay: &Overlay<'_>,
+    partner_hex: Option<&str>,
+) -> Result<(), String> {
+    let is_map = matches!(op.action, OpType::Make(ObjType::Map));
+    match path.len() {
+        // The collection itself.
+        3 if is_map => Ok(()),
+        3 => Err("it replaces the answers to appreciations with something else".into()),
+        4 => {
+            if matches!(op.action, OpType::Delete) {
+                return Ok(());
+            }
+            if !is_map {
+                return Err("it writes an answer to an appreciation that is not a record".into());
+            }
+            let addressed = partner_hex.is_some_and(|partner| {
+                let theirs = [keys::BY, partner, collections::APPRECIATIONS, &path[3]]
+                    .map(String::from)
+                    .to_vec();
+                overlay.is_occupied(&theirs)
+            });
+            if !addressed {
+                return Err(
+                    "it answers an appreciation that was not addressed to its author".into(),
+                );
+            }
+            Ok(())
+        }
+        5 => match (path[4].as_str(), &op.action) {
+            (_, OpType::Delete) => Ok(()),
+            ("text", OpType::Put(ScalarValue::Null)) => Ok(()),
+            ("text", OpType::Put(ScalarValue::Str(text)))
+                if text.chars().count() <= MAX_THANKS_CHARS =>
+            {
+                Ok(())
+            }
+            ("text", _) => Err(format!(
+                "its word of thanks is not text of at most {MAX_THANKS_CHARS} characters"
+            )),
+            ("at", OpType::Put(ScalarValue::Int(_) | ScalarValue::Uint(_))) => Ok(()),
+            _ => Err("it writes a field an answer to an appreciation does not have".into()),
+        },
+        _ => Err("it puts something inside an answer to an appreciation".into()),
     }
 }

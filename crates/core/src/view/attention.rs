@@ -219,6 +219,11 @@ fn clip(text: &str) -> String {
 
 pub(crate) fn gather(view: &View, now: Moment) -> Vec<Attention> {
     let mut out = Vec::new();
+    // An ended space takes no more writing: nothing on the list could be acted on, so
+    // nothing is asked (no answer, no yes, no check-in).
+    if view.ended.is_some() {
+        return out;
+    }
     for t in view.timeouts.iter().filter(|t| t.running) {
         out.push(Attention::TimeOut {
             who: t.who,

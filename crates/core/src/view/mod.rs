@@ -167,6 +167,7 @@ fn unreadable(root: &Root) -> usize {
                 + s.report_acks.unreadable
                 + s.closures.unreadable
                 + s.appreciations.unreadable
+                + s.thanks.unreadable
                 + s.timeouts.unreadable
                 + s.endings.unreadable
         })

@@ -96,6 +96,9 @@ pub struct AppreciationView {
     pub text: String,
     pub date: String,
     pub at: i64,
+    /// The answer of the one it was addressed to (the other partner): the word, if any,
+    /// and when.
+    pub thanks: Option<(Option<String>, i64)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -274,13 +277,15 @@ pub(crate) fn build(root: &Root, me: &PartnerKey, partner: &PartnerKey, now: Mom
 
     let mut appreciations: Vec<AppreciationView> = sides
         .iter()
-        .flat_map(|(author, space, _)| {
+        .flat_map(|(author, space, other)| {
             space.appreciations.iter().map(|(id, a)| AppreciationView {
                 id: id.clone(),
                 author: *author,
                 text: a.text.clone(),
                 date: a.date.clone(),
                 at: a.at,
+                // Only the recipient's own space can answer it.
+                thanks: other.thanks.get(id).map(|t| (t.text.clone(), t.at)),
             })
         })
         .collect();

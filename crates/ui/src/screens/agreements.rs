@@ -41,7 +41,9 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         "Our agreements",
         "An agreement holds when both of you have said yes to the same wording. Every version stays readable.",
     );
-    propose(ui, s);
+    if s.ended().is_none() {
+        propose(ui, s);
+    }
     if view.agreements.is_empty() {
         widgets::empty_state(
             ui,
@@ -69,7 +71,11 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
             .into_iter()
             .partition(|a| a.status != AgreementStatus::Retired);
         ui.add_space(8.0);
-        ui.label(RichText::new(category.label()).size(18.0).strong());
+        ui.label(
+            RichText::new(category.label())
+                .size(crate::theme::pt(ui, 18.0))
+                .strong(),
+        );
         let key = category.as_str().to_string();
         let limit = *s.t.agreements_shown.get(&key).unwrap_or(&12);
         for a in active.iter().take(limit) {
@@ -107,7 +113,11 @@ fn propose(ui: &mut Ui, s: &mut Session) {
     }
     let busy = s.busy(&FormKey::Proposal);
     widgets::card(ui, |ui| {
-        ui.label(RichText::new("Propose an agreement").size(18.0).strong());
+        ui.label(
+            RichText::new("Propose an agreement")
+                .size(crate::theme::pt(ui, 18.0))
+                .strong(),
+        );
         ui.horizontal(|ui| {
             let l = ui.label("Start from an example:");
             egui::ComboBox::from_id_salt("template")
@@ -133,7 +143,7 @@ fn propose(ui: &mut Ui, s: &mut Session) {
                 .labelled_by(l.id);
         });
         let f = &mut s.drafts.proposal;
-        let r1 = widgets::field(ui, "Title", &mut f.title, "Phones at dinner");
+        widgets::field(ui, "Title", &mut f.title, "Phones at dinner");
         let category = Category::parse(&f.category).unwrap_or(Category::Communication);
         ui.horizontal(|ui| {
             let l = ui.label(RichText::new("Category").strong());
@@ -149,30 +159,27 @@ fn propose(ui: &mut Ui, s: &mut Session) {
                 .response
                 .labelled_by(l.id);
         });
-        let r2 = widgets::area(
+        widgets::area(
             ui,
             "Wording",
             &mut f.wording,
             "What we both agree to, in plain words",
             3,
         );
-        let r3 = widgets::area(
+        widgets::area(
             ui,
             "If it is crossed (optional)",
             &mut f.if_crossed,
             "What we do if one of us crosses it",
             2,
         );
-        let r4 = widgets::field(
+        widgets::date_field(
             ui,
-            "Review on (optional, YYYY-MM-DD)",
+            "Review on (optional)",
             &mut f.review_on,
-            "2027-01-15",
+            "proposal-review",
         );
         let date = typed_date(&f.review_on);
-        if date.is_err() {
-            widgets::note(ui, "Write the date as YYYY-MM-DD, e.g. 2027-01-15.");
-        }
         if category == Category::Transparency {
             widgets::note(
                 ui,
@@ -199,7 +206,7 @@ fn propose(ui: &mut Ui, s: &mut Session) {
                 f.open = false;
             }
         });
-        send |= ready && !busy && s.submitted(&[&r1, &r2, &r3, &r4]);
+        send |= ready && !busy && s.submitted_in(ui, ui.min_rect().top());
         if send {
             let f = &s.drafts.proposal;
             let draft = AgreementDraft {
@@ -220,7 +227,11 @@ fn agreement_card(ui: &mut Ui, s: &mut Session, view: &View, a: &AgreementView) 
     let partner = view.partner.name.clone();
     widgets::card(ui, |ui| {
         ui.horizontal_wrapped(|ui| {
-            ui.label(RichText::new(&a.title).size(17.0).strong());
+            ui.label(
+                RichText::new(&a.title)
+                    .size(crate::theme::pt(ui, 17.0))
+                    .strong(),
+            );
             let (fg, bg) = status_colors(&p, a.status);
             widgets::badge(ui, a.status.label(), fg, bg);
         });
@@ -237,7 +248,7 @@ fn agreement_card(ui: &mut Ui, s: &mut Session, view: &View, a: &AgreementView) 
             .filter(|_| a.status == AgreementStatus::ChangeProposed);
         if let Some(held) = held {
             widgets::note(ui, "In force now — the wording you both said yes to:");
-            ui.label(RichText::new(&held.wording).size(16.0));
+            ui.label(RichText::new(&held.wording).size(crate::theme::pt(ui, 16.0)));
             if let Some(c) = &held.if_crossed {
                 ui.label(RichText::new(format!("If it is crossed: {c}")).color(p.muted));
             }
@@ -245,7 +256,7 @@ fn agreement_card(ui: &mut Ui, s: &mut Session, view: &View, a: &AgreementView) 
             widgets::note(ui, "The proposed change:");
         }
         if let Some(rev) = a.current_revision() {
-            ui.label(RichText::new(&rev.wording).size(16.0));
+            ui.label(RichText::new(&rev.wording).size(crate::theme::pt(ui, 16.0)));
             if let Some(c) = &rev.if_crossed {
                 ui.label(RichText::new(format!("If it is crossed: {c}")).color(p.muted));
             }
@@ -362,19 +373,18 @@ pub(crate) fn revise_form(ui: &mut Ui, s: &mut Session, a: &AgreementView, settl
     let Some(f) = s.drafts.revisions.get_mut(&a.id) else {
         return;
     };
+    let top = ui.cursor().top();
     ui.separator();
     let label = if settling {
         "The wording you settled on together"
     } else {
         "New wording"
     };
-    let r1 = widgets::area(ui, label, &mut f.wording, "", 3);
-    let r2 = widgets::area(ui, "If it is crossed (optional)", &mut f.if_crossed, "", 2);
-    let r3 = widgets::field(ui, "Review on (optional, YYYY-MM-DD)", &mut f.review_on, "");
+    widgets::area(ui, label, &mut f.wording, "", 3);
+    widgets::area(ui, "If it is crossed (optional)", &mut f.if_crossed, "", 2);
+    let salt = format!("revision-review-{}", a.id);
+    widgets::date_field(ui, "Review on (optional)", &mut f.review_on, &salt);
     let date = typed_date(&f.review_on);
-    if date.is_err() {
-        widgets::note(ui, "Write the date as YYYY-MM-DD.");
-    }
     let ready = !f.wording.trim().is_empty() && date.is_ok();
     let mut send = false;
     ui.horizontal(|ui| {
@@ -403,7 +413,7 @@ pub(crate) fn revise_form(ui: &mut Ui, s: &mut Session, a: &AgreementView, settl
         ui,
         "Saving it counts as your yes; it is in force once your partner says yes too.",
     );
-    send |= ready && !busy && s.submitted(&[&r1, &r2, &r3]);
+    send |= ready && !busy && s.submitted_in(ui, top);
     s.form_problems(ui, &key);
     if send {
         let f = &s.drafts.revisions[&a.id];

@@ -1,7 +1,8 @@
 //! Appreciations: one line and a button, always one click away.
 
 use egui::{RichText, Ui};
-use trellis_core::Action;
+use trellis_core::view::AppreciationView;
+use trellis_core::{Action, Who};
 
 use crate::drafts::FormKey;
 use crate::session::Session;
@@ -10,16 +11,20 @@ use crate::widgets;
 
 /// The one line and its button. `place` keeps widget ids apart where it appears twice.
 pub(crate) fn quick_line(ui: &mut Ui, s: &mut Session, place: &str) -> bool {
+    if s.ended().is_some() {
+        // The space is read-only now: a field whose Save would be refused is not offered.
+        return false;
+    }
     let partner = s.partner_name();
     let mut sent = false;
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let l = ui.label("Appreciation");
         let r = ui
             .add(
                 egui::TextEdit::singleline(&mut s.drafts.appreciation)
                     .id_salt(("appreciation", place))
                     .hint_text(format!("Thank you, {partner}, for…"))
-                    .desired_width((ui.available_width() - 120.0).clamp(160.0, 520.0)),
+                    .desired_width((ui.available_width() - 190.0).clamp(140.0, 520.0)),
             )
             .labelled_by(l.id);
         if s.t.focus_appreciation && place == "dialog" {
@@ -46,7 +51,7 @@ pub(crate) fn dialog(ui: &mut Ui, s: &mut Session) {
         return;
     }
     let modal = egui::Modal::new(egui::Id::unique("appreciation-dialog")).show(ui.ctx(), |ui| {
-        ui.set_width(620.0);
+        ui.set_width(620.0_f32.min(ui.ctx().content_rect().width() - 80.0));
         ui.heading("A small moment");
         ui.label(format!(
             "Something {} did, said or was — in one line.",
@@ -64,6 +69,58 @@ pub(crate) fn dialog(ui: &mut Ui, s: &mut Session) {
     }
 }
 
+/// The answer to one appreciation: said if there is one; offered (a "Thank you" and an
+/// optional word) on one addressed to me while the space is open.
+fn answer(ui: &mut Ui, s: &mut Session, view: &trellis_core::View, a: &AppreciationView) {
+    let p = palette(ui);
+    if let Some((word, _)) = &a.thanks {
+        let who = match a.author {
+            Who::Me => view.partner.name.clone(),
+            Who::Partner => "You".to_string(),
+        };
+        let line = match word {
+            Some(w) => format!("{who} said thank you — “{w}”"),
+            None => format!("{who} said thank you"),
+        };
+        ui.label(RichText::new(line).color(p.accent).small());
+        return;
+    }
+    if a.author != Who::Partner || s.ended().is_some() {
+        return;
+    }
+    let key = FormKey::Thanks(a.id.clone());
+    let busy = s.busy(&key);
+    ui.horizontal_wrapped(|ui| {
+        let word = s.drafts.thanks.entry(a.id.clone()).or_default();
+        let l = ui.label(RichText::new("A word back").small());
+        let r = ui
+            .add(
+                egui::TextEdit::singleline(word)
+                    .id_salt(("thanks", &a.id))
+                    .char_limit(trellis_core::MAX_THANKS_CHARS)
+                    .hint_text("optional")
+                    .desired_width(ui.available_width().clamp(100.0, 260.0)),
+            )
+            .labelled_by(l.id);
+        let text = Some(word.trim().to_string()).filter(|w| !w.is_empty());
+        if ui
+            .add_enabled(!busy, egui::Button::new("Thank you"))
+            .on_hover_text(format!("Answer {}'s appreciation", view.partner.name))
+            .clicked()
+            || (!busy && s.submitted(&[&r]))
+        {
+            s.act(
+                Action::ThankForAppreciation {
+                    appreciation: a.id.clone(),
+                    text,
+                },
+                key.clone(),
+            );
+        }
+    });
+    s.form_problems(ui, &key);
+}
+
 pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
     let Some(view) = s.snap.view.clone() else {
         return;
@@ -74,9 +131,11 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         "Small moments",
         "Trust grows back in small, noticed things. Saying so takes ten seconds.",
     );
-    widgets::card(ui, |ui| {
-        quick_line(ui, s, "screen");
-    });
+    if s.ended().is_none() {
+        widgets::card(ui, |ui| {
+            quick_line(ui, s, "screen");
+        });
+    }
     ui.add_space(6.0);
     if view.appreciations.is_empty() {
         widgets::empty_state(
@@ -104,6 +163,7 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
                     ),
                 );
             });
+            answer(ui, s, &view, a);
         });
     }
     if shown < view.appreciations.len()

@@ -25,7 +25,9 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         .iter()
         .any(|c| c.author == Who::Me && c.date == view.today);
     let typing = s.drafts.checkin != crate::drafts::CheckInForm::default();
-    if mine_today && !typing && !s.t.checkin_open {
+    if s.ended().is_some() {
+        // Read-only now: the form would only be refused.
+    } else if mine_today && !typing && !s.t.checkin_open {
         ui.horizontal(|ui| {
             ui.label("You checked in today.");
             if ui.button("Write another check-in").clicked() {
@@ -67,15 +69,15 @@ fn form(ui: &mut Ui, s: &mut Session, view: &View) {
             widgets::note(ui, &format!("If it helps: {prompt}"));
         }
         let f = &mut s.drafts.checkin;
-        let r1 = widgets::field(ui, "I feel …", &mut f.feel, "hopeful, tired, unsure…");
-        let r2 = widgets::field(
+        widgets::field(ui, "I feel …", &mut f.feel, "hopeful, tired, unsure…");
+        widgets::field(
             ui,
             "… when …",
             &mut f.when,
             "we laugh together in the kitchen",
         );
-        let r3 = widgets::area(ui, "What went well", &mut f.went_well, "", 2);
-        let r4 = widgets::area(ui, "What was hard", &mut f.was_hard, "", 2);
+        widgets::area(ui, "What went well", &mut f.went_well, "", 2);
+        widgets::area(ui, "What was hard", &mut f.was_hard, "", 2);
         let need = Need::parse(&f.need).unwrap_or_default();
         ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new(format!("What I need from {partner}")).strong());
@@ -125,7 +127,7 @@ fn form(ui: &mut Ui, s: &mut Session, view: &View) {
                 clicked
             })
             .inner;
-        let send = clicked || (ready && !busy && s.submitted(&[&r1, &r2, &r3, &r4]));
+        let send = clicked || (ready && !busy && s.submitted_in(ui, ui.min_rect().top()));
         s.form_problems(ui, &key);
         if send {
             let f = &s.drafts.checkin;
@@ -188,7 +190,7 @@ fn checkin_card(ui: &mut Ui, s: &mut Session, view: &View, c: &CheckInView) {
         if let Some(w) = &c.when {
             feel.push_str(&format!(" when {w}"));
         }
-        ui.label(RichText::new(feel).size(16.0));
+        ui.label(RichText::new(feel).size(crate::theme::pt(ui, 16.0)));
         if let Some(t) = &c.went_well {
             ui.label(format!("Went well: {t}"));
         }
@@ -224,7 +226,7 @@ fn reply(ui: &mut Ui, s: &mut Session, c: &CheckInView) {
     let key = FormKey::Reply(c.id.clone());
     let busy = s.busy(&key);
     let answered = c.replies.iter().any(|r| r.author == Who::Me);
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         if !answered
             && ui
                 .add_enabled(!busy, egui::Button::new("I hear you"))
@@ -246,7 +248,7 @@ fn reply(ui: &mut Ui, s: &mut Session, c: &CheckInView) {
                 egui::TextEdit::singleline(text)
                     .id_salt(("reply", &c.id))
                     .hint_text("in your own words")
-                    .desired_width(320.0),
+                    .desired_width(ui.available_width().clamp(120.0, 320.0)),
             )
             .labelled_by(l.id);
         let ready = !text.trim().is_empty();

@@ -31,7 +31,7 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session, view: &View, a: &AgreementView)
                     Who::Partner => format!("{}'s version", view.partner.name),
                 };
                 ui.label(RichText::new(whose).strong());
-                ui.label(RichText::new(&rev.wording).size(16.0));
+                ui.label(RichText::new(&rev.wording).size(crate::theme::pt(ui, 16.0)));
                 if let Some(c) = &rev.if_crossed {
                     ui.label(RichText::new(format!("If it is crossed: {c}")).color(p.muted));
                 }

@@ -75,7 +75,9 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
                         Who::Partner => partner.clone(),
                     };
                     ui.label(RichText::new(who).strong());
-                    ui.label(&e.message);
+                    // One row each (the list is virtual): a long line ends in "…", and
+                    // the whole of it is on hover.
+                    ui.add(egui::Label::new(&e.message).truncate());
                 });
             }
         });

@@ -39,7 +39,11 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         }
     });
     ui.add_space(6.0);
-    ui.label(RichText::new("My triggers").size(18.0).strong());
+    ui.label(
+        RichText::new("My triggers")
+            .size(crate::theme::pt(ui, 18.0))
+            .strong(),
+    );
     widgets::note(
         ui,
         "Knowing what sets you off helps you pause before it does. Also private.",
@@ -51,7 +55,7 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
             .add(
                 egui::TextEdit::singleline(&mut s.drafts.trigger)
                     .hint_text("raised voices")
-                    .desired_width(320.0),
+                    .desired_width(ui.available_width().clamp(120.0, 320.0)),
             )
             .labelled_by(l.id);
         let ready = !s.drafts.trigger.trim().is_empty();

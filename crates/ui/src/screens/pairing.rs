@@ -11,7 +11,7 @@ use crate::widgets;
 pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
     let p = palette(ui);
     ui.vertical_centered(|ui| {
-        ui.set_max_width(760.0);
+        ui.set_max_width(ui.available_width().min(760.0));
         ui.add_space(18.0);
         ui.heading(format!("Hello, {}", s.snap.name));
         ui.label(
@@ -26,7 +26,7 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
     }
     ui.columns(2, |cols| {
         widgets::card(&mut cols[0], |ui| {
-            ui.label(RichText::new("I'll start our space").size(18.0).strong());
+            ui.label(RichText::new("I'll start our space").size(crate::theme::pt(ui, 18.0)).strong());
             ui.label("Show a one-time code (and a QR code) for your partner to join with. It works once, for ten minutes.");
             ui.add_space(6.0);
             let busy = s.pairing.invite_request.is_some();
@@ -38,7 +38,7 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
             }
         });
         widgets::card(&mut cols[1], |ui| {
-            ui.label(RichText::new("My partner has a code").size(18.0).strong());
+            ui.label(RichText::new("My partner has a code").size(crate::theme::pt(ui, 18.0)).strong());
             ui.label("Paste the code your partner's screen shows.");
             let r = widgets::area(
                 ui,
@@ -66,20 +66,28 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         widgets::note(ui, &format!("The last invite was closed ({reason})."));
     }
     widgets::tinted(ui, p.accent_soft, |ui| {
-        ui.label("No network between you? Each of you can still use Trellis alone, and exchange signed bundle files later from Settings, under Bundles, or with `trellis bundle` on the command line.");
+        ui.label("No network between you, or not ready yet? You can use Trellis alone for now — your private journal and triggers — and pair later: here, or from a bundle file your partner gives you (Settings, under Bundles, or `trellis bundle` on the command line).");
+        if ui.button("Use Trellis alone for now").clicked() {
+            s.drafts.alone = true;
+            super::shell::go(s, super::Screen::Journal);
+        }
     });
 }
 
 fn invite_open(ui: &mut Ui, s: &mut Session, code: &str, expires_at: i64) {
     let p = palette(ui);
     widgets::card(ui, |ui| {
-        ui.label(RichText::new("Your invite").size(18.0).strong());
+        ui.label(
+            RichText::new("Your invite")
+                .size(crate::theme::pt(ui, 18.0))
+                .strong(),
+        );
         ui.label("Let your partner scan the QR code, or send them the code through a channel you trust. It works once.");
         ui.add_space(6.0);
         ui.horizontal_top(|ui| {
             widgets::qr::qr_code(ui, code, 240.0);
             ui.vertical(|ui| {
-                ui.set_max_width(420.0);
+                ui.set_max_width(ui.available_width().min(420.0));
                 let l = ui.label(RichText::new("Invite code").strong());
                 let mut shown = code.to_string();
                 ui.add(

@@ -20,7 +20,9 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         "Repair after a hurt",
         "Name what happened, hear it acknowledged, then keep small promises over time.",
     );
-    open_form(ui, s, &view);
+    if s.ended().is_none() {
+        open_form(ui, s, &view);
+    }
     if view.repairs.is_empty() {
         widgets::empty_state(
             ui,
@@ -70,7 +72,11 @@ fn open_form(ui: &mut Ui, s: &mut Session, view: &View) {
     let key = FormKey::Repair;
     let busy = s.busy(&key);
     widgets::card(ui, |ui| {
-        ui.label(RichText::new("Open a repair").size(18.0).strong());
+        ui.label(
+            RichText::new("Open a repair")
+                .size(crate::theme::pt(ui, 18.0))
+                .strong(),
+        );
         widgets::note(
             ui,
             &format!(
@@ -79,14 +85,14 @@ fn open_form(ui: &mut Ui, s: &mut Session, view: &View) {
             ),
         );
         let f = &mut s.drafts.repair;
-        let r1 = widgets::area(
+        widgets::area(
             ui,
             "What happened",
             &mut f.what_happened,
             "the facts, as you saw them",
             3,
         );
-        let r2 = widgets::area(
+        widgets::area(
             ui,
             "How it landed for me",
             &mut f.how_it_landed,
@@ -116,7 +122,7 @@ fn open_form(ui: &mut Ui, s: &mut Session, view: &View) {
             what_happened: f.what_happened.trim().to_string(),
             how_it_landed: f.how_it_landed.trim().to_string(),
         };
-        send |= ready && !busy && s.submitted(&[&r1, &r2]);
+        send |= ready && !busy && s.submitted_in(ui, ui.min_rect().top());
         s.form_problems(ui, &key);
         if send {
             s.act(action, key);
@@ -205,15 +211,15 @@ fn acknowledge_form(ui: &mut Ui, s: &mut Session, r: &RepairView, partner: &str)
             ),
         );
         let f = s.drafts.acknowledgements.entry(r.id.clone()).or_default();
-        let r1 = widgets::area(ui, "I understand that…", &mut f.acknowledgement, "", 3);
-        let r2 = widgets::area(ui, "I regret…", &mut f.regret, "", 2);
+        widgets::area(ui, "I understand that…", &mut f.acknowledgement, "", 3);
+        widgets::area(ui, "I regret…", &mut f.regret, "", 2);
         let ready = !f.acknowledgement.trim().is_empty() && !f.regret.trim().is_empty();
         let (acknowledgement, regret) = (
             f.acknowledgement.trim().to_string(),
             f.regret.trim().to_string(),
         );
         if widgets::primary(ui, "Acknowledge", ready, busy).clicked()
-            || (ready && !busy && s.submitted(&[&r1, &r2]))
+            || (ready && !busy && s.submitted_in(ui, ui.min_rect().top()))
         {
             s.act(
                 Action::AcknowledgeRepair {
@@ -287,7 +293,7 @@ fn ack_report(ui: &mut Ui, s: &mut Session, report: &str) {
     ui.add(
         egui::TextEdit::singleline(note)
             .id_salt(("ack-note", report))
-            .desired_width(200.0),
+            .desired_width(ui.available_width().clamp(100.0, 200.0)),
     )
     .labelled_by(l.id);
     let note = Some(note.trim().to_string()).filter(|n| !n.is_empty());
@@ -324,14 +330,14 @@ fn report_form(ui: &mut Ui, s: &mut Session, c: &CommitmentView) {
         }
     });
     let (clicked, r) = ui
-        .horizontal(|ui| {
+        .horizontal_wrapped(|ui| {
             let l = ui.label("Note");
             let r = ui
                 .add(
                     egui::TextEdit::singleline(&mut f.note)
                         .id_salt(("report-note", &c.id))
                         .hint_text("what you did, in a line")
-                        .desired_width(320.0),
+                        .desired_width(ui.available_width().clamp(120.0, 320.0)),
                 )
                 .labelled_by(l.id);
             let clicked = ui
@@ -365,9 +371,10 @@ fn commit_form(ui: &mut Ui, s: &mut Session, r: &RepairView) {
     }
     let key = FormKey::Commitment(r.id.clone());
     let busy = s.busy(&key);
+    let top = ui.cursor().top();
     ui.label(RichText::new("Step 3 — a concrete commitment").strong());
     let f = s.drafts.commitments.entry(r.id.clone()).or_default();
-    let r1 = widgets::field(
+    widgets::field(
         ui,
         "I commit to…",
         &mut f.wording,
@@ -382,7 +389,8 @@ fn commit_form(ui: &mut Ui, s: &mut Session, r: &RepairView) {
             }
         }
     });
-    let r2 = widgets::field(ui, "Or by a date (optional, YYYY-MM-DD)", &mut f.due, "");
+    let salt = format!("commitment-due-{}", r.id);
+    widgets::date_field(ui, "Or by a date (optional)", &mut f.due, &salt);
     let due = super::agreements::typed_date(&f.due);
     let ready = !f.wording.trim().is_empty() && due.is_ok();
     let wording = f.wording.trim().to_string();
@@ -399,7 +407,7 @@ fn commit_form(ui: &mut Ui, s: &mut Session, r: &RepairView) {
         );
         close = ui.button("Not now").clicked();
     });
-    send |= ready && !busy && s.submitted(&[&r1, &r2]);
+    send |= ready && !busy && s.submitted_in(ui, top);
     s.form_problems(ui, &key);
     if close {
         s.t.commitment_open.remove(&r.id);

@@ -14,7 +14,7 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         return;
     };
     ui.vertical_centered(|ui| {
-        ui.set_max_width(640.0);
+        ui.set_max_width(ui.available_width().min(640.0));
         ui.add_space(20.0);
         ui.heading(format!("You and {} are paired", c.partner_name));
         ui.label(format!(
@@ -27,7 +27,7 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
                 ui.label(RichText::new("Safety number").color(p.muted));
                 ui.label(
                     RichText::new(&c.safety_number)
-                        .size(30.0)
+                        .size(crate::theme::pt(ui, 30.0))
                         .monospace()
                         .strong(),
                 );
@@ -40,11 +40,43 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
             s.send(Command::ConfirmSafety, key);
         }
         ui.add_space(6.0);
-        ui.collapsing("They don't match", |ui| {
-            ui.label("Don't use this pairing for anything private. Close Trellis on both computers and pair again on a network you trust, standing next to each other. A different number means the two devices did not reach each other directly.");
-        });
+        if !s.pairing.mismatch {
+            if ui
+                .button("They don't match")
+                .on_hover_text("What to do when the two numbers differ")
+                .clicked()
+            {
+                s.pairing.mismatch = true;
+            }
+        } else {
+            mismatch(ui, s, &c.partner_name);
+        }
         if ui.button("Later").on_hover_text("Compare later in Settings").clicked() {
             s.pairing.safety_later = true;
         }
+    });
+}
+
+/// The way out when the numbers differ: undo this pairing here and pair again, side by side.
+fn mismatch(ui: &mut Ui, s: &mut Session, partner: &str) {
+    let p = palette(ui);
+    widgets::tinted(ui, p.warm_soft, |ui| {
+        ui.with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
+            ui.label(RichText::new("The numbers are different").strong());
+            ui.label("Then your two devices did not reach each other directly: something may be in between. Don't use this pairing for anything private.");
+            ui.label(format!(
+                "Undo it here and start again: this deletes the new shared space from this computer (nothing has been written in it yet) and takes you back to the start. Do the same on {partner}'s computer, then pair again standing next to each other, on a network you trust."
+            ));
+            ui.horizontal_wrapped(|ui| {
+                if widgets::primary(ui, "Undo this pairing and start again", true, false)
+                    .clicked()
+                {
+                    s.pairing.start_again = true;
+                }
+                if ui.button("Back to comparing").clicked() {
+                    s.pairing.mismatch = false;
+                }
+            });
+        });
     });
 }

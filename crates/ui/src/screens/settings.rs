@@ -37,6 +37,15 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
     profile(ui, s);
     widgets::card(ui, |ui| super::lock::settings_section(ui, s));
     theme(ui, s);
+    if s.snap.view.is_none() {
+        // Alone, not paired yet: only what works without a shared space.
+        widgets::card(ui, |ui| {
+            title(ui, "Join from a bundle");
+            ui.label("If your partner started your shared space and gave you a bundle file, import it here: you are paired once it is in.");
+            import_bundle(ui, s);
+        });
+        return;
+    }
     therapist_export(ui, s);
     mailbox(ui, s);
     bundles(ui, s);
@@ -45,7 +54,11 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
 
 fn title(ui: &mut Ui, text: &str) {
     ui.add_space(6.0);
-    ui.label(RichText::new(text).size(18.0).strong());
+    ui.label(
+        RichText::new(text)
+            .size(crate::theme::pt(ui, 18.0))
+            .strong(),
+    );
 }
 
 fn network(ui: &mut Ui, s: &mut Session) {
@@ -198,6 +211,24 @@ fn theme(ui: &mut Ui, s: &mut Session) {
                 }
             }
         });
+        ui.horizontal_wrapped(|ui| {
+            ui.label("Text size:");
+            for (value, label, _) in crate::theme::TEXT_SIZES {
+                let selected = s.drafts.text_size == value
+                    || (value == "normal" && s.drafts.text_size.is_empty());
+                if ui.radio(selected, label).clicked() {
+                    s.drafts.text_size = value.to_string();
+                }
+            }
+        });
+        ui.checkbox(
+            &mut s.drafts.high_contrast,
+            "High contrast: black on white (or white on black), every control outlined",
+        );
+        widgets::note(
+            ui,
+            "Kept on this computer only. Ctrl + and Ctrl − zoom everything as well.",
+        );
     });
 }
 
@@ -230,9 +261,9 @@ fn therapist_export(ui: &mut Ui, s: &mut Session) {
                 }
             }
         });
-        ui.horizontal(|ui| {
-            widgets::inline_field(ui, "From", &mut f.since, "YYYY-MM-DD", 110.0);
-            widgets::inline_field(ui, "to", &mut f.until, "YYYY-MM-DD", 110.0);
+        ui.horizontal_wrapped(|ui| {
+            widgets::date_field(ui, "From (optional)", &mut f.since, "export-since");
+            widgets::date_field(ui, "To (optional)", &mut f.until, "export-until");
         });
         widgets::inline_field(ui, "Save as", &mut f.markdown_path, "", 460.0);
         let since = super::agreements::typed_date(&f.since);
@@ -242,10 +273,7 @@ fn therapist_export(ui: &mut Ui, s: &mut Session) {
             _ => None,
         };
         if since.is_err() || until.is_err() {
-            widgets::note(
-                ui,
-                "Write dates as YYYY-MM-DD, or leave them empty for all dates.",
-            );
+            widgets::note(ui, "Leave a date empty for all dates.");
         } else if let Some(problem) = &backwards {
             let p = palette(ui);
             ui.label(RichText::new(capitalized(problem)).color(p.problem));
@@ -410,23 +438,7 @@ fn bundles(ui: &mut Ui, s: &mut Session) {
             s.send(Command::ExportBundle { path, all }, key);
         }
         ui.separator();
-        let f = &mut s.drafts.export;
-        widgets::inline_field(
-            ui,
-            "Import from",
-            &mut f.import_path,
-            "path to a .trellis file",
-            460.0,
-        );
-        let path = PathBuf::from(f.import_path.trim());
-        let ready = !f.import_path.trim().is_empty();
-        let busy = s.t.import_reading || s.busy(&FormKey::Other("import".into()));
-        if ui
-            .add_enabled(ready && !busy, egui::Button::new("Import a bundle"))
-            .clicked()
-        {
-            s.import_file(path);
-        }
+        import_bundle(ui, s);
         ui.separator();
         carrier(ui, s);
     });
@@ -438,11 +450,8 @@ fn unpair(ui: &mut Ui, s: &mut Session) {
     let ended = s.snap.view.as_ref().and_then(|v| v.ended.clone());
     widgets::card(ui, |ui| {
         title(ui, "Ending with dignity");
-        if let Some(e) = ended {
-            ui.label(ended_sentence(&partner, e.by, e.at));
-            if let Some(n) = &e.note {
-                ui.label(RichText::new(format!("“{n}”")).italics());
-            }
+        if ended.is_some() {
+            // What happened, and the last word, are said once, above the page.
             widgets::note(
                 ui,
                 "To also delete this copy from this computer, close Trellis and run `trellis unpair --wipe` on the command line.",
@@ -480,4 +489,24 @@ pub(crate) fn ended_sentence(partner: &str, by: trellis_core::Who, at: i64) -> S
         "{who} ended this shared space on {}. This copy stays here to read and export; nothing syncs any more.",
         crate::clock::long_date(day)
     )
+}
+
+fn import_bundle(ui: &mut Ui, s: &mut Session) {
+    let f = &mut s.drafts.export;
+    widgets::inline_field(
+        ui,
+        "Import from",
+        &mut f.import_path,
+        "path to a .trellis file",
+        460.0,
+    );
+    let path = PathBuf::from(f.import_path.trim());
+    let ready = !f.import_path.trim().is_empty();
+    let busy = s.t.import_reading || s.busy(&FormKey::Other("import".into()));
+    if ui
+        .add_enabled(ready && !busy, egui::Button::new("Import a bundle"))
+        .clicked()
+    {
+        s.import_file(path);
+    }
 }

@@ -17,6 +17,11 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
     if paired {
         shortcuts(ui, s);
     }
+    if s.ended().is_some() {
+        // Nothing can be written any more: no dialog that would only be refused.
+        s.t.appreciation_open = false;
+        s.t.pause_open = false;
+    }
     egui::Panel::bottom("status")
         .frame(egui::Frame::side_top_panel(ui.style()).inner_margin(egui::Margin::symmetric(14, 6)))
         .show(ui, |ui| super::status::show(ui, s));
@@ -31,6 +36,10 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         .and_then(|st| st.couple.as_ref())
         .is_some_and(|c| !c.safety_number_checked)
         && !s.pairing.safety_later;
+    if !paired && s.drafts.alone {
+        alone(ui, s);
+        return;
+    }
     if !paired || needs_safety {
         egui::CentralPanel::default().show(ui, |ui| {
             notices(ui, s);
@@ -58,12 +67,8 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         .frame(egui::Frame::central_panel(ui.style()).inner_margin(egui::Margin::symmetric(22, 14)))
         .show(ui, |ui| {
             notices(ui, s);
-            if let Some(e) = s.snap.view.as_ref().and_then(|v| v.ended.clone()) {
-                let p = palette(ui);
-                let sentence = super::settings::ended_sentence(&s.partner_name(), e.by, e.at);
-                widgets::tinted(ui, p.private_soft, |ui| {
-                    ui.label(sentence);
-                });
+            if let Some(e) = s.ended() {
+                ended_banner(ui, s, &e);
             }
             super::timeout::banner(ui, s);
             match s.screen {
@@ -75,7 +80,7 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
                         .auto_shrink(false)
                         .id_salt(screen.label())
                         .show(ui, |ui| {
-                            ui.set_max_width(860.0);
+                            ui.set_max_width(ui.available_width().min(860.0));
                             match screen {
                                 Screen::Today => super::today::show(ui, s),
                                 Screen::Agreements => super::agreements::show(ui, s),
@@ -120,6 +125,12 @@ fn shortcuts(ui: &mut Ui, s: &mut Session) {
 
 /// Switches screens (and loads what the new one needs).
 pub(crate) fn go(s: &mut Session, screen: Screen) {
+    if s.screen == Screen::Today && screen != Screen::Today {
+        // Everything Today showed has been looked at.
+        s.drafts.last_looked_ms = crate::clock::now().at_ms;
+    } else if s.screen != Screen::Today && screen == Screen::Today && s.drafts.last_looked_ms > 0 {
+        s.t.new_since = s.drafts.last_looked_ms;
+    }
     s.screen = screen;
     match screen {
         Screen::History => super::history::request(s),
@@ -131,11 +142,16 @@ pub(crate) fn go(s: &mut Session, screen: Screen) {
 fn top_bar(ui: &mut Ui, s: &mut Session, paired: bool) {
     let p = palette(ui);
     ui.horizontal(|ui| {
-        ui.label(RichText::new("Trellis").size(20.0).strong().color(p.accent));
+        ui.label(
+            RichText::new("Trellis")
+                .size(crate::theme::pt(ui, 20.0))
+                .strong()
+                .color(p.accent),
+        );
         if let Some(v) = &s.snap.view {
             ui.label(RichText::new(format!("{} & {}", v.me.name, v.partner.name)).color(p.muted));
         }
-        if !paired {
+        if !paired || s.ended().is_some() {
             return;
         }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -196,7 +212,10 @@ fn nav(ui: &mut Ui, s: &mut Session) {
         let r = ui
             .add_sized(
                 [ui.available_width(), 32.0],
-                egui::Button::selectable(selected, RichText::new(text).size(15.5)),
+                egui::Button::selectable(
+                    selected,
+                    RichText::new(text).size(crate::theme::pt(ui, 15.5)),
+                ),
             )
             .on_hover_text(format!("Alt+{}", screen.key().name()));
         if r.clicked() && !selected {
@@ -207,7 +226,9 @@ fn nav(ui: &mut Ui, s: &mut Session) {
         }
     }
     ui.add_space(12.0);
-    widgets::note(ui, "Ctrl+K appreciate · Ctrl+P pause · Ctrl+Enter save");
+    if s.ended().is_none() {
+        widgets::note(ui, "Ctrl+K appreciate · Ctrl+P pause · Ctrl+Enter save");
+    }
 }
 
 fn notices(ui: &mut Ui, s: &mut Session) {
@@ -229,4 +250,77 @@ fn notices(ui: &mut Ui, s: &mut Session) {
     if let Some(i) = dismiss {
         s.notices.remove(i);
     }
+}
+
+/// The one calm sentence about an ending, with the last word (if any) first: above every
+/// screen, so nothing else needs to repeat it.
+fn ended_banner(ui: &mut Ui, s: &Session, e: &trellis_core::view::EndedView) {
+    let p = palette(ui);
+    let partner = s.partner_name();
+    widgets::tinted(ui, p.private_soft, |ui| {
+        if let Some(note) = &e.note {
+            let who = match e.by {
+                trellis_core::Who::Me => "your last word".to_string(),
+                trellis_core::Who::Partner => format!("{partner}'s last word"),
+            };
+            ui.label(
+                RichText::new(format!("“{note}”"))
+                    .italics()
+                    .size(crate::theme::pt(ui, 17.0)),
+            );
+            widgets::note(ui, &format!("— {who}"));
+            ui.add_space(4.0);
+        }
+        ui.label(super::settings::ended_sentence(&partner, e.by, e.at));
+    });
+}
+
+/// Not paired, using Trellis alone: what works without a partner (the private journal and
+/// Settings, where a partner's bundle can be imported), and the way back to pairing.
+fn alone(ui: &mut Ui, s: &mut Session) {
+    if !matches!(s.screen, Screen::Journal | Screen::Settings) {
+        go(s, Screen::Journal);
+    }
+    egui::Panel::left("nav")
+        .resizable(false)
+        .exact_size(200.0)
+        .frame(
+            egui::Frame::side_top_panel(ui.style()).inner_margin(egui::Margin::symmetric(10, 14)),
+        )
+        .show(ui, |ui| {
+            for screen in [Screen::Journal, Screen::Settings] {
+                let selected = s.screen == screen;
+                let r = ui.add_sized(
+                    [ui.available_width(), 32.0],
+                    egui::Button::selectable(
+                        selected,
+                        RichText::new(screen.label()).size(crate::theme::pt(ui, 15.5)),
+                    ),
+                );
+                if r.clicked() && !selected {
+                    go(s, screen);
+                }
+            }
+            ui.separator();
+            widgets::note(ui, "You are using Trellis alone for now.");
+            if ui.button("Pair with my partner").clicked() {
+                s.drafts.alone = false;
+            }
+        });
+    egui::CentralPanel::default()
+        .frame(egui::Frame::central_panel(ui.style()).inner_margin(egui::Margin::symmetric(22, 14)))
+        .show(ui, |ui| {
+            notices(ui, s);
+            egui::ScrollArea::vertical()
+                .auto_shrink(false)
+                .id_salt(("alone", s.screen.label()))
+                .show(ui, |ui| {
+                    ui.set_max_width(ui.available_width().min(860.0));
+                    match s.screen {
+                        Screen::Settings => super::settings::show(ui, s),
+                        _ => super::journal::show(ui, s),
+                    }
+                    ui.add_space(24.0);
+                });
+        });
 }

@@ -19,6 +19,17 @@ pub(crate) fn sentences(snap: &Snapshot) -> Vec<String> {
         return out;
     };
     let partner = &c.partner_name;
+    if snap.view.as_ref().is_some_and(|v| v.ended.is_some()) {
+        // Said above the page once; here only what is true of the data from now on.
+        out.push(format!("Nothing syncs with {partner} any more"));
+        if let Some(at) = c.last_synced_at {
+            out.push(format!(
+                "Last synced with {partner} {}",
+                crate::clock::when(at)
+            ));
+        }
+        return out;
+    }
     out.push(if snap.network.connected {
         format!("Connected to {partner}'s device now")
     } else if snap.network.listening {
@@ -77,7 +88,13 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
             ui.label(RichText::new("Saving…").color(p.calm_blue));
         }
         // A problem reaching the partner is true only while not connected.
-        if let Some(problem) = s.snap.network.problem.as_ref().filter(|_| !connected) {
+        if let Some(problem) = s
+            .snap
+            .network
+            .problem
+            .as_ref()
+            .filter(|_| !connected && s.ended().is_none())
+        {
             ui.label(RichText::new(problem).color(p.muted));
         }
     });

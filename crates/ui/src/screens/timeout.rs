@@ -61,7 +61,7 @@ pub(crate) fn dialog(ui: &mut Ui, s: &mut Session) {
         s.drafts.pause.minutes = 30;
     }
     let modal = egui::Modal::new(egui::Id::unique("pause-dialog")).show(ui.ctx(), |ui| {
-        ui.set_width(520.0);
+        ui.set_width(520.0_f32.min(ui.ctx().content_rect().width() - 80.0));
         let back = crate::clock::clock_time(
             crate::clock::now()
                 .plus_minutes(i64::from(s.drafts.pause.minutes))
@@ -88,10 +88,10 @@ pub(crate) fn dialog(ui: &mut Ui, s: &mut Session) {
             &mut s.drafts.pause.note,
             "going for a walk",
         );
+        let submitted = s.submitted(&[&r]) || s.submitted_in(ui, ui.min_rect().top());
         ui.horizontal(|ui| {
             let busy = s.busy(&FormKey::Pause);
-            if widgets::primary(ui, "Start my pause", true, busy).clicked()
-                || (!busy && s.submitted(&[&r]))
+            if widgets::primary(ui, "Start my pause", true, busy).clicked() || (!busy && submitted)
             {
                 let note = Some(s.drafts.pause.note.trim().to_string()).filter(|n| !n.is_empty());
                 s.act(

@@ -4,6 +4,7 @@ use chrono::Timelike;
 use egui::{RichText, Ui};
 use trellis_core::view::Attention;
 use trellis_core::words::count;
+use trellis_core::{View, Who};
 
 use super::Screen;
 use crate::session::Session;
@@ -41,6 +42,135 @@ fn target(item: &Attention) -> Screen {
     }
 }
 
+/// What my partner wrote after `since` (ms), newest first, one line each: data they chose
+/// to write, never anything about them being there. A folded check-in is left out: the
+/// invitation to write mine already says it opens then.
+pub(crate) fn news(view: &View, since: i64) -> Vec<(i64, String)> {
+    let partner = &view.partner.name;
+    let mut out = Vec::new();
+    for a in &view.appreciations {
+        if a.author == Who::Partner && a.at > since {
+            out.push((
+                a.at,
+                format!("{partner} appreciated you: “{}”", clip(&a.text)),
+            ));
+        }
+        if let Some((word, at)) = a.thanks.as_ref().filter(|(_, at)| *at > since)
+            && a.author == Who::Me
+        {
+            let line = match word {
+                Some(w) => format!(
+                    "{partner} said thank you for your appreciation: “{}”",
+                    clip(w)
+                ),
+                None => format!("{partner} said thank you for your appreciation"),
+            };
+            out.push((*at, line));
+        }
+    }
+    for c in &view.checkins {
+        match c.author {
+            Who::Partner if !c.folded && c.at > since => {
+                out.push((
+                    c.at,
+                    format!("{partner} wrote a check-in: “{}”", clip(&c.feel)),
+                ));
+            }
+            Who::Me => {
+                for r in c
+                    .replies
+                    .iter()
+                    .filter(|r| r.author == Who::Partner && r.at > since)
+                {
+                    out.push((
+                        r.at,
+                        format!("{partner} answered your check-in: “{}”", clip(&r.text)),
+                    ));
+                }
+            }
+            Who::Partner => {}
+        }
+    }
+    for r in &view.repairs {
+        if r.opened_by == Who::Me
+            && let Some(ack) = r.acknowledgement.as_ref().filter(|a| a.at > since)
+        {
+            out.push((
+                ack.at,
+                format!(
+                    "{partner} acknowledged the repair you opened: “{}”",
+                    clip(&ack.acknowledgement)
+                ),
+            ));
+        }
+        for c in &r.commitments {
+            for rep in &c.reports {
+                match c.owner {
+                    Who::Partner if rep.at > since => out.push((
+                        rep.at,
+                        format!(
+                            "{partner} noted follow-through on “{}”: {}",
+                            clip(&c.wording),
+                            rep.outcome.label().to_lowercase()
+                        ),
+                    )),
+                    Who::Me => {
+                        if let Some(&(_, at)) =
+                            rep.acknowledged.as_ref().filter(|(_, at)| *at > since)
+                        {
+                            out.push((
+                                at,
+                                format!(
+                                    "{partner} saw your follow-through on “{}”",
+                                    clip(&c.wording)
+                                ),
+                            ));
+                        }
+                    }
+                    Who::Partner => {}
+                }
+            }
+        }
+    }
+    out.sort_by_key(|item| std::cmp::Reverse(item.0));
+    out
+}
+
+fn clip(text: &str) -> String {
+    const MAX: usize = 80;
+    let line = text.lines().next().unwrap_or_default();
+    if line.chars().count() > MAX || line.len() < text.len() {
+        let cut: String = line.chars().take(MAX).collect();
+        format!("{}…", cut.trim_end())
+    } else {
+        line.to_string()
+    }
+}
+
+fn new_since(ui: &mut Ui, s: &Session, view: &View) {
+    let news = news(view, s.t.new_since);
+    if news.is_empty() {
+        return;
+    }
+    let p = palette(ui);
+    const SHOWN: usize = 6;
+    widgets::tinted(ui, p.accent_soft, |ui| {
+        ui.label(
+            RichText::new(format!(
+                "New from {} since you last looked",
+                view.partner.name
+            ))
+            .strong(),
+        );
+        for (_, line) in news.iter().take(SHOWN) {
+            ui.label(line);
+        }
+        if news.len() > SHOWN {
+            widgets::note(ui, &format!("and {} more", news.len() - SHOWN));
+        }
+    });
+}
+
 pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
     let Some(view) = s.snap.view.clone() else {
         return;
@@ -52,12 +182,20 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         &format!("{}, {}", greeting(), view.me.name),
         &crate::clock::long_date(now.today()),
     );
+    new_since(ui, s, &view);
     let items: Vec<&Attention> = view
         .attention
         .iter()
         .filter(|a| !matches!(a, Attention::TimeOut { .. }))
         .collect();
-    if items.is_empty() {
+    let ended = s.ended().is_some();
+    if ended {
+        // The banner above says what happened; nothing here asks for anything.
+        widgets::note(
+            ui,
+            "Everything you wrote together stays here to read, and to export from Settings.",
+        );
+    } else if items.is_empty() {
         widgets::empty_state(
             ui,
             "Nothing is waiting for you today",
@@ -68,7 +206,9 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         let shown = s.t.today_shown.min(items.len());
         for (i, item) in items[..shown].iter().enumerate() {
             widgets::card(ui, |ui| {
-                ui.horizontal(|ui| {
+                // Wrapped: a long line or a narrow window puts the button below, never
+                // past the edge.
+                ui.horizontal_wrapped(|ui| {
                     let (tint, word) = match item {
                         Attention::CheckInInvitation => (p.accent, "Invitation"),
                         Attention::AgreementNeedsConversation { .. } => (p.warm, "Talk together"),
@@ -81,16 +221,14 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
                     };
                     widgets::badge(ui, word, tint, p.accent_soft);
                     ui.label(item.describe(&view, now, &trellis_store::LocalZone));
-                    ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                        let screen = target(item);
-                        if ui
-                            .button(format!("Open {}", screen.label()))
-                            .on_hover_text(format!("Item {}", i + 1))
-                            .clicked()
-                        {
-                            super::shell::go(s, screen);
-                        }
-                    });
+                    let screen = target(item);
+                    if ui
+                        .button(format!("Open {}", screen.label()))
+                        .on_hover_text(format!("Item {}", i + 1))
+                        .clicked()
+                    {
+                        super::shell::go(s, screen);
+                    }
                 });
             });
         }
@@ -103,9 +241,11 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         s.t.today_shown += 20;
     }
     ui.add_space(10.0);
-    ui.label(RichText::new("A small moment").strong());
-    super::appreciations::quick_line(ui, s, "today");
-    ui.add_space(10.0);
+    if !ended {
+        ui.label(RichText::new("A small moment").strong());
+        super::appreciations::quick_line(ui, s, "today");
+        ui.add_space(10.0);
+    }
     let in_force = view.agreements.iter().filter(|a| a.in_force()).count();
     let open_repairs = view.repairs.iter().filter(|r| !r.closed).count();
     widgets::note(

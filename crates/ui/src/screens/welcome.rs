@@ -13,7 +13,7 @@ fn centered<R>(ui: &mut Ui, add: impl FnOnce(&mut Ui) -> R) -> R {
         .show(ui, |ui| {
             ui.vertical_centered(|ui| {
                 ui.add_space(ui.available_height() * 0.12);
-                ui.set_max_width(520.0);
+                ui.set_max_width(ui.available_width().min(520.0));
                 add(ui)
             })
             .inner

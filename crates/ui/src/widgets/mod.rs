@@ -54,7 +54,7 @@ pub(crate) fn inline_field(
         ui.add(
             TextEdit::singleline(text)
                 .hint_text(hint)
-                .desired_width(width),
+                .desired_width(width.min(ui.available_width()).max(80.0)),
         )
         .labelled_by(l.id)
     })
@@ -171,4 +171,93 @@ pub(crate) fn name_of(view: &trellis_core::View, who: trellis_core::Who) -> Stri
         trellis_core::Who::Me => "You".to_string(),
         trellis_core::Who::Partner => view.partner.name.clone(),
     }
+}
+
+/// What is wrong with a typed date, in words that show the format wanted — with the typed
+/// date rewritten in it where that is unambiguous ("31/12/2026" → "2026-12-31"). None when
+/// it is empty or a good date.
+pub(crate) fn date_problem(text: &str) -> Option<String> {
+    let t = text.trim();
+    if t.is_empty() || trellis_core::time::parse_date(t).is_some() {
+        return None;
+    }
+    let guesses: std::collections::BTreeSet<chrono::NaiveDate> = [
+        "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%d-%m-%Y", "%Y/%m/%d", "%Y.%m.%d",
+    ]
+    .iter()
+    .filter_map(|f| chrono::NaiveDate::parse_from_str(t, f).ok())
+    .collect();
+    Some(match guesses.iter().collect::<Vec<_>>().as_slice() {
+        [one] => format!(
+            "Dates are written year-month-day: {} for {t}.",
+            one.format("%Y-%m-%d")
+        ),
+        _ => "Dates are written year-month-day, like 2026-12-31 (or pick one with the calendar button).".into(),
+    })
+}
+
+/// A date field: typed (YYYY-MM-DD) or picked from a calendar beside it; empty is allowed.
+/// Says below it which format it wants when the typed text is not a date. Returns the text
+/// field's response (for Ctrl+Enter).
+pub(crate) fn date_field(ui: &mut Ui, label: &str, text: &mut String, salt: &str) -> Response {
+    let r = ui
+        .vertical(|ui| {
+            let l = ui.label(RichText::new(label).strong());
+            ui.horizontal_wrapped(|ui| {
+                let r = ui
+                    .add(
+                        TextEdit::singleline(text)
+                            .id_salt(("date", salt))
+                            .hint_text("YYYY-MM-DD")
+                            .desired_width(130.0),
+                    )
+                    .labelled_by(l.id);
+                // The calendar opens on the typed date, or on today.
+                let shown = trellis_core::time::parse_date(text.trim())
+                    .unwrap_or_else(|| crate::clock::now().today());
+                let mut picked = to_jiff(shown);
+                let chosen = ui
+                    .add(
+                        egui_extras::DatePickerButton::new(&mut picked)
+                            .id_salt(salt)
+                            .calendar_week(false)
+                            // Its year/month/day lists have no accessible names (a screen
+                            // reader could not tell them apart): the arrows and the
+                            // calendar do the same and are named.
+                            .combo_boxes(false)
+                            .show_icon(false)
+                            .format("Pick a date"),
+                    )
+                    .on_hover_text(format!("{label}: pick it from a calendar"));
+                if chosen.changed() {
+                    *text = format!(
+                        "{:04}-{:02}-{:02}",
+                        picked.year(),
+                        picked.month(),
+                        picked.day()
+                    );
+                }
+                r
+            })
+            .inner
+        })
+        .inner;
+    if let Some(problem) = date_problem(text) {
+        let color = palette(ui).problem;
+        ui.label(RichText::new(problem).color(color));
+    }
+    r
+}
+
+fn to_jiff(d: chrono::NaiveDate) -> jiff::civil::Date {
+    use chrono::Datelike;
+    let fallback = jiff::civil::Date::default();
+    let (Ok(y), Ok(m), Ok(day)) = (
+        i16::try_from(d.year()),
+        i8::try_from(d.month()),
+        i8::try_from(d.day()),
+    ) else {
+        return fallback;
+    };
+    jiff::civil::Date::new(y, m, day).unwrap_or(fallback)
 }

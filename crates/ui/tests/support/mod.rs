@@ -34,6 +34,22 @@ pub fn open_themed(dir: &Path, theme: egui::Theme) -> App<'static> {
         .build_ui_state(|ui, app: &mut TrellisApp| app.show(ui), app)
 }
 
+/// The app on `dir` in a window of `size` points, drawn at `zoom` pixels per point (the
+/// window after Ctrl + is smaller in points at a higher zoom).
+pub fn open_sized(dir: &Path, size: egui::Vec2, zoom: f32) -> App<'static> {
+    let app = TrellisApp::new(
+        dir.to_path_buf(),
+        Some(NetworkMode::Loopback),
+        Arc::new(|| {}),
+    );
+    Harness::builder()
+        .with_size(size)
+        .with_pixels_per_point(zoom)
+        .with_theme(egui::Theme::Light)
+        .with_max_steps(16)
+        .build_ui_state(|ui, app: &mut TrellisApp| app.show(ui), app)
+}
+
 /// Steps the app until `cond` holds (the nodes work on their own threads), then lets the
 /// UI settle with `run()` (which also checks every control has an accessible name).
 pub fn wait(h: &mut App<'_>, what: &str, cond: impl Fn(&mut App<'_>) -> bool) {
@@ -127,6 +143,12 @@ fn wait_node(node: &NodeHandle, cond: impl Fn(&Snapshot) -> bool) {
 /// Alex's and Sam's profiles under `root`, already paired over loopback (safety number
 /// compared), nodes stopped again.
 pub fn paired_profiles(root: &Path) -> (PathBuf, PathBuf) {
+    pair_up(root, true)
+}
+
+/// Alex's and Sam's profiles, paired over loopback; the safety number compared only if
+/// `compared`. Nodes stopped again.
+pub fn pair_up(root: &Path, compared: bool) -> (PathBuf, PathBuf) {
     let a = root.join("alex");
     let b = root.join("sam");
     Profile::init(&a, "Alex").unwrap();
@@ -141,8 +163,10 @@ pub fn paired_profiles(root: &Path) -> (PathBuf, PathBuf) {
     call(&sam, Command::Join(code));
     wait_node(&alex, |s| s.view.is_some());
     wait_node(&sam, |s| s.view.is_some());
-    call(&alex, Command::ConfirmSafety);
-    call(&sam, Command::ConfirmSafety);
+    if compared {
+        call(&alex, Command::ConfirmSafety);
+        call(&sam, Command::ConfirmSafety);
+    }
     alex.shutdown();
     sam.shutdown();
     (a, b)
@@ -198,6 +222,16 @@ pub fn all_bytes(dir: &Path) -> Vec<u8> {
         }
     }
     out
+}
+
+/// The window's drafts file as the profile's key opens it (empty while there is none).
+pub fn drafts_text(vault: &trellis_store::Vault, path: &Path) -> String {
+    vault
+        .read_file(path)
+        .ok()
+        .flatten()
+        .map(|t| String::from_utf8_lossy(&t).into_owned())
+        .unwrap_or_default()
 }
 
 pub fn contains(haystack: &[u8], needle: &str) -> bool {
