@@ -149,6 +149,8 @@ pub(crate) struct Drafts {
     pub text_size: String,
     /// Black on white (or white on black), every control outlined.
     pub high_contrast: bool,
+    /// The reminders chosen (all off unless turned on), and those already shown.
+    pub reminders: crate::reminders::ReminderChoices,
     /// The window's size and place when last seen (this computer only).
     pub window: Option<crate::place::WindowPlace>,
     /// Using Trellis alone for now (not paired): the journal and Settings are open.

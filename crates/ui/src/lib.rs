@@ -13,6 +13,7 @@ mod drafts;
 mod error;
 mod journal_worker;
 mod place;
+mod reminders;
 mod screens;
 mod session;
 mod starter;

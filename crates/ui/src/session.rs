@@ -131,6 +131,8 @@ pub struct Session {
     /// The profile's keys (for a change of lock, and to check an unlock against).
     pub(crate) vault: Vault,
     pub(crate) lock: crate::screens::lock::SessionLock,
+    /// When the reminders were last worked out (once a minute).
+    reminders_checked: Option<std::time::Instant>,
 }
 
 impl std::fmt::Debug for Session {
@@ -187,6 +189,7 @@ impl Session {
             repaint,
             vault,
             lock,
+            reminders_checked: None,
         }
     }
 
@@ -304,6 +307,7 @@ impl Session {
     pub(crate) fn tick(&mut self, ctx: &egui::Context) {
         self.snap = self.node.snapshot();
         crate::screens::lock::tick(ctx, self);
+        self.remind(ctx);
         self.forms_drawn_last = std::mem::take(&mut self.forms_drawn);
         self.submit_pressed = ctx.input_mut(|i| i.consume_shortcut(&SAVE));
         for event in self.node.poll_events() {
@@ -470,6 +474,28 @@ impl Session {
 /// What tests and the binary may look at.
 impl Session {
     /// The node's handle (to send commands directly).
+    /// Once a minute: the reminders the person chose that are due, shown once each. While
+    /// the window is locked they say nothing of what they are about.
+    fn remind(&mut self, ctx: &egui::Context) {
+        const EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+        if self.reminders_checked.is_some_and(|t| t.elapsed() < EVERY) {
+            return;
+        }
+        self.reminders_checked = Some(std::time::Instant::now());
+        ctx.request_repaint_after(EVERY);
+        let Some(view) = self.snap.view.as_ref() else {
+            return;
+        };
+        let mut due = crate::reminders::due(view, &self.drafts.reminders, crate::clock::now());
+        crate::reminders::mark_shown(&mut self.drafts.reminders, &due);
+        if self.lock.locked {
+            for r in &mut due {
+                r.body = "Open Trellis to see it.".into();
+            }
+        }
+        crate::reminders::notify(due);
+    }
+
     /// The profile's unlocked keys.
     pub fn vault(&self) -> &Vault {
         &self.vault

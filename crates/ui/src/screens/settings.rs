@@ -36,6 +36,7 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
     network(ui, s);
     profile(ui, s);
     widgets::card(ui, |ui| super::lock::settings_section(ui, s));
+    reminders(ui, s);
     theme(ui, s);
     if s.snap.view.is_none() {
         // Alone, not paired yet: only what works without a shared space.
@@ -192,6 +193,43 @@ fn profile(ui: &mut Ui, s: &mut Session) {
         {
             s.send(Command::Verify, key);
         }
+    });
+}
+
+/// Reminders: each kind off until the person turns it on; only ever about their own practice.
+fn reminders(ui: &mut Ui, s: &mut Session) {
+    widgets::card(ui, |ui| {
+        title(ui, "Reminders");
+        widgets::note(
+            ui,
+            "Only on this computer, only while Trellis is open, and only about your own \
+             practice — never about your partner, never a streak or a count.",
+        );
+        let r = &mut s.drafts.reminders;
+        ui.horizontal_wrapped(|ui| {
+            let mut on = r.checkin_every_days > 0;
+            if ui.checkbox(&mut on, "A check-in, every").changed() {
+                r.checkin_every_days = if on { 3 } else { 0 };
+            }
+            let mut days = r.checkin_every_days.max(1);
+            let drag = ui.add_enabled(
+                on,
+                egui::DragValue::new(&mut days)
+                    .range(1..=30)
+                    .suffix(" days"),
+            );
+            if drag.changed() && on {
+                r.checkin_every_days = days;
+            }
+        });
+        ui.checkbox(
+            &mut r.commitments,
+            "On the day of a commitment of mine (a follow-through note would be timely)",
+        );
+        ui.checkbox(
+            &mut r.pause_end,
+            "When my pause reaches the time I said I'd be back",
+        );
     });
 }
 
