@@ -559,9 +559,28 @@ fn a_forged_answer_to_an_appreciation_is_refused() {
     });
     refused(&mut alex, vec![change]);
 
-    // Sam's own short answer to the appreciation addressed to Sam is let in.
+    // Sam's own answer to the appreciation addressed to Sam, made by the app with no word
+    // (only the mark), is let in; so is a short word written by hand.
+    sam.act(
+        Action::ThankForAppreciation {
+            appreciation: for_sam.clone(),
+            text: None,
+        },
+        at(6),
+    )
+    .unwrap();
+    exchange(&mut alex, &mut sam);
+    let view = trellis_core::View::build(
+        alex.couple.root(),
+        &alex.couple.me(),
+        &alex.couple.partner(),
+        at(7),
+    );
+    let mine = view.appreciations.iter().find(|a| a.id == for_sam).unwrap();
+    assert!(matches!(mine.thanks, Some((None, _))), "{:?}", mine.thanks);
     let change = forge(&mut sam, sam_key, &sam_id, |doc| {
-        write(doc, &sam_space, &for_sam, "thank you")
+        let rec = map(doc, &["by", &sam_space, "thanks", &for_sam]);
+        doc.put(&rec, "text", "thank you").unwrap();
     });
     alex.receive(vec![change]).unwrap();
 }
