@@ -427,6 +427,8 @@ pub enum RepairCommand {
         #[arg(long)]
         note: Option<String>,
     },
+    /// Take back my "complete", while my partner has not said it too.
+    Reopen { id: String },
     /// Repairs with their commitments and follow-through.
     List,
 }

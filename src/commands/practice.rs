@@ -184,6 +184,7 @@ pub fn repair(ctx: &Context, command: RepairCommand) -> Result<()> {
         RepairCommand::Close { id, note } => {
             act(ctx, &mut profile, Action::CloseRepair { repair: id, note })
         }
+        RepairCommand::Reopen { id } => act(ctx, &mut profile, Action::ReopenRepair { repair: id }),
         RepairCommand::List => {
             let view = profile.view(now()).ok_or(StoreError::NoCouple)?;
             ctx.emit(&view.repairs, || repairs_text(&view, &view.repairs))

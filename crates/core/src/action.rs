@@ -101,6 +101,10 @@ pub enum Action {
         repair: String,
         note: Option<String>,
     },
+    /// Take back my "this feels complete", while my partner has not said it too.
+    ReopenRepair {
+        repair: String,
+    },
     Appreciate {
         text: String,
     },

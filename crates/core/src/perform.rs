@@ -180,6 +180,7 @@ pub(crate) fn perform(
         } => report(&mut ctx, commitment, outcome.clone(), note, *date),
         Action::AcknowledgeReport { report, note } => acknowledge_report(&mut ctx, report, note),
         Action::CloseRepair { repair, note } => close_repair(&mut ctx, repair, note),
+        Action::ReopenRepair { repair } => take_back_closure(&mut ctx, repair),
         Action::Appreciate { text } => appreciate(&mut ctx, text),
         Action::ThankForAppreciation { appreciation, text } => thank(&mut ctx, appreciation, text),
         Action::StartTimeOut { minutes, note } => start_time_out(&mut ctx, *minutes, note),
@@ -731,6 +732,31 @@ fn acknowledge_report(
     Ok(Written {
         message: format!("acknowledged {}'s follow-through", ctx.partner_name()),
         record: report,
+    })
+}
+
+/// Deletes my closure of a repair, which is mine to take back until both of us said it.
+fn take_back_closure(ctx: &mut Ctx<'_>, prefix: &str) -> Result<Written, CoreError> {
+    let (id, _) = find_repair(ctx, prefix)?;
+    if !ctx.mine().closures.contains(&id) {
+        return Err(CoreError::Invalid(
+            "you have not said this repair feels complete".into(),
+        ));
+    }
+    if repair_closed(ctx, &id) {
+        return Err(CoreError::Invalid(format!(
+            "you and {} both said this repair is complete, so it is closed; if something is \
+             left, open a new repair",
+            ctx.partner_name()
+        )));
+    }
+    let by = existing_map(ctx.doc, &ROOT, keys::BY)?;
+    let space = existing_map(ctx.doc, &by, &ctx.me.to_hex())?;
+    let closures = existing_map(ctx.doc, &space, col::CLOSURES)?;
+    ctx.doc.delete(&closures, id.as_str())?;
+    Ok(Written {
+        message: "took back that a repair feels complete".into(),
+        record: id,
     })
 }
 

@@ -433,3 +433,72 @@ fn ending_the_space_leaves_both_copies_readable_and_read_only() {
             .is_err()
     );
 }
+
+/// A "complete" said too soon can be taken back — and the partner's copy verifies that
+/// change like any other — until both said it; then the repair is closed for good.
+#[test]
+fn a_complete_said_too_soon_is_taken_back_until_both_said_it() {
+    let (mut alex, mut sam) = pair();
+    let repair = sam
+        .act(
+            Action::OpenRepair {
+                what_happened: "You cancelled again".into(),
+                how_it_landed: "I felt last".into(),
+            },
+            at(1),
+        )
+        .unwrap()
+        .record;
+    exchange(&mut alex, &mut sam);
+    alex.act(
+        Action::AcknowledgeRepair {
+            repair: repair.clone(),
+            acknowledgement: "I cancelled twice".into(),
+            regret: "I am sorry you felt last".into(),
+        },
+        at(2),
+    )
+    .unwrap();
+    let close = |side: &mut Side, t| {
+        side.act(
+            Action::CloseRepair {
+                repair: repair.clone(),
+                note: None,
+            },
+            at(t),
+        )
+    };
+    let reopen = |side: &mut Side, t| {
+        side.act(
+            Action::ReopenRepair {
+                repair: repair.clone(),
+            },
+            at(t),
+        )
+    };
+    let closed_by = |side: &Side| {
+        let v = View::build(
+            side.couple.root(),
+            &side.couple.me(),
+            &side.couple.partner(),
+            at(20),
+        );
+        let r = v.repairs.into_iter().find(|r| r.id == repair).unwrap();
+        (r.closed_by, r.closed)
+    };
+    assert!(reopen(&mut alex, 3).is_err(), "nothing to take back yet");
+    close(&mut alex, 4).unwrap();
+    exchange(&mut alex, &mut sam);
+    assert_eq!(closed_by(&sam), (vec![Who::Partner], false));
+    reopen(&mut alex, 5).unwrap();
+    exchange(&mut alex, &mut sam);
+    assert_eq!(closed_by(&sam), (vec![], false));
+    assert_eq!(alex.couple.root(), sam.couple.root());
+
+    close(&mut alex, 6).unwrap();
+    close(&mut sam, 7).unwrap();
+    exchange(&mut alex, &mut sam);
+    assert!(closed_by(&alex).1);
+    let err = reopen(&mut alex, 8).unwrap_err().to_string();
+    assert!(err.contains("both said"), "{err}");
+}

@@ -186,7 +186,8 @@ fn repair_card(ui: &mut Ui, s: &mut Session, view: &View, r: &RepairView) {
                 commit_form(ui, s, r);
             }
         }
-        if !r.closed {
+        // "Complete" is offered once the hurt has been acknowledged, not before.
+        if !r.closed && r.acknowledgement.is_some() {
             closing(ui, s, r, &partner);
         }
     });
@@ -446,6 +447,18 @@ fn closing(ui: &mut Ui, s: &mut Session, r: &RepairView, partner: &str) {
                     "You feel this repair is complete. It closes when {partner} feels so too."
                 ),
             );
+            if ui
+                .add_enabled(!busy, egui::Button::new("Take that back"))
+                .on_hover_text("Until both of you say it, “complete” can be taken back")
+                .clicked()
+            {
+                s.act(
+                    Action::ReopenRepair {
+                        repair: r.id.clone(),
+                    },
+                    key,
+                );
+            }
         } else {
             if r.closed_by.contains(&Who::Partner) {
                 ui.label(format!("{partner} feels this repair is complete."));
