@@ -922,8 +922,8 @@ fn an_appreciation_is_answered_with_a_thank_you() {
 }
 
 /// Every button of every screen (and of the two dialogs) lies inside the window, at the
-/// narrowest window allowed (760 points) and after Ctrl + (zoom 1.5 on a 1120-pixel
-/// window): rows wrap, nothing is cut off at the right edge.
+/// narrowest window allowed (760 points), after Ctrl + (zoom 1.5 on a 1120-pixel window)
+/// and with the largest text size: rows wrap, nothing is cut off at the right edge.
 #[test]
 fn no_button_is_cut_off_in_a_narrow_or_zoomed_window() {
     let tmp = tempfile::tempdir().unwrap();
@@ -937,9 +937,10 @@ fn no_button_is_cut_off_in_a_narrow_or_zoomed_window() {
             }
         }
     };
-    for (size, zoom) in [
-        (egui::vec2(760.0, 540.0), 1.0),
-        (egui::vec2(1120.0 / 1.5, 780.0 / 1.5), 1.5),
+    for (size, zoom, larger) in [
+        (egui::vec2(760.0, 540.0), 1.0, false),
+        (egui::vec2(1120.0 / 1.5, 780.0 / 1.5), 1.5, false),
+        (egui::vec2(760.0, 540.0), 1.0, true),
     ] {
         let mut h = open_sized(&a, size, zoom);
         wait(&mut h, "the demo profile", |h| {
@@ -947,6 +948,15 @@ fn no_button_is_cut_off_in_a_narrow_or_zoomed_window() {
                 .session()
                 .is_some_and(|s| s.snapshot().view.is_some())
         });
+        if larger {
+            go(&mut h, Screen::Settings);
+            click(&mut h, "Larger");
+        }
+        let zoom = if larger {
+            "1 with Larger text".to_string()
+        } else {
+            zoom.to_string()
+        };
         for screen in Screen::ALL {
             go(&mut h, screen);
             if screen == Screen::History {

@@ -99,7 +99,7 @@ fn answer(ui: &mut Ui, s: &mut Session, view: &trellis_core::View, a: &Appreciat
                     .id_salt(("thanks", &a.id))
                     .char_limit(trellis_core::MAX_THANKS_CHARS)
                     .hint_text("optional")
-                    .desired_width(ui.available_width().clamp(100.0, 260.0)),
+                    .desired_width(widgets::field_width_before_button(ui, 100.0, 260.0)),
             )
             .labelled_by(l.id);
         let text = Some(word.trim().to_string()).filter(|w| !w.is_empty());

@@ -248,7 +248,7 @@ fn reply(ui: &mut Ui, s: &mut Session, c: &CheckInView) {
                 egui::TextEdit::singleline(text)
                     .id_salt(("reply", &c.id))
                     .hint_text("in your own words")
-                    .desired_width(ui.available_width().clamp(120.0, 320.0)),
+                    .desired_width(widgets::field_width_before_button(ui, 120.0, 320.0)),
             )
             .labelled_by(l.id);
         let ready = !text.trim().is_empty();

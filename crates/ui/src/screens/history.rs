@@ -24,7 +24,7 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         "Signed history",
         "Every change either of you made, newest first. Each is signed by its author's key; the mark says whether the signature checks out on this computer.",
     );
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         if s.history.request.is_some() {
             ui.label(RichText::new("Checking every signature…").color(p.calm_blue));
         } else if ui.button("Refresh the history").clicked() {

@@ -48,14 +48,14 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         ui,
         "Knowing what sets you off helps you pause before it does. Also private.",
     );
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let busy = s.journal.busy(JobKind::Trigger);
         let l = ui.label("A trigger");
         let r = ui
             .add(
                 egui::TextEdit::singleline(&mut s.drafts.trigger)
                     .hint_text("raised voices")
-                    .desired_width(ui.available_width().clamp(120.0, 320.0)),
+                    .desired_width(widgets::field_width_before_button(ui, 120.0, 320.0)),
             )
             .labelled_by(l.id);
         let ready = !s.drafts.trigger.trim().is_empty();

@@ -294,7 +294,7 @@ fn ack_report(ui: &mut Ui, s: &mut Session, report: &str) {
     ui.add(
         egui::TextEdit::singleline(note)
             .id_salt(("ack-note", report))
-            .desired_width(ui.available_width().clamp(100.0, 200.0)),
+            .desired_width(widgets::field_width_before_button(ui, 100.0, 200.0)),
     )
     .labelled_by(l.id);
     let note = Some(note.trim().to_string()).filter(|n| !n.is_empty());
@@ -338,7 +338,7 @@ fn report_form(ui: &mut Ui, s: &mut Session, c: &CommitmentView) {
                     egui::TextEdit::singleline(&mut f.note)
                         .id_salt(("report-note", &c.id))
                         .hint_text("what you did, in a line")
-                        .desired_width(ui.available_width().clamp(120.0, 320.0)),
+                        .desired_width(widgets::field_width_before_button(ui, 120.0, 320.0)),
                 )
                 .labelled_by(l.id);
             let clicked = ui

@@ -62,7 +62,13 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         .frame(
             egui::Frame::side_top_panel(ui.style()).inner_margin(egui::Margin::symmetric(10, 14)),
         )
-        .show(ui, |ui| nav(ui, s));
+        // Scrolls when large text or a small window make it taller than the window.
+        .show(ui, |ui| {
+            egui::ScrollArea::vertical()
+                .id_salt("nav")
+                .auto_shrink(false)
+                .show(ui, |ui| nav(ui, s));
+        });
     egui::CentralPanel::default()
         .frame(egui::Frame::central_panel(ui.style()).inner_margin(egui::Margin::symmetric(22, 14)))
         .show(ui, |ui| {

@@ -261,3 +261,10 @@ fn to_jiff(d: chrono::NaiveDate) -> jiff::civil::Date {
     };
     jiff::civil::Date::new(y, m, day).unwrap_or(fallback)
 }
+
+/// The width for a text field followed by a button on the same row: what is left after
+/// room for the button (at the chosen text size), between `min` and `max`.
+pub(crate) fn field_width_before_button(ui: &Ui, min: f32, max: f32) -> f32 {
+    let room = 160.0 * crate::theme::looks(ui.ctx()).scale;
+    (ui.available_width() - room).clamp(min, max)
+}

@@ -89,6 +89,9 @@ pub fn snap(h: &App<'_>) -> Arc<Snapshot> {
 /// Clicks a navigation entry.
 pub fn go(h: &mut App<'_>, screen: Screen) {
     h.get_by_role_and_label(egui::Role::Button, screen.label())
+        .scroll_to_me();
+    h.run();
+    h.get_by_role_and_label(egui::Role::Button, screen.label())
         .click();
     h.run();
 }
