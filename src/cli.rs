@@ -167,6 +167,14 @@ pub enum Command {
         /// What you appreciate.
         text: String,
     },
+    /// Answer an appreciation my partner gave me: a "thank you", with a word if I like.
+    Thank {
+        /// The appreciation's id (the first characters are enough).
+        appreciation: String,
+        /// A word to go with it (at most 280 characters).
+        #[arg(long)]
+        text: Option<String>,
+    },
     /// A pre-agreed pause that carries its own return time (`trellis pause` too).
     #[command(visible_alias = "pause")]
     Timeout {

@@ -137,7 +137,12 @@ fn the_whole_practice_from_the_command_line_and_an_export_without_the_journal() 
         .as_str()
         .unwrap()
         .to_string();
-    alex.ok(&["appreciate", "Thank you for telling me how it landed"]);
+    let thanks = alex.json(&["appreciate", "Thank you for telling me how it landed"])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Mine is not mine to thank for.
+    assert!(alex.fails(&["thank", &thanks[..8]]).contains("addressed"));
     alex.ok(&["timeout", "--minutes", "30", "--note", "back after a walk"]);
     alex.ok(&["journal", "add", "JOURNAL-SECRET-5521 I was scared"]);
     alex.ok(&["journal", "trigger", "TRIGGER-SECRET-8812 being ignored"]);
@@ -154,6 +159,7 @@ fn the_whole_practice_from_the_command_line_and_an_export_without_the_journal() 
     ]);
     let show = sam.ok(&["show"]);
     assert!(show.contains("Alex is on a pause"), "{show}");
+    sam.ok(&["thank", &thanks[..8], "--text", "It helped"]);
 
     let md = tmp.path().join("for-therapist.md");
     alex.ok(&["export", "--markdown", md.to_str().unwrap()]);

@@ -58,6 +58,11 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Repair(c) => practice::repair(&ctx, c),
         Command::Commitment(c) => practice::commitment(&ctx, c),
         Command::Appreciate { text } => act(&ctx, &mut ctx.open()?, Action::Appreciate { text }),
+        Command::Thank { appreciation, text } => act(
+            &ctx,
+            &mut ctx.open()?,
+            Action::ThankForAppreciation { appreciation, text },
+        ),
         Command::Timeout { minutes, note, end } => practice::timeout(&ctx, minutes, note, end),
         Command::Journal(c) => journal::run(&ctx, c),
         Command::Show => history::show(&ctx),

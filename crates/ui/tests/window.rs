@@ -1187,3 +1187,49 @@ fn ctrl_enter_saves_from_anywhere_in_a_form_and_tab_reaches_every_control() {
         "saved with Ctrl+Enter from a radio button"
     );
 }
+
+/// "This feels complete" waits for the hurt to be acknowledged, and a "complete" said too
+/// soon can be taken back while the other has not said it.
+#[test]
+fn a_repair_feels_complete_only_after_acknowledgement_and_can_be_taken_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut alex, mut sam) = open_pair(tmp.path());
+    let repair = match call(
+        session(&sam).node(),
+        Command::Act(trellis_core::Action::OpenRepair {
+            what_happened: "You forgot my birthday".into(),
+            how_it_landed: "I felt forgotten".into(),
+        }),
+    ) {
+        trellis_net::Event::Done { record, .. } => record.unwrap(),
+        other => panic!("{other:?}"),
+    };
+    go(&mut sam, Screen::Repair);
+    wait_label_contains(&mut sam, "You forgot my birthday");
+    assert!(
+        sam.query_by_label("This feels complete to me").is_none(),
+        "offered before the hurt was even acknowledged"
+    );
+    wait(&mut alex, "the repair to reach Alex", |h| {
+        snap(h).view.as_ref().is_some_and(|v| !v.repairs.is_empty())
+    });
+    call(
+        session(&alex).node(),
+        Command::Act(trellis_core::Action::AcknowledgeRepair {
+            repair: repair.clone(),
+            acknowledgement: "I forgot it".into(),
+            regret: "I am sorry you felt forgotten".into(),
+        }),
+    );
+    wait_label(&mut sam, "This feels complete to me");
+    click(&mut sam, "This feels complete to me");
+    wait_label(&mut sam, "Take that back");
+    click(&mut sam, "Take that back");
+    wait_label(&mut sam, "This feels complete to me");
+    assert!(
+        snap(&sam).view.as_ref().unwrap().repairs[0]
+            .closed_by
+            .is_empty(),
+        "the take-back did not stick"
+    );
+}
