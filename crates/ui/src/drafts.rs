@@ -54,6 +54,14 @@ pub(crate) struct RevisionForm {
     pub wording: String,
     pub if_crossed: String,
     pub review_on: String,
+    /// How many versions the agreement had when I started writing (0: not noted yet): one
+    /// more arriving from my partner meanwhile is said in the form, my words kept.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub versions_seen: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -1233,3 +1233,52 @@ fn a_repair_feels_complete_only_after_acknowledgement_and_can_be_taken_back() {
         "the take-back did not stick"
     );
 }
+
+/// When my partner writes a new version of an agreement while I am revising it, my form
+/// says so and keeps every word I typed.
+#[test]
+fn a_partners_version_arriving_while_i_revise_is_said_and_my_words_are_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut alex, mut sam) = open_pair(tmp.path());
+    go(&mut alex, Screen::Agreements);
+    click(&mut alex, "+ Propose an agreement");
+    type_into(&mut alex, "Title", "Evenings");
+    type_into(&mut alex, "Wording", "One evening a week is ours.");
+    click(&mut alex, "Propose");
+    wait_label_contains(&mut alex, "Waiting for Sam's yes");
+    let id = snap(&alex).view.as_ref().unwrap().agreements[0].id.clone();
+    click(&mut alex, "Revise");
+    type_into(&mut alex, "New wording", " Phones off.");
+    wait(&mut sam, "the agreement to reach Sam", |h| {
+        snap(h)
+            .view
+            .as_ref()
+            .is_some_and(|v| !v.agreements.is_empty())
+    });
+    call(
+        session(&sam).node(),
+        Command::Act(trellis_core::Action::ReviseAgreement {
+            agreement: id,
+            draft: trellis_core::RevisionDraft {
+                wording: Some("Two evenings a week are ours.".into()),
+                if_crossed: None,
+                review_on: None,
+                from: None,
+            },
+        }),
+    );
+    wait_label_contains(
+        &mut alex,
+        "wrote a new version of this agreement while you were",
+    );
+    assert_eq!(
+        alex.get_by_label("New wording").value().as_deref(),
+        Some("One evening a week is ours. Phones off.")
+    );
+    click(&mut alex, "I have read it");
+    assert!(
+        alex.query_all_by_label_contains("while you were writing")
+            .next()
+            .is_none()
+    );
+}

@@ -375,6 +375,25 @@ pub(crate) fn revise_form(ui: &mut Ui, s: &mut Session, a: &AgreementView, settl
     };
     let top = ui.cursor().top();
     ui.separator();
+    if f.versions_seen == 0 {
+        f.versions_seen = a.revisions.len();
+    }
+    if a.revisions.len() > f.versions_seen {
+        let partner = s.snap.view.as_ref().map(|v| v.partner.name.clone());
+        let partner = partner.unwrap_or_else(|| "Your partner".into());
+        let p = crate::theme::palette(ui);
+        let mut read = false;
+        widgets::tinted(ui, p.private_soft, |ui| {
+            ui.label(format!(
+                "{partner} wrote a new version of this agreement while you were writing. Your \
+                 words are kept here; read theirs above before you save."
+            ));
+            read = ui.button("I have read it").clicked();
+        });
+        if read {
+            f.versions_seen = a.revisions.len();
+        }
+    }
     let label = if settling {
         "The wording you settled on together"
     } else {
