@@ -169,7 +169,17 @@ pub fn serve(ctx: &Context) -> Result<()> {
         snap.name, snap.network.mode
     );
     let mut last_problem: Option<String> = None;
+    // The reminders chosen in the window's Settings, checked once a minute (shown as
+    // desktop notifications; nothing is printed about them).
+    let vault = ctx.vault()?;
+    let mut reminded: Option<std::time::Instant> = None;
     while !stop.load(Ordering::SeqCst) {
+        if reminded.is_none_or(|t| t.elapsed() >= Duration::from_secs(60)) {
+            reminded = Some(std::time::Instant::now());
+            if let Some(view) = node.snapshot().view.as_ref() {
+                trellis_ui::remind_from_serve(&ctx.profile_dir, &vault, view, now());
+            }
+        }
         if let Some(event) = node.wait_event(Duration::from_millis(200)) {
             let stamp = clock(now().at_ms);
             let line = match &event {

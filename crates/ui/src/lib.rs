@@ -27,6 +27,7 @@ use std::sync::Arc;
 pub use app::TrellisApp;
 pub use demo::prepare_demo;
 pub use error::UiError;
+pub use reminders::remind_from_serve;
 pub use screens::Screen;
 pub use session::Session;
 pub use trellis_net::NetworkMode;

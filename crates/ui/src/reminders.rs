@@ -2,8 +2,8 @@
 //! their own practice. Never streaks, never a count of what was missed, never a word about
 //! the partner — what is due is worked out from my own records alone.
 //!
-//! The window checks once a minute; each reminder is shown once (remembered with the
-//! window's local drafts) as a desktop notification.
+//! The window (or `trellis serve`) checks once a minute; each reminder is shown once
+//! (remembered with the window's local drafts) as a desktop notification.
 
 use std::collections::BTreeSet;
 
@@ -103,6 +103,30 @@ pub(crate) fn mark_shown(choices: &mut ReminderChoices, reminders: &[Reminder]) 
         .extend(reminders.iter().map(|r| r.key.clone()));
     let excess = choices.shown.len().saturating_sub(REMEMBERED);
     choices.shown.drain(..excess);
+}
+
+/// For `trellis serve`: the reminders chosen in the window's Settings that are due now,
+/// shown as notifications and remembered as shown (in the window's local drafts, sealed
+/// like every file of the profile). Returns how many were shown.
+pub fn remind_from_serve(
+    dir: &std::path::Path,
+    vault: &trellis_store::Vault,
+    view: &View,
+    now: Moment,
+) -> usize {
+    let mut drafts = crate::drafts::Drafts::load(dir, vault);
+    let reminders = due(view, &drafts.reminders, now);
+    if reminders.is_empty() {
+        return 0;
+    }
+    mark_shown(&mut drafts.reminders, &reminders);
+    if let Ok(text) = serde_json::to_vec(&drafts) {
+        let path = trellis_store::ProfilePaths::new(dir).window_drafts();
+        let _ = vault.write_file(&path, &text);
+    }
+    let shown = reminders.len();
+    notify(reminders);
+    shown
 }
 
 /// Shows the reminders as desktop notifications, off the window's thread. A desktop with no
@@ -225,6 +249,37 @@ mod tests {
         assert!(
             keys_now(&alex, later + 2 * 60 * MINUTE).is_empty(),
             "a stale pause end"
+        );
+    }
+
+    #[test]
+    fn serve_shows_the_chosen_reminders_once_and_remembers_them_in_the_sealed_drafts() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (alex, _sam) = couple(tmp.path());
+        let dir = alex.dir().to_path_buf();
+        let vault = alex.vault().clone();
+        let view = alex.view(at(T)).unwrap();
+        assert_eq!(
+            remind_from_serve(&dir, &vault, &view, at(T)),
+            0,
+            "none chosen"
+        );
+        let mut drafts = crate::drafts::Drafts::load(&dir, &vault);
+        drafts.reminders.checkin_every_days = 2;
+        let path = trellis_store::ProfilePaths::new(&dir).window_drafts();
+        vault
+            .write_file(&path, &serde_json::to_vec(&drafts).unwrap())
+            .unwrap();
+        assert_eq!(remind_from_serve(&dir, &vault, &view, at(T)), 1);
+        assert_eq!(
+            remind_from_serve(&dir, &vault, &view, at(T + MINUTE)),
+            0,
+            "shown twice"
+        );
+        let on_disk = std::fs::read(&path).unwrap();
+        assert!(
+            !on_disk.windows(7).any(|w| w == b"checkin"),
+            "drafts left unsealed"
         );
     }
 }

@@ -56,19 +56,13 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         return;
     }
 
-    egui::Panel::left("nav")
-        .resizable(false)
-        .exact_size(200.0)
-        .frame(
-            egui::Frame::side_top_panel(ui.style()).inner_margin(egui::Margin::symmetric(10, 14)),
-        )
-        // Scrolls when large text or a small window make it taller than the window.
-        .show(ui, |ui| {
-            egui::ScrollArea::vertical()
-                .id_salt("nav")
-                .auto_shrink(false)
-                .show(ui, |ui| nav(ui, s));
-        });
+    // Scrolls when large text or a small window make it taller than the window.
+    nav_panel(ui, |ui| {
+        egui::ScrollArea::vertical()
+            .id_salt("nav")
+            .auto_shrink(false)
+            .show(ui, |ui| nav(ui, s));
+    });
     egui::CentralPanel::default()
         .frame(egui::Frame::central_panel(ui.style()).inner_margin(egui::Margin::symmetric(22, 14)))
         .show(ui, |ui| {
@@ -281,38 +275,43 @@ fn ended_banner(ui: &mut Ui, s: &Session, e: &trellis_core::view::EndedView) {
     });
 }
 
-/// Not paired, using Trellis alone: what works without a partner (the private journal and
-/// Settings, where a partner's bundle can be imported), and the way back to pairing.
-fn alone(ui: &mut Ui, s: &mut Session) {
-    if !matches!(s.screen, Screen::Journal | Screen::Settings) {
-        go(s, Screen::Journal);
-    }
+/// The navigation column on the left.
+fn nav_panel(ui: &mut Ui, add: impl FnOnce(&mut Ui)) {
     egui::Panel::left("nav")
         .resizable(false)
         .exact_size(200.0)
         .frame(
             egui::Frame::side_top_panel(ui.style()).inner_margin(egui::Margin::symmetric(10, 14)),
         )
-        .show(ui, |ui| {
-            for screen in [Screen::Journal, Screen::Settings] {
-                let selected = s.screen == screen;
-                let r = ui.add_sized(
-                    [ui.available_width(), 32.0],
-                    egui::Button::selectable(
-                        selected,
-                        RichText::new(screen.label()).size(crate::theme::pt(ui, 15.5)),
-                    ),
-                );
-                if r.clicked() && !selected {
-                    go(s, screen);
-                }
+        .show(ui, add);
+}
+
+/// Not paired, using Trellis alone: what works without a partner (the private journal and
+/// Settings, where a partner's bundle can be imported), and the way back to pairing.
+fn alone(ui: &mut Ui, s: &mut Session) {
+    if !matches!(s.screen, Screen::Journal | Screen::Settings) {
+        go(s, Screen::Journal);
+    }
+    nav_panel(ui, |ui| {
+        for screen in [Screen::Journal, Screen::Settings] {
+            let selected = s.screen == screen;
+            let r = ui.add_sized(
+                [ui.available_width(), 32.0],
+                egui::Button::selectable(
+                    selected,
+                    RichText::new(screen.label()).size(crate::theme::pt(ui, 15.5)),
+                ),
+            );
+            if r.clicked() && !selected {
+                go(s, screen);
             }
-            ui.separator();
-            widgets::note(ui, "You are using Trellis alone for now.");
-            if ui.button("Pair with my partner").clicked() {
-                s.drafts.alone = false;
-            }
-        });
+        }
+        ui.separator();
+        widgets::note(ui, "You are using Trellis alone for now.");
+        if ui.button("Pair with my partner").clicked() {
+            s.drafts.alone = false;
+        }
+    });
     egui::CentralPanel::default()
         .frame(egui::Frame::central_panel(ui.style()).inner_margin(egui::Margin::symmetric(22, 14)))
         .show(ui, |ui| {
