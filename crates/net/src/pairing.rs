@@ -26,8 +26,11 @@ use crate::node::Net;
 use crate::wire::{FrameReader, FrameWriter};
 
 const STEP_TIMEOUT: Duration = Duration::from_secs(30);
-/// How long to try reaching the inviting device.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long to try reaching the inviting device: shorter than the connection's own idle
+/// timeout (`endpoint::SILENT_FOR`), so a closed invite's silence is always answered by this
+/// timer and its sentence, never by the handshake's bare "timed out" racing it.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(8);
+const _: () = assert!(CONNECT_TIMEOUT.as_secs() < crate::endpoint::SILENT_FOR.as_secs());
 /// Wrong secrets tolerated before the invite is closed.
 const MAX_WRONG: u32 = 5;
 /// Each wrong secret is answered this late, so guessing is slow.
