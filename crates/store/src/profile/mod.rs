@@ -222,12 +222,7 @@ impl Profile {
     /// Opens the profile to write if possible, or only to read when Trellis is running on it
     /// elsewhere (the window, `trellis serve`).
     pub fn open_for_reading(dir: &Path) -> Result<Self, StoreError> {
-        Self::open_for_reading_with(dir, None)
-    }
-
-    /// [`Profile::open_for_reading`] with the profile's passphrase.
-    pub fn open_for_reading_with(dir: &Path, passphrase: Option<&str>) -> Result<Self, StoreError> {
-        let vault = Self::unlock(dir, passphrase)?;
+        let vault = Self::unlock(dir, None)?;
         Self::open_for_reading_unlocked(dir, &vault)
     }
 
