@@ -213,6 +213,33 @@ pub fn bundle(f: &Forge, changes: Vec<SignedChange>) -> Vec<u8> {
     .encode()
 }
 
+/// An answer to an appreciation (`by/<me>/thanks/<id>`) where the rules allow none: to an
+/// id no appreciation of the other partner's has, or (`own`) to an appreciation of the
+/// author's own, written in the same change.
+pub fn thanks_not_addressed_to_me(f: &Forge, own: bool) -> Result<SignedChange, ForgeError> {
+    let mut c = f.next_change()?;
+    let mut start = c.start_op.get();
+    let mut ops = Vec::new();
+    let mut id = "no-such-appreciation".to_string();
+    if own {
+        ops = own_record(f, &c.actor_id, start, "to myself")?;
+        id = format!("crafted{start}");
+        start += ops.len() as u64;
+    }
+    let space = f.own_space();
+    let refs: Vec<&str> = space.iter().map(String::as_str).collect();
+    let space = f.obj(&refs)?;
+    let thanks = ObjectId::Id(OpId::new(start, &c.actor_id));
+    let answer = ObjectId::Id(OpId::new(start + 1, &c.actor_id));
+    ops.extend([
+        make_map(&space, "thanks"),
+        make_map(&thanks, &id),
+        put(&answer, "text", "thank you".into(), Vec::new()),
+    ]);
+    c.operations = ops;
+    Ok(f.sign(c))
+}
+
 /// Every attack that must be refused whole, by name, against a couple where the attacker
 /// has written `agreement` and the victim has said yes to it.
 pub type Attack = fn(&Forge, &str) -> Result<SignedChange, ForgeError>;
@@ -241,6 +268,12 @@ pub fn refused_attacks() -> Vec<(&'static str, Attack)> {
         }),
         ("replace a value that never was", |f, _| {
             pred_that_never_was(f)
+        }),
+        ("answer an appreciation that does not exist", |f, _| {
+            thanks_not_addressed_to_me(f, false)
+        }),
+        ("answer one's own appreciation", |f, _| {
+            thanks_not_addressed_to_me(f, true)
         }),
     ]
 }
