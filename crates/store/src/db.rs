@@ -147,15 +147,22 @@ impl DocumentDb {
     /// Refuses a file that is not sealed, or sealed with another key.
     fn checked(self) -> Result<Self, StoreError> {
         let proof = self.read(|tx| match tx.open_table(FORMAT) {
-            Ok(t) => Ok(t
-                .get(FORMAT_KEY)
-                .map_err(|e| self.read_err(e))?
-                .map(|v| v.value().to_vec())),
+            Ok(t) => Ok(Some(
+                t.get(FORMAT_KEY)
+                    .map_err(|e| self.read_err(e))?
+                    .map(|v| v.value().to_vec()),
+            )),
             Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
             Err(e) => Err(self.read_err(e)),
         })?;
-        let Some(proof) = proof else {
-            return Err(StoreError::NotSealed(self.path.clone()));
+        let proof = match proof {
+            Some(Some(proof)) => proof,
+            // A sealed store always holds its mark: an empty mark table is damage.
+            Some(None) => return Err(self.read_err("its format mark is missing")),
+            None if self.holds_plain_meta()? => {
+                return Err(StoreError::NotSealed(self.path.clone()));
+            }
+            None => return Err(self.read_err("its format mark is missing")),
         };
         match self
             .sealer
@@ -168,6 +175,30 @@ impl DocumentDb {
                  profile, or a damaged one)",
             )),
         }
+    }
+
+    /// Whether the file has `meta` rows and none opens with this profile's key, as in a store
+    /// from an older Trellis (its rows are plain; it always wrote who I am first). Otherwise a
+    /// missing format mark is damage, and sealing the file "again" would bury what it holds.
+    fn holds_plain_meta(&self) -> Result<bool, StoreError> {
+        let rows: Vec<(String, Vec<u8>)> = self.read(|tx| match tx.open_table(META) {
+            Ok(t) => t
+                .iter()
+                .map_err(|e| self.read_err(e))?
+                .map(|row| {
+                    let (k, v) = row.map_err(|e| self.read_err(e))?;
+                    Ok((k.value().to_string(), v.value().to_vec()))
+                })
+                .collect(),
+            Err(redb::TableError::TableDoesNotExist(_)) => Ok(Vec::new()),
+            Err(e) => Err(self.read_err(e)),
+        })?;
+        Ok(!rows.is_empty()
+            && rows.iter().all(|(k, v)| {
+                self.sealer
+                    .open(&self.place(META.name(), k.as_bytes()), v)
+                    .is_none()
+            }))
     }
 
     /// True when this handle cannot write (another process has the profile open).

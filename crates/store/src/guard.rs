@@ -130,8 +130,14 @@ fn open_error(path: &Path, e: DatabaseError) -> StoreError {
 }
 
 /// Whether a redb error means the file is damaged, rather than that a write could not be made.
+/// A read past the end of the file is damage too: a page pointer that leads outside the file
+/// was written wrong or changed since, and no full disk or permission ever causes it.
 pub(crate) fn is_damage(e: &redb::Error) -> bool {
-    matches!(e, redb::Error::Corrupted(_))
+    match e {
+        redb::Error::Corrupted(_) => true,
+        redb::Error::Io(io) => io.kind() == io::ErrorKind::UnexpectedEof,
+        _ => false,
+    }
 }
 
 /// A failed write to the store at `path`: damage found on the way is the damaged-file

@@ -100,6 +100,14 @@ pub struct VerifyReport {
     pub set_aside: Vec<crate::Quarantined>,
 }
 
+/// Why a profile refuses further writes until it is opened again.
+#[derive(Debug)]
+struct Broken {
+    /// The store was found damaged (not merely unwritable).
+    damaged: bool,
+    why: String,
+}
+
 #[derive(Debug)]
 pub struct Profile {
     paths: ProfilePaths,
@@ -110,7 +118,7 @@ pub struct Profile {
     name: String,
     couple: Option<Couple>,
     /// Set when a failed write could not be undone in memory: no more writes this session.
-    broken: Option<String>,
+    broken: Option<Broken>,
     /// Stored changes that would not apply when this profile was opened (see
     /// `quarantine.rs`); empty on every healthy open.
     set_aside: Vec<SetAside>,
@@ -394,14 +402,24 @@ impl Profile {
     fn reload_after_failure(&mut self) {
         match self.load_couple() {
             Ok(couple) => self.couple = couple,
-            Err(e) => self.broken = Some(e.to_string()),
+            Err(e) => {
+                self.broken = Some(Broken {
+                    damaged: matches!(e, StoreError::Corrupt { .. }),
+                    why: e.to_string(),
+                })
+            }
         }
     }
 
     fn check_usable(&self) -> Result<(), StoreError> {
         match &self.broken {
             None => Ok(()),
-            Some(why) => Err(StoreError::Write {
+            // Damage stays the damaged-file error: "try again" would not help.
+            Some(Broken { damaged: true, why }) => Err(StoreError::Corrupt {
+                path: self.db.path().to_path_buf(),
+                detail: format!("it was found damaged earlier ({why})"),
+            }),
+            Some(Broken { why, .. }) => Err(StoreError::Write {
                 path: self.db.path().to_path_buf(),
                 detail: format!("an earlier write failed ({why}); close Trellis and open it again"),
             }),
