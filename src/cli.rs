@@ -68,6 +68,25 @@ pub enum Command {
         #[arg(long, conflicts_with = "passphrase_file")]
         keychain: bool,
     },
+    /// Bring your identity back on a new computer after losing the old one with no backup:
+    /// your recovery phrase, and an invite code from your partner's device (`trellis invite`
+    /// there). The shared space comes back from their copy; the old computer's journal does
+    /// not.
+    Recover {
+        /// The invite code your partner's device shows.
+        code: String,
+        /// A file holding your 24 recovery words (otherwise asked for on the terminal).
+        #[arg(long, value_name = "FILE")]
+        phrase_file: Option<PathBuf>,
+        /// Keep the new profile's key beside its files, with no passphrase.
+        #[arg(long, conflicts_with_all = ["passphrase_file", "keychain"])]
+        no_lock: bool,
+        /// Keep the new profile's key in this computer's keychain.
+        #[arg(long, conflicts_with = "passphrase_file")]
+        keychain: bool,
+    },
+    /// Show your 24-word recovery phrase again, to write it down.
+    RecoveryPhrase,
     /// How this profile is kept on this computer: `lock status`, `lock set`, `lock remove`.
     #[command(subcommand)]
     Lock(LockCommand),

@@ -67,6 +67,11 @@ impl Context {
         Ok(self.vault.get_or_init(|| vault).clone())
     }
 
+    /// Keys just made for a new profile, so they are not asked for again.
+    pub fn remember_vault(&self, vault: Vault) {
+        let _ = self.vault.set(vault);
+    }
+
     fn ask_until_unlocked(&self) -> Result<Vault> {
         let locked = || StoreError::Locked(self.profile_dir.clone());
         let mut last = None;

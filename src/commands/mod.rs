@@ -7,6 +7,7 @@ mod lock;
 mod mailbox;
 mod network;
 mod practice;
+mod recover;
 mod setup;
 mod window;
 
@@ -30,6 +31,13 @@ pub fn run(cli: Cli) -> Result<()> {
             no_lock,
             keychain,
         } => setup::init(&ctx, &name, no_lock, keychain),
+        Command::Recover {
+            code,
+            phrase_file,
+            no_lock,
+            keychain,
+        } => recover::recover(&ctx, &code, phrase_file.as_deref(), no_lock, keychain),
+        Command::RecoveryPhrase => recover::show_phrase(&ctx),
         Command::Lock(c) => lock::run(&ctx, c),
         Command::Backup {
             file,

@@ -84,17 +84,37 @@ pub fn invite(ctx: &Context) -> Result<()> {
         .as_ref()
         .map(|(_, at)| *at)
         .unwrap_or_default();
+    // Once paired, an invite is for the same partner on a new computer (a lost laptop).
+    let paired = node
+        .snapshot()
+        .view
+        .is_some()
+        .then(|| partner_name(&node.snapshot()));
     if ctx.json {
         print_json(&serde_json::json!({ "invite": code, "expires_at": expires_at }));
     } else {
-        println!(
-            "Your invite (one use, valid until {}):\n\n{code}\n",
-            clock(expires_at)
-        );
+        match &paired {
+            None => println!(
+                "Your invite (one use, valid until {}):\n\n{code}\n",
+                clock(expires_at)
+            ),
+            Some(partner) => println!(
+                "You already share a space with {partner}. This invite lets {partner} come back on \
+                 a new computer, with their recovery phrase (one use, valid until {}):\n\n{code}\n",
+                clock(expires_at)
+            ),
+        }
         if let Some(q) = qr(&code) {
             println!("{q}");
         }
-        println!("On your partner's device: trellis join {code}\nWaiting for your partner…");
+        match &paired {
+            None => {
+                println!("On your partner's device: trellis join {code}\nWaiting for your partner…")
+            }
+            Some(partner) => println!(
+                "On {partner}'s new computer: trellis recover {code}\nWaiting for {partner}…"
+            ),
+        }
     }
     let deadline = Instant::now() + Duration::from_secs(11 * 60);
     while Instant::now() < deadline {
@@ -106,6 +126,11 @@ pub fn invite(ctx: &Context) -> Result<()> {
                 if ctx.json {
                     print_json(
                         &serde_json::json!({ "paired": partner, "safety_number": safety_number }),
+                    );
+                } else if paired.is_some() {
+                    println!(
+                        "\n{partner} is back, on a new computer; their old one can no longer \
+                         sync with you.\nSafety number: {safety_number} (the same as before)."
                     );
                 } else {
                     println!(
@@ -128,23 +153,25 @@ pub fn invite(ctx: &Context) -> Result<()> {
 }
 
 pub fn join(ctx: &Context, code: &str) -> Result<()> {
+    let message = join_quietly(ctx, code)?;
+    let profile = ctx.read()?;
+    let number = profile.safety_number().unwrap_or_default();
+    if ctx.json {
+        print_json(&serde_json::json!({ "paired": true, "safety_number": number }));
+    } else {
+        println!("{message}.\nIf both screens show the same digits, run `trellis pair confirm`.");
+    }
+    Ok(())
+}
+
+/// Joins with an invite code; the node's own sentence on success.
+pub(super) fn join_quietly(ctx: &Context, code: &str) -> Result<String> {
     let node = start(ctx, false)?;
     let id = node.send(Command::Join(code.to_string()));
     let outcome = node.wait_for(id, Duration::from_secs(120), |_| {});
     node.shutdown();
     match outcome {
-        Some(Event::Done { message, .. }) => {
-            let profile = ctx.read()?;
-            let number = profile.safety_number().unwrap_or_default();
-            if ctx.json {
-                print_json(&serde_json::json!({ "paired": true, "safety_number": number }));
-            } else {
-                println!(
-                    "{message}.\nIf both screens show the same digits, run `trellis pair confirm`."
-                );
-            }
-            Ok(())
-        }
+        Some(Event::Done { message, .. }) => Ok(message),
         Some(Event::Failed { error, .. }) => bail!("{error}"),
         _ => bail!("joining took too long; check both devices are on the same network"),
     }

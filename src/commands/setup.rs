@@ -29,15 +29,7 @@ pub fn init(ctx: &Context, name: &str, no_lock: bool, keychain: bool) -> Result<
         return Err(StoreError::AlreadyInitialized(ctx.profile_dir.clone()).into());
     }
     trellis_core::card::clean_name(name)?;
-    let lock = match (ctx.passphrase_from_file()?, no_lock, keychain) {
-        (_, _, true) => LockChoice::Keychain,
-        (Some(words), _, _) => LockChoice::Passphrase(words),
-        (None, true, _) => LockChoice::NoLock,
-        (None, false, _) => match crate::passphrase::ask_new(true)? {
-            Some(words) => LockChoice::Passphrase(words),
-            None => LockChoice::NoLock,
-        },
-    };
+    let lock = lock_choice(ctx, no_lock, keychain)?;
     let profile = Profile::init_locked(&ctx.profile_dir, name, &lock)?;
     let out = Created {
         profile: profile.dir().display().to_string(),
@@ -62,11 +54,26 @@ pub fn init(ctx: &Context, name: &str, no_lock: bool, keychain: bool) -> Result<
             }
         };
         format!(
-            "Welcome, {}. Your profile is at {}.\n{kept}\n\
+            "Welcome, {}. Your profile is at {}.\n{kept}\n\n{}\n\
              Next: invite your partner (`trellis invite`), or join with the code they show you\n\
              (`trellis join CODE`).",
-            out.name, out.profile
+            out.name,
+            out.profile,
+            super::recover::phrase_text(&profile.recovery_phrase()),
         )
+    })
+}
+
+/// How a new profile is kept: as the flags say, or as the person chooses at the terminal.
+pub(super) fn lock_choice(ctx: &Context, no_lock: bool, keychain: bool) -> Result<LockChoice> {
+    Ok(match (ctx.passphrase_from_file()?, no_lock, keychain) {
+        (_, _, true) => LockChoice::Keychain,
+        (Some(words), _, _) => LockChoice::Passphrase(words),
+        (None, true, _) => LockChoice::NoLock,
+        (None, false, _) => match crate::passphrase::ask_new(true)? {
+            Some(words) => LockChoice::Passphrase(words),
+            None => LockChoice::NoLock,
+        },
     })
 }
 

@@ -133,6 +133,14 @@ pub enum Action {
     SetMailbox {
         address: Option<String>,
     },
+    /// I sync from this device now (a recovered identity on a new laptop), certified by my
+    /// identity key; the device it replaces may sync no more. Made by
+    /// [`crate::Couple::device_to_record`].
+    RecordDevice {
+        device: String,
+        certificate: String,
+        replaces: Option<String>,
+    },
 }
 
 /// The longest mailbox address a record may carry (an endpoint id and a few addresses).

@@ -188,6 +188,11 @@ pub(crate) fn perform(
         Action::EndSpace { note } => end_space(&mut ctx, note),
         Action::PublishSeal { key, certificate } => publish_seal(&mut ctx, key, certificate),
         Action::SetMailbox { address } => set_mailbox(&mut ctx, address.as_deref()),
+        Action::RecordDevice {
+            device,
+            certificate,
+            replaces,
+        } => record_device(&mut ctx, device, certificate, replaces.as_deref()),
     }
 }
 
@@ -210,6 +215,47 @@ fn publish_seal(ctx: &mut Ctx<'_>, key: &str, certificate: &str) -> Result<Writt
     Ok(Written {
         message: "shared a key for sealed bundles".into(),
         record: ctx.me.to_hex(),
+    })
+}
+
+fn record_device(
+    ctx: &mut Ctx<'_>,
+    device: &str,
+    certificate: &str,
+    replaces: Option<&str>,
+) -> Result<Written, CoreError> {
+    let (Some(id), Some(cert)) = (
+        crate::identity::hex_array::<32>(device),
+        crate::identity::hex_array::<64>(certificate),
+    ) else {
+        return Err(CoreError::Invalid(
+            "that is not a device id and certificate".into(),
+        ));
+    };
+    ctx.me
+        .verify_device(&id, &cert)
+        .map_err(|_| CoreError::Invalid("the device's certificate is not mine".into()))?;
+    let replaces = match replaces {
+        None => None,
+        Some(r) => Some(hex::encode(
+            crate::identity::hex_array::<32>(r).ok_or_else(|| {
+                CoreError::Invalid("the replaced device is not a device id".into())
+            })?,
+        )),
+    };
+    let device = hex::encode(id);
+    if ctx.mine().devices.contains(&device) {
+        return Err(CoreError::Invalid("this device is already recorded".into()));
+    }
+    let record = crate::schema::DeviceRecord {
+        certificate: hex::encode(cert),
+        at: ctx.now.at_ms,
+        replaces,
+    };
+    ctx.put_mine(col::DEVICES, &device, &record)?;
+    Ok(Written {
+        message: "recorded this device as the one you sync from now on".into(),
+        record: device,
     })
 }
 

@@ -138,12 +138,16 @@ async fn run(ctx: &Ctx, id: RequestId, command: Command) -> Result<Event, NetErr
             let report = ctx
                 .doc
                 .run(move |s| -> Result<_, NetError> {
+                    let before = s.profile.partner_device();
                     let report = s.profile.import_bundle(&bytes, now())?;
+                    // A partner's identity recovered on a new device: the gate lets that in.
+                    let moved = s.profile.partner_device() != before;
                     finish(s);
-                    Ok(report)
+                    Ok((report, moved))
                 })
                 .await??;
-            if report.joined {
+            let (report, moved) = report;
+            if report.joined || moved {
                 ctx.partner_changed().await;
             }
             Ok(Event::Imported { id, report })

@@ -149,6 +149,11 @@ pub fn start(options: NodeOptions) -> Result<NodeHandle, NetError> {
     if let Err(e) = profile.share_seal_if_needed(crate::clock::now()) {
         tracing::warn!("could not share the sealing key yet: {e}");
     }
+    // An identity recovered here joined by a partner's bundle records its new device, so the
+    // next bundle or mailbox deposit tells the partner's gate which device to let in.
+    if let Err(e) = profile.record_device_if_needed(crate::clock::now()) {
+        tracing::warn!("could not record this device yet: {e}");
+    }
     let mode = match &options.mode {
         Some(m) => m.clone(),
         None => profile

@@ -251,7 +251,9 @@ impl PairHandler {
                 let heads = s.profile.couple_mut()?.heads();
                 let my_card = s.profile.card()?.to_json();
                 s.publish(now());
-                Ok((my_card, bundle, heads, card.name.clone(), s.profile.safety_number().unwrap_or_default()))
+                // The name the couple knows them by (a recovered device's card has none yet).
+                let name = s.profile.couple().map(|c| c.name_of(&card.key)).unwrap_or_else(|| card.name.clone());
+                Ok((my_card, bundle, heads, name, s.profile.safety_number().unwrap_or_default()))
             })
             .await??;
         writer.send(&Frame::PairAccept { card: my_card }).await?;
@@ -263,8 +265,15 @@ impl PairHandler {
             rest = after;
         }
         writer.finish();
-        // The joiner says goodbye once it has verified and stored everything.
-        if let Ok(Frame::Goodbye { reason }) = reader.expect(STEP_TIMEOUT).await
+        // The joiner says goodbye once it has verified and stored everything; a joiner whose
+        // identity was recovered on a new device first sends the record of that device,
+        // verified and applied like any change of theirs.
+        let mut last = reader.expect(STEP_TIMEOUT).await;
+        if let Ok(first @ Frame::BundleHeader { .. }) = last {
+            receive_device_record(net, &mut reader, first).await?;
+            last = reader.expect(STEP_TIMEOUT).await;
+        }
+        if let Ok(Frame::Goodbye { reason }) = last
             && reason == PAIRED
         {
             let _ = net
@@ -285,6 +294,41 @@ impl PairHandler {
         });
         Ok(())
     }
+}
+
+/// The largest bundle a joiner may send back while pairing: the record of its new device,
+/// one small change.
+const DEVICE_RECORD_LIMIT: usize = 256 * 1024;
+
+/// The inviter takes in the bundle a recovered joiner sends after the document: its device
+/// record, checked like any bundle from the partner.
+async fn receive_device_record(
+    net: &Net,
+    reader: &mut FrameReader,
+    first: Frame,
+) -> Result<(), NetError> {
+    let mut bytes = first.encode();
+    loop {
+        let frame = reader.expect(STEP_TIMEOUT).await?;
+        let end = matches!(frame, Frame::BundleEnd { .. });
+        bytes.extend(frame.encode());
+        if bytes.len() > DEVICE_RECORD_LIMIT {
+            return Err(NetError::Protocol(
+                "the joiner sent more than the record of its device".into(),
+            ));
+        }
+        if end {
+            break;
+        }
+    }
+    net.doc
+        .run(move |s| -> Result<(), NetError> {
+            s.profile.import_bundle(&bytes, now())?;
+            s.publish(now());
+            Ok(())
+        })
+        .await??;
+    Ok(())
 }
 
 /// The joiner's side: dial the inviter with the code and join.
@@ -378,7 +422,7 @@ async fn join_over(
     }
     Bundle::decode(&bytes).map_err(trellis_core::CoreError::from)?;
     let inviter = invite.inviter;
-    let (name, number) = net
+    let (name, number, record) = net
         .doc
         .run(move |s| -> Result<_, NetError> {
             // The couple must be with the inviter: checked before anything is stored.
@@ -388,10 +432,25 @@ async fn join_over(
                 .couple()
                 .ok_or(trellis_store::StoreError::NoCouple)?;
             let name = couple.name_of(&inviter);
+            // My identity was recovered on this device: the couple learns it is my device now.
+            let record = if s.profile.record_device_if_needed(now())? {
+                Some(s.profile.plain_bundle(false, now())?.0)
+            } else {
+                None
+            };
             s.publish(now());
-            Ok((name, s.profile.safety_number().unwrap_or_default()))
+            Ok((name, s.profile.safety_number().unwrap_or_default(), record))
         })
         .await??;
+    if let Some(record) = record {
+        let mut rest = record.as_slice();
+        while !rest.is_empty() {
+            let (frame, after) =
+                Frame::decode(rest).map_err(|e| NetError::Protocol(e.to_string()))?;
+            writer.send(&frame).await?;
+            rest = after;
+        }
+    }
     writer.goodbye(PAIRED).await;
     net.remember_address(EndpointAddr::from_parts(
         remote,

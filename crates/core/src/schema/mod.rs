@@ -122,6 +122,22 @@ pub struct Space {
     /// partner is the couple's; see `Couple::mailbox`).
     #[autosurgeon(missing = "Default::default")]
     pub mailbox: Option<MailboxRecord>,
+    /// The devices I moved to after the one in my card (a recovered identity on a new
+    /// laptop), keyed by the device's id (hex): see `Couple::current_device`.
+    #[autosurgeon(missing = "Default::default")]
+    pub devices: Records<DeviceRecord>,
+}
+
+/// A device I use from now on, certified by my identity key, and the one it replaces: the
+/// signed record that retires a lost laptop.
+#[derive(Debug, Clone, Default, PartialEq, Hydrate, Reconcile)]
+pub struct DeviceRecord {
+    /// My identity key's signature over the device id (as in a card).
+    pub certificate: String,
+    pub at: i64,
+    /// The device (hex) this one replaces, which may no longer sync.
+    #[autosurgeon(missing = "Default::default")]
+    pub replaces: Option<String>,
 }
 
 /// Where the couple's mailbox is: an always-on peer holding sealed envelopes for each of us.
@@ -158,6 +174,7 @@ pub mod collections {
     pub const THANKS: &str = "thanks";
     pub const TIMEOUTS: &str = "timeouts";
     pub const ENDINGS: &str = "endings";
+    pub const DEVICES: &str = "devices";
 }
 
 /// Reads the given records (`agreements/<id>`, `by/<key>/<collection>/<id>`) again from `doc`
@@ -220,6 +237,7 @@ fn refresh_record<D: autosurgeon::ReadDoc>(
         c::THANKS => put(&mut space.thanks, id, read(doc, path)?),
         c::TIMEOUTS => put(&mut space.timeouts, id, read(doc, path)?),
         c::ENDINGS => put(&mut space.endings, id, read(doc, path)?),
+        c::DEVICES => put(&mut space.devices, id, read(doc, path)?),
         // Single records of a space, not collections: the path names one of their fields.
         keys::SEAL => space.seal = read(doc, &path[..3])?,
         keys::MAILBOX => space.mailbox = read(doc, &path[..3])?,

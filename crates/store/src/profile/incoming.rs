@@ -193,6 +193,7 @@ impl Profile {
             ],
         )?;
         self.couple = Some(joined.couple);
+        self.adopt_name_from_couple()?;
         Ok(report)
     }
 

@@ -85,23 +85,12 @@ impl Profile {
     pub fn certified_devices(&self) -> Result<[CertifiedDevice; 2], StoreError> {
         let couple = self.couple.as_ref().ok_or(StoreError::NoCouple)?;
         let device_of = |key: PartnerKey| -> Result<CertifiedDevice, StoreError> {
-            let unusable = || {
+            let (device, certificate) = couple.current_device(&key).ok_or_else(|| {
                 StoreError::Core(CoreError::Invalid(format!(
                     "{}'s device certificate in the document is not usable",
                     couple.name_of(&key)
                 )))
-            };
-            let record = couple.partner_record(&key).ok_or_else(unusable)?;
-            let device: [u8; 32] = hex::decode(&record.device)
-                .ok()
-                .and_then(|b| b.try_into().ok())
-                .ok_or_else(unusable)?;
-            let certificate: [u8; 64] = hex::decode(&record.device_certificate)
-                .ok()
-                .and_then(|b| b.try_into().ok())
-                .ok_or_else(unusable)?;
-            key.verify_device(&device, &certificate)
-                .map_err(|_| unusable())?;
+            })?;
             Ok((key, device, certificate))
         };
         Ok([device_of(couple.me())?, device_of(couple.partner())?])

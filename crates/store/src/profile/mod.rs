@@ -21,6 +21,7 @@ mod carrier;
 mod envelopes;
 mod incoming;
 mod mailbox;
+mod recovery;
 
 pub use carrier::{CARRIER_FOLDER, CarrierReport};
 pub use mailbox::{CertifiedDevice, Deposit, DepositState};
@@ -138,6 +139,16 @@ impl Profile {
     /// Creates a new profile: keys, sealed as `lock` says, and an empty store. Refuses to
     /// overwrite anything.
     pub fn init_locked(dir: &Path, name: &str, lock: &LockChoice) -> Result<Self, StoreError> {
+        Self::create(dir, name, lock, random_key()?)
+    }
+
+    /// [`Profile::init_locked`] with this identity seed (a new one, or a recovered one).
+    fn create(
+        dir: &Path,
+        name: &str,
+        lock: &LockChoice,
+        seed: Zeroizing<[u8; 32]>,
+    ) -> Result<Self, StoreError> {
         let paths = ProfilePaths::new(dir);
         let name = trellis_core::card::clean_name(name)?;
         if paths.identity_key().exists() || paths.document_db().exists() {
@@ -149,7 +160,6 @@ impl Profile {
             std::fs::remove_file(paths.vault())
                 .map_err(|e| StoreError::write(&paths.vault(), e))?;
         }
-        let seed = random_key()?;
         let device = random_key()?;
         // The vault, the store, then the keys: a profile counts as created once its identity
         // key exists, so an interrupted init can simply be run again.
@@ -591,25 +601,15 @@ impl Profile {
         Ok(!c.ended_by_me() || c.authored_by_me_since(&heads) == 0)
     }
 
-    /// The partner's certified device (their iroh endpoint id), as recorded in the couple's
-    /// first change; none once sync is over for good (see [`Profile::sync_is_over`]).
+    /// The partner's certified device (their iroh endpoint id): the one in their card, or
+    /// the one they moved to since (see `trellis_core::devices`); none once sync is over for
+    /// good (see [`Profile::sync_is_over`]).
     pub fn partner_device(&mut self) -> Option<[u8; 32]> {
         if self.sync_is_over().unwrap_or(false) {
             return None;
         }
         let c = self.couple.as_ref()?;
-        let record = c.partner_record(&c.partner())?;
-        let bytes: [u8; 32] = hex::decode(&record.device).ok()?.try_into().ok()?;
-        c.partner()
-            .verify_device(
-                &bytes,
-                &hex::decode(&record.device_certificate)
-                    .ok()?
-                    .try_into()
-                    .ok()?,
-            )
-            .ok()?;
-        Some(bytes)
+        c.current_device(&c.partner()).map(|(device, _)| device)
     }
 
     /// Deletes this profile from the disk: everything Trellis wrote there — keys, the
