@@ -240,6 +240,59 @@ pub fn thanks_not_addressed_to_me(f: &Forge, own: bool) -> Result<SignedChange, 
     Ok(f.sign(c))
 }
 
+/// A record of a device the attacker "moved to" that the rules refuse: `how` picks the
+/// flaw — a certificate made by another key (0), a record under a key that is not a device
+/// id (1), a field no device record has (2), or a record made and then rewritten (3). Any
+/// other `how` makes an honest record of device `[0x5a; 32]`, which the rules accept.
+pub fn forged_device_record(f: &Forge, how: u8) -> Result<SignedChange, ForgeError> {
+    let mut c = f.next_change()?;
+    let start = c.start_op.get();
+    let stranger = trellis_core::Identity::generate().map_err(|e| ForgeError(e.to_string()))?;
+    let device = [0x5a; 32];
+    let mine = f.identity.certify_device(&device);
+    let (id, cert) = match how {
+        0 => (hex::encode(device), stranger.certify_device(&device)),
+        1 => ("not-a-device".to_string(), mine),
+        _ => (hex::encode(device), mine),
+    };
+    let mut path = f.own_space();
+    let refs: Vec<&str> = path.iter().map(String::as_str).collect();
+    let space = f.obj(&refs)?;
+    path.push("devices".into());
+    let refs: Vec<&str> = path.iter().map(String::as_str).collect();
+    // Into the collection every space has had since devices were recorded, or a new one.
+    let mut ops = Vec::new();
+    let devices = match f.obj(&refs) {
+        Ok(existing) => existing,
+        Err(_) => {
+            ops.push(make_map(&space, "devices"));
+            ObjectId::Id(OpId::new(start, &c.actor_id))
+        }
+    };
+    let record_op = start + ops.len() as u64;
+    let record = ObjectId::Id(OpId::new(record_op, &c.actor_id));
+    ops.extend([
+        make_map(&devices, &id),
+        put(&record, "certificate", hex::encode(cert).into(), Vec::new()),
+        put(
+            &record,
+            "at",
+            ScalarValue::Int(1_800_000_000_000),
+            Vec::new(),
+        ),
+    ]);
+    match how {
+        2 => ops.push(put(&record, "owner", "someone else".into(), Vec::new())),
+        3 => {
+            let first = OpId::new(record_op + 1, &c.actor_id);
+            ops.push(put(&record, "certificate", "00".into(), vec![first]));
+        }
+        _ => {}
+    }
+    c.operations = ops;
+    Ok(f.sign(c))
+}
+
 /// Every attack that must be refused whole, by name, against a couple where the attacker
 /// has written `agreement` and the victim has said yes to it.
 pub type Attack = fn(&Forge, &str) -> Result<SignedChange, ForgeError>;
@@ -275,5 +328,15 @@ pub fn refused_attacks() -> Vec<(&'static str, Attack)> {
         ("answer one's own appreciation", |f, _| {
             thanks_not_addressed_to_me(f, true)
         }),
+        ("record a device with another key's certificate", |f, _| {
+            forged_device_record(f, 0)
+        }),
+        ("record a device under a key that is no device", |f, _| {
+            forged_device_record(f, 1)
+        }),
+        ("record a device with a field it does not have", |f, _| {
+            forged_device_record(f, 2)
+        }),
+        ("rewrite a device record", |f, _| forged_device_record(f, 3)),
     ]
 }

@@ -48,6 +48,11 @@ fn each_structural_rule_refuses_its_crafted_change() {
             text.contains("refused") && !text.contains("panick"),
             "{name}: {text}"
         );
+        // Refused for its flaw, not for some accident of how it was built.
+        assert!(
+            !name.contains("device") || text.contains("device"),
+            "{name}: {text}"
+        );
         assert_eq!(sorted_heads(s.sam()), heads, "{name}");
         assert_eq!(s.sam().db().log_len().unwrap(), log, "{name}");
     }
@@ -102,4 +107,23 @@ fn a_change_dated_at_the_end_of_time_is_shown_without_overflow() {
     let history = s.sam().history().unwrap();
     let last = history.iter().max_by_key(|e| e.time).unwrap();
     assert_eq!(last.at_ms(), i64::MAX);
+}
+
+/// The crafted device records above differ from an honest one only in their flaw: the honest
+/// one is accepted, and moves the gate on the other side to that device.
+#[test]
+fn an_honest_device_record_is_accepted_and_names_the_device() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut s = scene(tmp.path()).unwrap();
+    let f = Forge::of(&mut s.alex).unwrap();
+    let alex = f.me();
+    let change = attacks::forged_device_record(&f, 9).unwrap();
+    let report = s
+        .sam()
+        .import_bundle(&attacks::bundle(&f, vec![change]), at(30))
+        .unwrap();
+    assert_eq!(report.new_changes, 1);
+    let couple = s.sam().couple().unwrap();
+    assert_eq!(couple.current_device(&alex).map(|d| d.0), Some([0x5a; 32]));
+    assert_eq!(s.sam().partner_device(), Some([0x5a; 32]));
 }

@@ -9,6 +9,8 @@
 //! * `by/<K>/thanks/<appreciation>` (K's answer to an appreciation) may only answer an
 //!   appreciation that lives in the *other* partner's space — one addressed to K — and holds
 //!   only `text` (a string of at most `MAX_THANKS_CHARS` characters, or nothing) and `at`.
+//! * `by/<K>/devices/<device>` (a device K moved to) is written once, whole, in one change,
+//!   with a certificate that K's identity key made for that device; never edited or deleted.
 //! * The document holds only maps and scalars: list, text, counter and mark operations are
 //!   refused outright.
 
@@ -19,7 +21,7 @@ use automerge::{Change, ObjType, ScalarValue};
 
 use super::index::{ObjKey, Overlay};
 use crate::action::MAX_THANKS_CHARS;
-use crate::identity::PartnerKey;
+use crate::identity::{PartnerKey, hex_array};
 use crate::schema::{collections, keys};
 
 /// Checks one change written by `author` (its operations already expanded, and its
@@ -149,6 +151,9 @@ fn judge(
             if path[2] == collections::THANKS {
                 return judge_thanks(path, op, overlay, partner_hex);
             }
+            if path[2] == collections::DEVICES {
+                return judge_device(path, op, target, created_here, overlay, author_hex);
+            }
             Ok(())
         }
         keys::AGREEMENTS => {
@@ -177,6 +182,64 @@ fn judge(
             }
         }
         _ => Err("it changes the couple's header, which only the first change may write".into()),
+    }
+}
+
+/// A device record, in its author's own space (already checked):
+/// `by/<me>/devices/<device id>/{certificate, at, replaces}`. Written once, whole, by one
+/// change, with a certificate by the author's own identity: a record that retires a lost
+/// laptop is never edited, deleted or replaced, and never holds anything the gate would
+/// have to doubt.
+fn judge_device(
+    path: &[String],
+    op: &Op,
+    target: Option<&OpId>,
+    created_here: &dyn Fn(&OpId) -> bool,
+    overlay: &Overlay<'_>,
+    author_hex: &str,
+) -> Result<(), String> {
+    let new_map = matches!(op.action, OpType::Make(ObjType::Map)) && op.pred.is_empty();
+    match path.len() {
+        // The collection itself, made once.
+        3 if new_map && !overlay.is_occupied(path) => Ok(()),
+        3 => Err("it replaces the record of its author's devices".into()),
+        4 => {
+            if !new_map || overlay.is_occupied(path) {
+                return Err("it changes or removes a device record".into());
+            }
+            if hex_array::<32>(&path[3]).is_none() || path[3] != path[3].to_lowercase() {
+                return Err("it records a device under something that is not a device id".into());
+            }
+            Ok(())
+        }
+        5 => {
+            if !target.is_some_and(created_here) || !op.pred.is_empty() {
+                return Err("it changes a device record that already exists".into());
+            }
+            match (path[4].as_str(), &op.action) {
+                ("certificate", OpType::Put(ScalarValue::Str(cert))) => {
+                    let (Some(device), Some(cert), Ok(author)) = (
+                        hex_array::<32>(&path[3]),
+                        hex_array::<64>(cert),
+                        author_hex.parse::<PartnerKey>(),
+                    ) else {
+                        return Err("its device certificate is not a certificate".into());
+                    };
+                    author
+                        .verify_device(&device, &cert)
+                        .map_err(|_| "its device certificate is not its author's".to_string())
+                }
+                ("at", OpType::Put(ScalarValue::Int(_) | ScalarValue::Uint(_))) => Ok(()),
+                ("replaces", OpType::Put(ScalarValue::Null)) => Ok(()),
+                ("replaces", OpType::Put(ScalarValue::Str(old)))
+                    if hex_array::<32>(old).is_some() =>
+                {
+                    Ok(())
+                }
+                _ => Err("it writes a field a device record does not have".into()),
+            }
+        }
+        _ => Err("it puts something inside a device record".into()),
     }
 }
 
