@@ -1,6 +1,8 @@
-//! The profile's lock, backup and restore from the command line, end to end over loopback:
-//! a locked profile opens only with its passphrase, a backup restored on a "new computer"
-//! is the same profile, and sync with the partner resumes from it without pairing again.
+//! The profile's lock, backup, restore and recovery from the command line, end to end over
+//! loopback: a locked profile opens only with its passphrase, a backup restored on a "new
+//! computer" is the same profile, and sync with the partner resumes from it without pairing
+//! again; with no backup, the recovery phrase and the partner's invite bring the identity
+//! back on a new device, and the lost one is refused.
 
 mod support;
 
@@ -162,4 +164,138 @@ fn a_locked_profile_backed_up_and_restored_on_a_new_computer_syncs_again() {
         restored["couple"]["changes"].as_u64().map(|n| n + 1),
         "the change written after the restore did not reach Alex"
     );
+}
+
+/// Everything `person` can read of the shared space, as the Markdown export writes it.
+fn exported(person: &Person) -> String {
+    let file = person.dir.with_extension("md");
+    person.ok(&["export", "--markdown", &file.display().to_string()]);
+    std::fs::read_to_string(&file).expect("the export")
+}
+
+/// Runs `trellis sync` until it reaches the partner; its JSON report.
+fn sync_until_reached(person: &Person) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let out = person.run(&["--json", "sync"]);
+        if out.status.success() {
+            return serde_json::from_slice::<Value>(&out.stdout).expect("json");
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn a_lost_laptop_with_no_backup_comes_back_from_its_recovery_phrase() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let alex = Person::new(tmp.path(), "alex").on_loopback();
+    let sam = Person::new(tmp.path(), "sam").on_loopback();
+    alex.ok(&["init", "--name", "Alex", "--no-lock"]);
+    let created = sam.ok(&["init", "--name", "Sam", "--no-lock"]);
+    let phrase = sam.json(&["recovery-phrase"])["recovery_phrase"]
+        .as_str()
+        .expect("a phrase")
+        .to_string();
+    assert_eq!(phrase.split(' ').count(), 24);
+    // Shown at init, numbered, with what it is for.
+    let first_word = phrase.split(' ').next().expect("a word");
+    assert!(created.contains("recovery phrase"), "{created}");
+    assert!(created.contains(&format!(" 1. {first_word}")), "{created}");
+
+    let (invite, mut lines) = spawn(&alex, &["--json", "invite"]);
+    let first: Value =
+        serde_json::from_str(&lines.next().expect("a line").expect("read")).expect("json");
+    sam.ok(&["join", first["invite"].as_str().expect("a code")]);
+    let _ = lines.next();
+    drop(invite);
+    let before = sam.json(&["status"]);
+    sam.ok(&["appreciate", "written on the laptop that was lost"]);
+    {
+        let (_serve, mut out) = spawn(&alex, &["serve"]);
+        let _ = out.next();
+        sync_until_reached(&sam);
+    }
+    let old_sam = tmp.path().join("lost-laptop");
+    std::fs::rename(&sam.dir, &old_sam).expect("the laptop is lost");
+
+    // On a new laptop: a wrong phrase is refused before anything is written.
+    let new_sam = Person::new(&tmp.path().join("new-laptop"), "sam").on_loopback();
+    let paper = secret_file(tmp.path(), "paper", &phrase);
+    let mut words: Vec<&str> = phrase.split(' ').collect();
+    words[4] = "zzzz";
+    let smudged = secret_file(tmp.path(), "smudged", &words.join(" "));
+    let refused = new_sam.fails(&[
+        "recover",
+        "TRELLIS-unused",
+        "--phrase-file",
+        &smudged.display().to_string(),
+        "--no-lock",
+    ]);
+    assert!(refused.contains("word 5"), "{refused}");
+    assert!(!new_sam.dir.exists(), "a refused phrase wrote a profile");
+
+    // Alex's invite, now for Sam's new computer.
+    let (invite, mut lines) = spawn(&alex, &["invite"]);
+    let code = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            l.trim()
+                .starts_with("TRELLIS-")
+                .then(|| l.trim().to_string())
+        })
+        .expect("an invite code");
+    let back = new_sam.ok(&[
+        "recover",
+        &code,
+        "--phrase-file",
+        &paper.display().to_string(),
+        "--no-lock",
+    ]);
+    assert!(back.contains("Welcome back, Sam"), "{back}");
+    assert!(back.contains("journal"), "{back}");
+    let alex_saw: Vec<String> = lines.map_while(Result::ok).collect();
+    drop(invite);
+    assert!(
+        alex_saw
+            .iter()
+            .any(|l| l.contains("Sam is back, on a new computer")),
+        "{alex_saw:?}"
+    );
+    let after = new_sam.json(&["status"]);
+    assert_eq!(after["key"], before["key"], "not the same identity");
+    assert_eq!(
+        after["couple"]["safety_number"], before["couple"]["safety_number"],
+        "same identities, same safety number"
+    );
+    let shown = exported(&new_sam);
+    assert!(
+        shown.contains("written on the laptop that was lost"),
+        "{shown}"
+    );
+
+    // The new laptop syncs with Alex; the lost one is refused.
+    let (_serve, mut out) = spawn(&alex, &["serve"]);
+    let _ = out.next();
+    new_sam.ok(&["appreciate", "from the new laptop"]);
+    let synced = sync_until_reached(&new_sam);
+    assert_eq!(synced["rejected"], 0, "{synced}");
+    assert!(exported(&alex).contains("from the new laptop"));
+    let lost = Person {
+        dir: old_sam,
+        args: vec!["--network".into(), "loopback".into()],
+        env: Vec::new(),
+    };
+    assert!(lost.dir.join("device.key").exists());
+    let refused = lost.fails(&["sync"]);
+    assert!(
+        refused.contains("no longer accepts this device"),
+        "{refused}"
+    );
+    assert!(!refused.contains("will go"), "{refused}");
 }

@@ -289,6 +289,10 @@ pub fn sync(ctx: &Context) -> Result<()> {
                 )
             })
         }
+        // This device is turned away for good: no promise that the changes will go.
+        Some(Event::Failed { error, .. }) if error.contains(trellis_net::REFUSED) => {
+            Err(Unreachable(format!("{error}.")).into())
+        }
         Some(Event::Failed { error, .. }) => Err(Unreachable(format!(
             "{error}. Your changes are safe here and will go when your devices next meet."
         ))

@@ -276,7 +276,19 @@ async fn run(ctx: &Ctx, id: RequestId, command: Command) -> Result<Event, NetErr
                     }
                 }
             };
-            let report = tokio::time::timeout(std::time::Duration::from_secs(900), wait)
+            let refused = async {
+                peers.refused().await;
+                Err(NetError::Pairing(crate::peers::refused_words(
+                    &peers.partner_name(),
+                )))
+            };
+            let either = async {
+                tokio::select! {
+                    r = wait => r,
+                    r = refused => r,
+                }
+            };
+            let report = tokio::time::timeout(std::time::Duration::from_secs(900), either)
                 .await
                 .map_err(|_| NetError::Timeout)??;
             Ok(Event::SyncFinished { id, report })

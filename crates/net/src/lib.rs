@@ -38,3 +38,4 @@ pub use invite::{INVITE_MINUTES, Invite};
 pub use mailbox::{MailboxClient, MailboxCode, MailboxStatus, Member};
 pub use mode::{NetworkMode, save_mode, saved_mode};
 pub use node::{NodeOptions, start};
+pub use peers::REFUSED;

@@ -30,6 +30,8 @@ pub(crate) struct Peers {
     current: Mutex<Option<Live>>,
     wake: tokio::sync::Notify,
     ended: tokio::sync::Notify,
+    /// The partner's device turned this one away at its gate (see [`refused_here`]).
+    refused: tokio::sync::Notify,
 }
 
 impl Peers {
@@ -39,6 +41,7 @@ impl Peers {
             current: Mutex::new(None),
             wake: tokio::sync::Notify::new(),
             ended: tokio::sync::Notify::new(),
+            refused: tokio::sync::Notify::new(),
         })
     }
 
@@ -63,6 +66,11 @@ impl Peers {
         let me = self.clone();
         tokio::spawn(async move { me.run(conn, Role::Dialer).await });
         Ok(())
+    }
+
+    /// Resolves once the partner's device has refused this one at its gate.
+    pub(crate) async fn refused(&self) {
+        self.refused.notified().await;
     }
 
     pub(crate) fn is_connected(&self) -> bool {
@@ -148,7 +156,7 @@ impl Peers {
         });
     }
 
-    fn partner_name(&self) -> String {
+    pub(crate) fn partner_name(&self) -> String {
         self.net
             .publisher
             .current()
@@ -229,6 +237,16 @@ impl Peers {
                 );
                 "replaced by another connection".to_string()
             }
+            Err(_) if refused_here(&conn) => {
+                let words = refused_words(&name);
+                // Said to the person through the problem line and the command's error.
+                info!("{words}");
+                self.net
+                    .publisher
+                    .update(|s| s.network.problem = Some(words.clone()));
+                self.refused.notify_one();
+                words
+            }
             Err(e) => {
                 warn!("the connection with {name}'s device ended: {e}");
                 e.to_string()
@@ -244,6 +262,28 @@ impl Peers {
             self.ended.notify_one();
         }
     }
+}
+
+/// Whether the other side's gate closed this connection: it does not take this device as
+/// its partner's (any more).
+fn refused_here(conn: &Connection) -> bool {
+    use iroh::endpoint::ConnectionError;
+    matches!(
+        conn.close_reason(),
+        Some(ConnectionError::ApplicationClosed(close)) if close.error_code == codes::NOT_PAIRED.into()
+    )
+}
+
+/// The words that say the partner's device refused this one (see [`refused_words`]).
+pub const REFUSED: &str = "no longer accepts this device";
+
+/// What to tell the person when the partner's device refuses this one.
+pub(crate) fn refused_words(name: &str) -> String {
+    format!(
+        "{name}'s device {REFUSED}: your identity was recovered on another computer \
+         (`trellis recover`), which is the one that syncs now, or the pairing ended on \
+         {name}'s side. Nothing was sent"
+    )
 }
 
 /// Whether either side closed this connection because another one took its place.
