@@ -25,8 +25,8 @@ pub use error::StoreError;
 pub use journal::{Journal, JournalEntry, Trigger};
 pub use paths::{PROFILE_ENV, ProfilePaths, default_profile_dir};
 pub use profile::{
-    CarrierReport, CoupleStatus, Deposit, DepositState, ImportReport, Profile, SignedOutgoing,
-    Status, VerifyReport,
+    CarrierReport, CoupleStatus, Deposit, DepositState, ImportReport, Profile, RECOVERING_NAME,
+    SignedOutgoing, Status, VerifyReport, recovery_phrase,
 };
 pub use quarantine::Quarantined;
 pub use vault::{LockChoice, LockKind, Vault};

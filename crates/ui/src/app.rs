@@ -28,6 +28,9 @@ pub(crate) enum Phase {
         name: String,
         problem: Option<String>,
         lock: NewLock,
+        /// The recovery phrase being typed, when the person is coming back after losing
+        /// their computer (None: a new person).
+        phrase: Option<Zeroizing<String>>,
     },
     /// The profile is locked with a passphrase: nothing opens until it is typed.
     Locked {
@@ -141,6 +144,21 @@ impl TrellisApp {
         };
     }
 
+    /// Creates a profile for the identity in `phrase` (a lost computer), off the window's
+    /// thread; the pairing screen then joins the partner's invite.
+    pub(crate) fn recover_profile(&mut self, phrase: Zeroizing<String>, lock: LockChoice) {
+        let rx = starter::open(
+            self.profile_dir.clone(),
+            self.mode.clone(),
+            Start::Recover { phrase, lock },
+            self.repaint.clone(),
+        );
+        self.phase = Phase::Opening {
+            rx,
+            creating: Some(String::new()),
+        };
+    }
+
     /// Opens the locked profile with this passphrase, off the window's thread.
     pub(crate) fn unlock(&mut self, passphrase: Zeroizing<String>) {
         let rx = starter::open(
@@ -178,6 +196,7 @@ impl TrellisApp {
                 name: std::mem::take(&mut self.welcome_name),
                 problem: None,
                 lock: NewLock::default(),
+                phrase: None,
             },
             Opened::Locked => Phase::Locked {
                 passphrase: String::new(),
@@ -196,6 +215,8 @@ impl TrellisApp {
             // the reason next to it: never a dead end.
             Opened::Failed(e) => match creating {
                 Some(name) => Phase::Welcome {
+                    // A recovery (no name yet) goes back to its phrase field.
+                    phrase: name.is_empty().then(|| Zeroizing::new(String::new())),
                     name,
                     problem: Some(e),
                     lock: NewLock::default(),

@@ -103,6 +103,9 @@ pub(crate) struct Transient {
     pub journal_deleting: Option<String>,
     /// Today lists what my partner wrote after this instant (ms): the last time I left it.
     pub new_since: i64,
+    /// The recovery phrase, while Settings shows it (never kept longer; dropped on lock).
+    pub recovery_phrase: Option<zeroize::Zeroizing<String>>,
+    pub recovery_problem: Option<String>,
 }
 
 /// Everything the window knows about one open profile.
@@ -432,8 +435,17 @@ impl Session {
             } => {
                 // Whatever went wrong on the way to pairing is over.
                 self.notices.clear();
-                self.pairing.paired = Some((partner, safety_number));
-                self.screen = Screen::Today;
+                if self.snap.view.is_some() {
+                    // Already paired: the partner came back on a new computer (same
+                    // identities, so the same safety number).
+                    self.done(format!(
+                        "{partner} is back, on a new computer; their old one can no longer \
+                         sync with you"
+                    ));
+                } else {
+                    self.pairing.paired = Some((partner, safety_number));
+                    self.screen = Screen::Today;
+                }
             }
             Event::Problem { message } => self.problem(message),
         }

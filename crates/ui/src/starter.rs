@@ -16,6 +16,12 @@ pub(crate) enum Start {
     Open(Option<Zeroizing<String>>),
     /// A new profile (first run), locked as the person chose.
     Create { name: String, lock: LockChoice },
+    /// A new profile for the identity a recovery phrase holds (a lost computer); the
+    /// partner's invite then brings the shared space back.
+    Recover {
+        phrase: Zeroizing<String>,
+        lock: LockChoice,
+    },
 }
 
 /// How opening went.
@@ -63,6 +69,10 @@ fn open_now(
 ) -> Opened {
     let vault = match start {
         Start::Create { name, lock } => match Profile::init_locked(&dir, &name, &lock) {
+            Ok(profile) => profile.vault().clone(),
+            Err(e) => return Opened::Failed(e.to_string()),
+        },
+        Start::Recover { phrase, lock } => match Profile::recover(&dir, &phrase, &lock) {
             Ok(profile) => profile.vault().clone(),
             Err(e) => return Opened::Failed(e.to_string()),
         },

@@ -1282,3 +1282,75 @@ fn a_partners_version_arriving_while_i_revise_is_said_and_my_words_are_kept() {
             .is_none()
     );
 }
+
+#[test]
+fn a_lost_computer_comes_back_in_the_window_from_its_recovery_phrase() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = paired_profiles(tmp.path());
+    let (phrase, sam_key) = {
+        let old = trellis_store::Profile::open(&b).unwrap();
+        (old.recovery_phrase().to_string(), old.key())
+    };
+    let alex_phrase = trellis_store::Profile::open(&a)
+        .unwrap()
+        .recovery_phrase()
+        .to_string();
+    let mut alex = open(&a);
+    wait(&mut alex, "Alex's window to open", |h| {
+        h.state()
+            .session()
+            .is_some_and(|s| s.snapshot().view.is_some())
+    });
+
+    // Settings shows Alex's own phrase, numbered, and hides it again.
+    go(&mut alex, Screen::Settings);
+    click(&mut alex, "Show my recovery phrase");
+    let first = alex_phrase.split(' ').next().unwrap();
+    wait_label_contains(&mut alex, &format!(" 1. {first}"));
+    click(&mut alex, "Hide it");
+    assert!(
+        alex.query_by_label_contains(&format!(" 1. {first}"))
+            .is_none()
+    );
+
+    // Sam's new computer: the phrase instead of a name.
+    let mut sam = open(&tmp.path().join("sam-new"));
+    wait(&mut sam, "the welcome screen", |h| {
+        h.state().phase_name() == "welcome"
+    });
+    click(&mut sam, "I used Trellis on a computer I no longer have");
+    wait_label(&mut sam, "Welcome back");
+    let words: Vec<&str> = phrase.split(' ').collect();
+    type_into(&mut sam, "Your recovery phrase", &words[..23].join(" "));
+    wait_label(&mut sam, "23 of 24 words.");
+    sam.get_by_label("Your recovery phrase")
+        .type_text(&format!(" {}", words[23]));
+    sam.run();
+    wait_label(&mut sam, "These words are a recovery phrase.");
+    click(&mut sam, "Continue");
+    wait(&mut sam, "the pairing screen", |h| {
+        h.state()
+            .session()
+            .is_some_and(|s| s.snapshot().network.listening)
+    });
+    wait_label_contains(&mut sam, "show an invite for your new computer");
+
+    // Alex shows an invite for Sam's new computer; Sam pastes it.
+    click(&mut alex, "Show an invite for Sam's new computer");
+    wait(&mut alex, "the invite", |h| {
+        snap(h).network.invite.is_some()
+    });
+    let code = snap(&alex).network.invite.clone().unwrap().0;
+    type_into(&mut sam, "Invite code", &code);
+    click(&mut sam, "Join my partner");
+    wait(&mut sam, "the shared space comes back", |h| {
+        snap(h).view.is_some()
+    });
+    let back = snap(&sam);
+    assert_eq!(back.name, "Sam");
+    assert_eq!(
+        back.view.as_ref().map(|v| v.me.key.clone()),
+        Some(sam_key.to_hex())
+    );
+    wait_label_contains(&mut alex, "Sam is back, on a new computer");
+}

@@ -25,6 +25,7 @@ mod recovery;
 
 pub use carrier::{CARRIER_FOLDER, CarrierReport};
 pub use mailbox::{CertifiedDevice, Deposit, DepositState};
+pub use recovery::{RECOVERING_NAME, recovery_phrase};
 
 /// Compact once this many changes have been saved since the last snapshot.
 const COMPACT_AFTER: u64 = 512;

@@ -12,7 +12,17 @@ use crate::error::StoreError;
 use crate::vault::LockChoice;
 
 /// The name a recovered profile goes by until the couple's document tells it its own.
-const RECOVERING_NAME: &str = "recovering";
+pub const RECOVERING_NAME: &str = "recovering";
+
+/// The recovery phrase of the profile at `paths`, read with its unlocked keys (for a window
+/// whose node holds the profile itself).
+pub fn recovery_phrase(
+    paths: &crate::ProfilePaths,
+    vault: &crate::Vault,
+) -> Result<Zeroizing<String>, StoreError> {
+    let seed = crate::keys::read_key(&paths.identity_key(), vault.profile_sealer())?;
+    Ok(phrase_of(&trellis_core::Identity::from_bytes(&seed)))
+}
 
 impl Profile {
     /// A new profile on this device for the identity the phrase holds, with a new device key

@@ -262,6 +262,10 @@ pub(crate) fn tick(ctx: &egui::Context, s: &mut Session) {
             ctx.request_repaint_after(after - idle);
         }
     }
+    if s.lock.locked {
+        // Whatever unlocks the window next, the phrase is asked for again.
+        s.t.recovery_phrase = None;
+    }
     if let Some(rx) = &s.lock.checking
         && let Ok(answer) = rx.try_recv()
     {

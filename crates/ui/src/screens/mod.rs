@@ -9,6 +9,7 @@ pub(crate) mod journal;
 pub(crate) mod lock;
 pub(crate) mod pairing;
 pub(crate) mod progress;
+pub(crate) mod recovery;
 pub(crate) mod repair;
 pub(crate) mod safety;
 pub(crate) mod settings;

@@ -13,11 +13,20 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
     ui.vertical_centered(|ui| {
         ui.set_max_width(ui.available_width().min(760.0));
         ui.add_space(18.0);
-        ui.heading(format!("Hello, {}", s.snap.name));
-        ui.label(
-            "Trellis keeps one shared space for the two of you, on both of your computers. \
-             One of you starts it; the other joins with a one-time code.",
-        );
+        if s.snap.name == trellis_store::RECOVERING_NAME {
+            ui.heading("Welcome back");
+            ui.label(
+                "Ask your partner to open Settings on their computer and, under \"If this \
+                 computer is lost\", show an invite for your new computer. Paste its code on \
+                 the right: your shared space comes back from their copy.",
+            );
+        } else {
+            ui.heading(format!("Hello, {}", s.snap.name));
+            ui.label(
+                "Trellis keeps one shared space for the two of you, on both of your computers. \
+                 One of you starts it; the other joins with a one-time code.",
+            );
+        }
         ui.add_space(10.0);
     });
     if let Some((code, expires_at)) = s.snap.network.invite.clone() {
@@ -74,7 +83,7 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
     });
 }
 
-fn invite_open(ui: &mut Ui, s: &mut Session, code: &str, expires_at: i64) {
+pub(crate) fn invite_open(ui: &mut Ui, s: &mut Session, code: &str, expires_at: i64) {
     let p = palette(ui);
     widgets::card(ui, |ui| {
         ui.label(

@@ -36,6 +36,7 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
     network(ui, s);
     profile(ui, s);
     widgets::card(ui, |ui| super::lock::settings_section(ui, s));
+    widgets::card(ui, |ui| super::recovery::settings_section(ui, s));
     reminders(ui, s);
     theme(ui, s);
     if s.snap.view.is_none() {

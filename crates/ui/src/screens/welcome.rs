@@ -3,6 +3,10 @@
 use egui::{RichText, Ui};
 
 use trellis_core::card::MAX_NAME_CHARS;
+use trellis_core::recovery::{PHRASE_WORDS, identity_from_phrase};
+use trellis_core::words::capitalized;
+use trellis_store::LockChoice;
+use zeroize::Zeroizing;
 
 use crate::app::{Phase, TrellisApp};
 use crate::theme::palette;
@@ -48,14 +52,23 @@ pub(crate) fn show(ui: &mut Ui, app: &mut TrellisApp) {
         name,
         problem,
         lock,
+        phrase,
     } = &mut app.phase
     else {
         return;
     };
     let mut start = None;
+    let mut recover = None;
     centered(ui, |ui| {
         let p = palette(ui);
-
+        if let Some(words) = phrase {
+            recover = coming_back(ui, words, lock, problem);
+            if ui.link("Back: I am new to Trellis").clicked() {
+                *phrase = None;
+                *problem = None;
+            }
+            return;
+        }
         ui.heading("Welcome to Trellis");
         ui.label(
             "A quiet place for the two of you to rebuild trust: your agreements, check-ins \
@@ -102,8 +115,78 @@ pub(crate) fn show(ui: &mut Ui, app: &mut TrellisApp) {
             ui,
             &format!("Your space will live in {}", app.profile_dir.display()),
         );
+        if ui
+            .link("I used Trellis on a computer I no longer have")
+            .clicked()
+        {
+            *phrase = Some(Zeroizing::new(String::new()));
+            *problem = None;
+        }
     });
     if let Some((name, lock)) = start {
         app.create_profile(name, lock);
+    } else if let Some((words, lock)) = recover {
+        app.recover_profile(words, lock);
     }
+}
+
+/// Coming back after a lost computer: the recovery phrase, then how to keep the profile here.
+fn coming_back(
+    ui: &mut Ui,
+    words: &mut Zeroizing<String>,
+    lock: &mut crate::screens::lock::NewLock,
+    problem: &mut Option<String>,
+) -> Option<(Zeroizing<String>, LockChoice)> {
+    let p = palette(ui);
+    ui.heading("Welcome back");
+    ui.label(
+        "With your recovery phrase, Trellis brings you back on this computer. Your partner's \
+         device then sends your whole shared space; your private journal stayed on the old \
+         computer and cannot come back.",
+    );
+    ui.add_space(12.0);
+    let mut chosen = None;
+    widgets::card(ui, |ui| {
+        ui.with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
+            let r = widgets::area(
+                ui,
+                "Your recovery phrase",
+                &mut **words,
+                "the 24 words, in order",
+                3,
+            );
+            if r.changed() {
+                *problem = None;
+            }
+            let typed = words.split_whitespace().count();
+            let checked = identity_from_phrase(words);
+            match &checked {
+                Ok(_) => {
+                    widgets::note(ui, "These words are a recovery phrase.");
+                }
+                // Said only once all the words are there, not while they are being typed.
+                Err(e) if typed >= PHRASE_WORDS => {
+                    ui.label(RichText::new(capitalized(&e.to_string())).color(p.problem));
+                }
+                Err(_) => {
+                    widgets::note(ui, &format!("{typed} of {PHRASE_WORDS} words."));
+                }
+            }
+            let choice = crate::screens::lock::first_run_fields(ui, lock);
+            ui.add_space(6.0);
+            let ready = checked.is_ok() && choice.is_some();
+            if widgets::primary(ui, "Continue", ready, false).clicked() {
+                chosen = choice.map(|c| (Zeroizing::new(words.trim().to_string()), c));
+            }
+            if let Some(problem) = problem {
+                ui.label(RichText::new(problem.as_str()).color(p.problem));
+            }
+        });
+    });
+    widgets::note(
+        ui,
+        "Next, your partner shows an invite for your new computer (in their Settings, under \
+         \"If this computer is lost\"), and you paste its code here.",
+    );
+    chosen
 }
