@@ -151,7 +151,7 @@ fn coming_back(
             let r = widgets::area(
                 ui,
                 "Your recovery phrase",
-                &mut **words,
+                words,
                 "the 24 words, in order",
                 3,
             );
