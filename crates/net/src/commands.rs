@@ -152,6 +152,36 @@ async fn run(ctx: &Ctx, id: RequestId, command: Command) -> Result<Event, NetErr
             }
             Ok(Event::Imported { id, report })
         }
+        Command::Backup {
+            path,
+            passphrase,
+            journal,
+        } => {
+            ctx.doc
+                .run(move |s| -> Result<Event, NetError> {
+                    let passphrase = zeroize::Zeroizing::new(passphrase.0);
+                    let journal = journal.0.map(zeroize::Zeroizing::new);
+                    let bytes = trellis_store::backup::backup_with_journal(
+                        &s.profile,
+                        journal,
+                        &passphrase,
+                    )?;
+                    trellis_store::atomic::write_private(&path, &bytes).map_err(|e| {
+                        trellis_store::StoreError::Write {
+                            path: path.clone(),
+                            detail: e.to_string(),
+                        }
+                    })?;
+                    Ok(done(
+                        id,
+                        format!(
+                            "Backed up everything (keys, shared space, journal) to {}",
+                            path.display()
+                        ),
+                    ))
+                })
+                .await?
+        }
         Command::ExportBundle { path, all } => {
             ctx.doc
                 .run(move |s| -> Result<Event, NetError> {

@@ -19,9 +19,27 @@ use crate::mode::NetworkMode;
 /// Identifies one command, so its outcome can be matched to it.
 pub type RequestId = u64;
 
+/// A value a command carries that is never printed (a passphrase, a journal's bytes).
+#[derive(Clone, Default)]
+pub struct Hidden<T>(pub T);
+
+impl<T> std::fmt::Debug for Hidden<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("(hidden)")
+    }
+}
+
 /// What the node can be asked to do.
 #[derive(Debug, Clone)]
 pub enum Command {
+    /// Write the whole profile to one file sealed with `passphrase` (see
+    /// `trellis_store::backup`), with the journal's bytes as the window's journal thread
+    /// read them.
+    Backup {
+        path: PathBuf,
+        passphrase: Hidden<String>,
+        journal: Hidden<Option<Vec<u8>>>,
+    },
     /// One user action, signed and stored (then sent to the partner when connected).
     Act(Action),
     /// Start the couple's document with the partner whose card this is (text of the card).

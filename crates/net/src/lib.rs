@@ -31,8 +31,8 @@ mod wire;
 pub use alpn::sync_alpn;
 pub use error::NetError;
 pub use handle::{
-    Command, Event, MailboxState, NetworkState, NodeHandle, RequestId, Snapshot, SyncReport,
-    event_id,
+    Command, Event, Hidden, MailboxState, NetworkState, NodeHandle, RequestId, Snapshot,
+    SyncReport, event_id,
 };
 pub use invite::{INVITE_MINUTES, Invite};
 pub use mailbox::{MailboxClient, MailboxCode, MailboxStatus, Member};

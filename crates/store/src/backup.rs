@@ -11,6 +11,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use age::secrecy::SecretString;
+use zeroize::Zeroizing;
 
 use crate::atomic::write_private;
 use crate::error::StoreError;
@@ -45,31 +46,42 @@ fn name_of(path: &Path) -> String {
 /// The whole profile as one age file sealed with `passphrase`. The profile must be open to
 /// write (no other Trellis on it), so nothing changes while it is read.
 pub fn backup(profile: &Profile, passphrase: &str) -> Result<Vec<u8>, StoreError> {
+    check_passphrase(passphrase)?;
+    // Held open so no one writes the journal while it is copied.
+    let journal = Journal::open(profile.paths(), profile.vault())?;
+    backup_with_journal(profile, journal_bytes(&journal)?, passphrase)
+}
+
+/// The journal's file as it is on disk, for [`backup_with_journal`]: read by whoever holds
+/// the journal open, between two of its writes (`None` when there is no journal yet).
+pub fn journal_bytes(journal: &Journal) -> Result<Option<Zeroizing<Vec<u8>>>, StoreError> {
+    read_if_there(journal.path())
+}
+
+/// [`backup`] where the journal is held elsewhere (the window's journal thread), which read
+/// its bytes with [`journal_bytes`]. The profile must be open to write, so the document and
+/// keys cannot change while they are read.
+pub fn backup_with_journal(
+    profile: &Profile,
+    journal: Option<Zeroizing<Vec<u8>>>,
+    passphrase: &str,
+) -> Result<Vec<u8>, StoreError> {
     let paths = profile.paths();
     if profile.is_read_only() {
         return Err(StoreError::Busy(paths.dir.clone()));
     }
-    if let Some(problem) = crate::vault::passphrase_problem(passphrase) {
-        return Err(StoreError::WeakPassphrase(problem));
-    }
-    // Held open so no one writes the journal while it is copied.
-    let _journal = Journal::open(paths, profile.vault())?;
-    let mut plain = zeroize::Zeroizing::new(MAGIC.to_vec());
+    check_passphrase(passphrase)?;
+    let mut journal = journal;
+    let mut plain = Zeroizing::new(MAGIC.to_vec());
     for path in files(paths) {
-        let read = if path == paths.vault() {
-            profile.vault().for_backup(paths).map(Some)
+        let bytes = if path == paths.vault() {
+            Some(Zeroizing::new(profile.vault().for_backup(paths)?))
+        } else if path == paths.private_db() {
+            journal.take()
         } else {
-            match std::fs::read(&path) {
-                Ok(bytes) => Ok(Some(bytes)),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-                Err(e) => Err(StoreError::read(&path, e)),
-            }
+            read_if_there(&path)?
         };
-        let bytes = match read {
-            Ok(Some(bytes)) => zeroize::Zeroizing::new(bytes),
-            Ok(None) => continue,
-            Err(e) => return Err(e),
-        };
+        let Some(bytes) = bytes else { continue };
         let name = name_of(&path);
         plain.extend_from_slice(&(name.len() as u16).to_be_bytes());
         plain.extend_from_slice(name.as_bytes());
@@ -84,6 +96,22 @@ pub fn backup(profile: &Profile, passphrase: &str) -> Result<Vec<u8>, StoreError
     writer.write_all(&plain).map_err(|e| failed(&e))?;
     writer.finish().map_err(|e| failed(&e))?;
     Ok(out)
+}
+
+fn check_passphrase(passphrase: &str) -> Result<(), StoreError> {
+    match crate::vault::passphrase_problem(passphrase) {
+        Some(problem) => Err(StoreError::WeakPassphrase(problem)),
+        None => Ok(()),
+    }
+}
+
+/// A file's bytes, or `None` when it does not exist.
+fn read_if_there(path: &Path) -> Result<Option<Zeroizing<Vec<u8>>>, StoreError> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Some(Zeroizing::new(bytes))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(StoreError::read(path, e)),
+    }
 }
 
 /// Writes the profile held in `backup` into `dir`, which must hold no profile. Returns the

@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, mpsc};
 
+use trellis_net::Hidden;
 use trellis_store::{Journal, JournalEntry, ProfilePaths, Trigger, Vault};
 
 enum Job {
@@ -14,6 +15,8 @@ enum Job {
     AddTrigger(u64, String),
     EditEntry(u64, String, String),
     DeleteEntry(u64, String),
+    /// The journal file's bytes for a backup, read between two writes.
+    ReadForBackup(u64),
 }
 
 /// What a request in flight was.
@@ -23,6 +26,7 @@ pub(crate) enum JobKind {
     Trigger,
     Edit,
     Delete,
+    Backup,
 }
 
 /// What the journal thread reports.
@@ -33,6 +37,8 @@ pub(crate) enum JournalReply {
         triggers: Vec<Trigger>,
     },
     Added(u64),
+    /// The journal's bytes, sealed as they are on disk (None: no journal yet).
+    ForBackup(u64, Hidden<Option<Vec<u8>>>),
     Failed(Option<u64>, String),
 }
 
@@ -48,6 +54,8 @@ pub(crate) struct JournalWorker {
     pub problem: Option<String>,
     /// Requests in flight.
     pub pending: Vec<(u64, JobKind)>,
+    /// The journal's bytes for the backup in flight, once read; or why they could not be.
+    pub for_backup: Option<Result<Option<Vec<u8>>, String>>,
 }
 
 impl JournalWorker {
@@ -69,7 +77,8 @@ impl JournalWorker {
                                     Job::AddEntry(id, _)
                                     | Job::AddTrigger(id, _)
                                     | Job::EditEntry(id, _, _)
-                                    | Job::DeleteEntry(id, _) => Some(*id),
+                                    | Job::DeleteEntry(id, _)
+                                    | Job::ReadForBackup(id) => Some(*id),
                                 };
                                 let _ = tx.send(JournalReply::Failed(id, e.to_string()));
                                 repaint();
@@ -100,6 +109,12 @@ impl JournalWorker {
                             Ok(_) => JournalReply::Added(id),
                             Err(e) => JournalReply::Failed(Some(id), e.to_string()),
                         },
+                        Job::ReadForBackup(id) => match trellis_store::backup::journal_bytes(j) {
+                            Ok(bytes) => {
+                                JournalReply::ForBackup(id, Hidden(bytes.map(|b| b.to_vec())))
+                            }
+                            Err(e) => JournalReply::Failed(Some(id), e.to_string()),
+                        },
                     };
                     let added = matches!(reply, JournalReply::Added(_));
                     let _ = tx.send(reply);
@@ -121,6 +136,7 @@ impl JournalWorker {
             loaded: false,
             problem,
             pending: Vec::new(),
+            for_backup: None,
         }
     }
 
@@ -151,6 +167,12 @@ impl JournalWorker {
         self.queue(JobKind::Delete, |id| Job::DeleteEntry(id, entry))
     }
 
+    /// Asks for the journal's bytes for a backup; they arrive in `for_backup`.
+    pub(crate) fn read_for_backup(&mut self) -> u64 {
+        self.for_backup = None;
+        self.queue(JobKind::Backup, Job::ReadForBackup)
+    }
+
     pub(crate) fn busy(&self, kind: JobKind) -> bool {
         self.pending.iter().any(|(_, k)| *k == kind)
     }
@@ -170,6 +192,16 @@ impl JournalWorker {
                     if let Some(pos) = self.pending.iter().position(|(p, _)| *p == id) {
                         done.push(self.pending.remove(pos));
                     }
+                }
+                JournalReply::ForBackup(id, bytes) => {
+                    self.pending.retain(|(p, _)| *p != id);
+                    self.for_backup = Some(Ok(bytes.0));
+                }
+                JournalReply::Failed(Some(id), e)
+                    if self.pending.contains(&(id, JobKind::Backup)) =>
+                {
+                    self.pending.retain(|(p, _)| *p != id);
+                    self.for_backup = Some(Err(e));
                 }
                 JournalReply::Failed(id, e) => {
                     if let Some(id) = id {

@@ -106,6 +106,13 @@ pub(crate) struct Transient {
     /// The recovery phrase, while Settings shows it (never kept longer; dropped on lock).
     pub recovery_phrase: Option<zeroize::Zeroizing<String>>,
     pub recovery_problem: Option<String>,
+    /// The backup form: where to, and its passphrase twice (never printed).
+    pub backup_path: String,
+    pub backup_pass: trellis_net::Hidden<zeroize::Zeroizing<String>>,
+    pub backup_again: trellis_net::Hidden<zeroize::Zeroizing<String>>,
+    /// A backup waiting for the journal's bytes: the file and its passphrase.
+    pub backup_waiting: Option<(PathBuf, trellis_net::Hidden<zeroize::Zeroizing<String>>)>,
+    pub backup_problem: Option<String>,
 }
 
 /// Everything the window knows about one open profile.
@@ -334,8 +341,11 @@ impl Session {
                     self.t.journal_deleting = None;
                     self.done("Deleted for good from this computer");
                 }
+                // Its bytes are in `for_backup`, taken just below.
+                JobKind::Backup => {}
             }
         }
+        crate::screens::backup::continue_backup(self);
         if let Some(rx) = &self.imports
             && let Ok(read) = rx.try_recv()
         {

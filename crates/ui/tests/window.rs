@@ -1354,3 +1354,49 @@ fn a_lost_computer_comes_back_in_the_window_from_its_recovery_phrase() {
     );
     wait_label_contains(&mut alex, "Sam is back, on a new computer");
 }
+
+#[test]
+fn settings_back_up_everything_to_one_sealed_file_that_restores() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, _) = paired_profiles(tmp.path());
+    let words = "MARKER-7c1 a journal entry only I can read";
+    {
+        let profile = trellis_store::Profile::open(&a).unwrap();
+        let journal = trellis_store::Journal::open(profile.paths(), profile.vault()).unwrap();
+        journal
+            .add_entry(words, trellis_core::Moment::new(1_800_000_000_000, 0))
+            .unwrap();
+    }
+    let mut alex = open(&a);
+    wait(&mut alex, "Alex's window to open", |h| {
+        h.state()
+            .session()
+            .is_some_and(|s| s.snapshot().view.is_some())
+    });
+    go(&mut alex, Screen::Settings);
+    type_into(&mut alex, "Backup passphrase", "short");
+    wait_label_contains(&mut alex, "at least");
+    type_into(&mut alex, "Backup passphrase", " enough words now");
+    type_into(
+        &mut alex,
+        "The same passphrase again",
+        "short enough words now",
+    );
+    click(&mut alex, "Back up now");
+    wait_label_contains(&mut alex, "Backed up everything");
+    // The file the form offered: beside the profile, named for today.
+    let file = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "trellis-backup"))
+        .expect("the backup file");
+    let sealed = std::fs::read(&file).unwrap();
+    assert!(!contains(&sealed, words));
+
+    let restored = tmp.path().join("restored");
+    trellis_store::backup::restore(&restored, &sealed, &file, "short enough words now").unwrap();
+    let profile = trellis_store::Profile::open(&restored).unwrap();
+    let journal = trellis_store::Journal::open(profile.paths(), profile.vault()).unwrap();
+    let entries = journal.entries().unwrap();
+    assert!(entries.iter().any(|e| e.text == words), "{entries:?}");
+}

@@ -67,7 +67,7 @@ pub(crate) fn capital(sentence: &str) -> String {
 }
 
 /// A passphrase field tied to its visible label (so screen readers name it).
-fn password_field(ui: &mut Ui, label: &str, text: &mut String) -> egui::Response {
+pub(crate) fn password_field(ui: &mut Ui, label: &str, text: &mut String) -> egui::Response {
     let l = ui.label(RichText::new(label).strong());
     ui.add(
         egui::TextEdit::singleline(text)

@@ -2,6 +2,7 @@
 
 pub(crate) mod agreements;
 pub(crate) mod appreciations;
+pub(crate) mod backup;
 pub(crate) mod checkins;
 pub(crate) mod conflict;
 pub(crate) mod history;

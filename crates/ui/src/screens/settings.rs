@@ -37,6 +37,7 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
     profile(ui, s);
     widgets::card(ui, |ui| super::lock::settings_section(ui, s));
     widgets::card(ui, |ui| super::recovery::settings_section(ui, s));
+    widgets::card(ui, |ui| super::backup::settings_section(ui, s));
     reminders(ui, s);
     theme(ui, s);
     if s.snap.view.is_none() {
