@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context as _, Result, anyhow};
+use anyhow::{Result, anyhow};
 use chrono::NaiveDate;
 use trellis_core::export::{ExportOptions, Section, markdown_in};
 use trellis_core::view::View;
@@ -160,9 +160,7 @@ pub fn export(
         },
         &LocalZone,
     );
-    let tmp = file.with_extension("partial");
-    std::fs::write(&tmp, &text).with_context(|| format!("could not write {}", tmp.display()))?;
-    std::fs::rename(&tmp, file).with_context(|| format!("could not write {}", file.display()))?;
+    super::setup::write_file(file, text.as_bytes())?;
     #[derive(serde::Serialize)]
     struct Written {
         file: String,

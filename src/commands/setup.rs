@@ -1,6 +1,5 @@
 //! Setting up: profile, card, couple, bundles, safety number, status.
 
-use std::fs;
 use std::path::Path;
 
 use anyhow::{Context as _, Result, anyhow};
@@ -87,17 +86,21 @@ fn read_input(path: &Path) -> Result<Vec<u8>> {
     Ok(trellis_store::read_bundle_file(path)?)
 }
 
-/// Writes a file completely or not at all (temporary file, then rename).
+/// Writes a file completely or not at all, or to standard output for `-`.
 fn write_output(path: &Path, bytes: &[u8]) -> Result<()> {
     if path.as_os_str() == "-" {
         use std::io::Write;
         std::io::stdout().write_all(bytes)?;
         return Ok(());
     }
-    let tmp = path.with_extension("partial");
-    fs::write(&tmp, bytes).with_context(|| format!("could not write {}", tmp.display()))?;
-    fs::rename(&tmp, path).with_context(|| format!("could not write {}", path.display()))?;
-    Ok(())
+    write_file(path, bytes)
+}
+
+/// Writes a file completely or not at all, readable only by its owner (what Trellis writes
+/// out is private: a bundle, a card, an export).
+pub(super) fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    trellis_store::atomic::write_private(path, bytes)
+        .with_context(|| format!("could not write {}", path.display()))
 }
 
 pub fn card(ctx: &Context, command: CardCommand) -> Result<()> {

@@ -71,15 +71,12 @@ fn done(id: RequestId, message: impl Into<String>) -> Event {
 
 /// Writes a file completely or not at all.
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), NetError> {
-    let tmp = path.with_extension("partial");
-    let fail = |e: std::io::Error| {
+    trellis_store::atomic::write_private(path, bytes).map_err(|e| {
         NetError::Store(trellis_store::StoreError::Write {
             path: path.to_path_buf(),
             detail: e.to_string(),
         })
-    };
-    std::fs::write(&tmp, bytes).map_err(fail)?;
-    std::fs::rename(&tmp, path).map_err(fail)
+    })
 }
 
 /// What happened between two readings of the running totals.
@@ -166,12 +163,7 @@ async fn run(ctx: &Ctx, id: RequestId, command: Command) -> Result<Event, NetErr
                         journal,
                         &passphrase,
                     )?;
-                    trellis_store::atomic::write_private(&path, &bytes).map_err(|e| {
-                        trellis_store::StoreError::Write {
-                            path: path.clone(),
-                            detail: e.to_string(),
-                        }
-                    })?;
+                    write_file(&path, &bytes)?;
                     Ok(done(
                         id,
                         format!(

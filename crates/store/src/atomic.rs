@@ -23,7 +23,21 @@ pub(crate) fn beside(path: &Path, suffix: &str) -> PathBuf {
 /// Replaces `path` with `bytes`, readable only by its owner. After a crash the file holds
 /// either its old bytes or the new ones, never a mix.
 pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let tmp = partial_path(path);
+    write_private_via(path, &partial_path(path), bytes)
+}
+
+/// [`write_private`] through the temporary file `tmp` (in the same folder): a folder other
+/// programs watch wants a name they skip, such as a hidden one. A failed write leaves no
+/// temporary file behind.
+pub fn write_private_via(path: &Path, tmp: &Path, bytes: &[u8]) -> io::Result<()> {
+    let written = write_then_rename(path, tmp, bytes);
+    if written.is_err() {
+        let _ = fs::remove_file(tmp);
+    }
+    written
+}
+
+fn write_then_rename(path: &Path, tmp: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut options = OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -31,11 +45,11 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options.open(&tmp)?;
+    let mut file = options.open(tmp)?;
     file.write_all(bytes)?;
     file.sync_all()?;
     drop(file);
-    fs::rename(&tmp, path)?;
+    fs::rename(tmp, path)?;
     sync_dir(path);
     Ok(())
 }

@@ -159,11 +159,8 @@ impl Profile {
         let to = self.partner_seal()?;
         let envelope = seal::seal(&to, &plain).map_err(CoreError::from)?;
         let partial = folder.join(format!(".{}.partial", hex::encode(&me.as_bytes()[..4])));
-        std::fs::write(&partial, &envelope).map_err(|e| {
-            let _ = std::fs::remove_file(&partial);
-            StoreError::write(&partial, e)
-        })?;
-        std::fs::rename(&partial, &mine).map_err(|e| StoreError::write(&mine, e))?;
+        crate::atomic::write_private_via(&mine, &partial, &envelope)
+            .map_err(|e| StoreError::write(&mine, e))?;
         let heads = self.couple_mut()?.heads();
         self.db
             .set_meta(&[(WRITTEN_HEADS, heads.iter().flat_map(|h| h.0).collect())])?;
