@@ -141,19 +141,7 @@ fn a_locked_profile_backed_up_and_restored_on_a_new_computer_syncs_again() {
     let banner = serve_out.next().expect("a line").expect("read");
     assert!(banner.starts_with("Serving"), "{banner}");
     new_sam.ok(&["appreciate", "written after the restore"]);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let synced = loop {
-        let out = new_sam.run(&["--json", "sync"]);
-        if out.status.success() {
-            break serde_json::from_slice::<Value>(&out.stdout).expect("json");
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    };
+    let synced = sync_until_reached(&new_sam);
     assert_eq!(synced["in_sync"], true, "{synced}");
     assert_eq!(synced["rejected"], 0, "{synced}");
     let a = alex.json(&["status"]);

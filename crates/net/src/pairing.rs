@@ -257,13 +257,7 @@ impl PairHandler {
             })
             .await??;
         writer.send(&Frame::PairAccept { card: my_card }).await?;
-        let mut rest = bundle.as_slice();
-        while !rest.is_empty() {
-            let (frame, after) =
-                Frame::decode(rest).map_err(|e| NetError::Protocol(e.to_string()))?;
-            writer.send(&frame).await?;
-            rest = after;
-        }
+        send_bundle(&mut writer, &bundle).await?;
         writer.finish();
         // The joiner says goodbye once it has verified and stored everything; a joiner whose
         // identity was recovered on a new device first sends the record of that device,
@@ -307,20 +301,10 @@ async fn receive_device_record(
     reader: &mut FrameReader,
     first: Frame,
 ) -> Result<(), NetError> {
-    let mut bytes = first.encode();
-    loop {
-        let frame = reader.expect(STEP_TIMEOUT).await?;
-        let end = matches!(frame, Frame::BundleEnd { .. });
-        bytes.extend(frame.encode());
-        if bytes.len() > DEVICE_RECORD_LIMIT {
-            return Err(NetError::Protocol(
-                "the joiner sent more than the record of its device".into(),
-            ));
-        }
-        if end {
-            break;
-        }
-    }
+    let bytes = read_bundle(reader, first.encode(), DEVICE_RECORD_LIMIT, || {
+        "the joiner sent more than the record of its device".into()
+    })
+    .await?;
     net.doc
         .run(move |s| -> Result<(), NetError> {
             s.profile.import_bundle(&bytes, now())?;
@@ -329,6 +313,38 @@ async fn receive_device_record(
         })
         .await??;
     Ok(())
+}
+
+/// Sends a bundle's frames, as encoded, one by one.
+async fn send_bundle(writer: &mut FrameWriter, bundle: &[u8]) -> Result<(), NetError> {
+    let mut rest = bundle;
+    while !rest.is_empty() {
+        let (frame, after) = Frame::decode(rest).map_err(|e| NetError::Protocol(e.to_string()))?;
+        writer.send(&frame).await?;
+        rest = after;
+    }
+    Ok(())
+}
+
+/// Reads a bundle's frames up to its end, after the bytes already read (`bytes`), refusing
+/// one larger than `limit` with the sentence `too_large` makes.
+async fn read_bundle(
+    reader: &mut FrameReader,
+    mut bytes: Vec<u8>,
+    limit: usize,
+    too_large: impl Fn() -> String,
+) -> Result<Vec<u8>, NetError> {
+    loop {
+        let frame = reader.expect(STEP_TIMEOUT).await?;
+        let end = matches!(frame, Frame::BundleEnd { .. });
+        bytes.extend(frame.encode());
+        if bytes.len() > limit {
+            return Err(NetError::Protocol(too_large()));
+        }
+        if end {
+            return Ok(bytes);
+        }
+    }
 }
 
 /// The joiner's side: dial the inviter with the code and join.
@@ -405,21 +421,18 @@ async fn join_over(
         ));
     }
     // The couple's document follows as a bundle; it is verified like any other.
-    let mut bytes = Vec::new();
-    loop {
-        let frame = reader.expect(STEP_TIMEOUT).await?;
-        let end = matches!(frame, Frame::BundleEnd { .. });
-        bytes.extend(frame.encode());
-        if bytes.len() > trellis_core::bundle::MAX_BUNDLE_BYTES {
-            return Err(NetError::Protocol(format!(
+    let bytes = read_bundle(
+        &mut reader,
+        Vec::new(),
+        trellis_core::bundle::MAX_BUNDLE_BYTES,
+        || {
+            format!(
                 "the couple's document is larger than the {} MiB a bundle may be",
                 trellis_core::bundle::MAX_BUNDLE_BYTES / (1024 * 1024)
-            )));
-        }
-        if end {
-            break;
-        }
-    }
+            )
+        },
+    )
+    .await?;
     Bundle::decode(&bytes).map_err(trellis_core::CoreError::from)?;
     let inviter = invite.inviter;
     let (name, number, record) = net
@@ -443,13 +456,7 @@ async fn join_over(
         })
         .await??;
     if let Some(record) = record {
-        let mut rest = record.as_slice();
-        while !rest.is_empty() {
-            let (frame, after) =
-                Frame::decode(rest).map_err(|e| NetError::Protocol(e.to_string()))?;
-            writer.send(&frame).await?;
-            rest = after;
-        }
+        send_bundle(&mut writer, &record).await?;
     }
     writer.goodbye(PAIRED).await;
     net.remember_address(EndpointAddr::from_parts(

@@ -1295,12 +1295,7 @@ fn a_lost_computer_comes_back_in_the_window_from_its_recovery_phrase() {
         .unwrap()
         .recovery_phrase()
         .to_string();
-    let mut alex = open(&a);
-    wait(&mut alex, "Alex's window to open", |h| {
-        h.state()
-            .session()
-            .is_some_and(|s| s.snapshot().view.is_some())
-    });
+    let mut alex = open_paired(&a);
 
     // Settings shows Alex's own phrase, numbered, and hides it again.
     go(&mut alex, Screen::Settings);
@@ -1367,12 +1362,7 @@ fn settings_back_up_everything_to_one_sealed_file_that_restores() {
             .add_entry(words, trellis_core::Moment::new(1_800_000_000_000, 0))
             .unwrap();
     }
-    let mut alex = open(&a);
-    wait(&mut alex, "Alex's window to open", |h| {
-        h.state()
-            .session()
-            .is_some_and(|s| s.snapshot().view.is_some())
-    });
+    let mut alex = open_paired(&a);
     go(&mut alex, Screen::Settings);
     type_into(&mut alex, "Backup passphrase", "short");
     wait_label_contains(&mut alex, "at least");

@@ -175,21 +175,22 @@ pub fn pair_up(root: &Path, compared: bool) -> (PathBuf, PathBuf) {
     (a, b)
 }
 
+/// A window on the paired profile at `dir`, once it shows the shared space.
+pub fn open_paired(dir: &Path) -> App<'static> {
+    let mut h = open(dir);
+    wait(&mut h, "the window to open on the shared space", |h| {
+        h.state()
+            .session()
+            .is_some_and(|s| s.snapshot().view.is_some())
+    });
+    h
+}
+
 /// Both windows open on a paired couple, connected to each other.
 pub fn open_pair(root: &Path) -> (App<'static>, App<'static>) {
     let (a, b) = paired_profiles(root);
-    let mut alex = open(&a);
-    let mut sam = open(&b);
-    wait(&mut alex, "Alex's window to open", |h| {
-        h.state()
-            .session()
-            .is_some_and(|s| s.snapshot().view.is_some())
-    });
-    wait(&mut sam, "Sam's window to open", |h| {
-        h.state()
-            .session()
-            .is_some_and(|s| s.snapshot().view.is_some())
-    });
+    let mut alex = open_paired(&a);
+    let mut sam = open_paired(&b);
     connected(&mut alex, &mut sam);
     (alex, sam)
 }
