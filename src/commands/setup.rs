@@ -309,6 +309,9 @@ pub fn status_text(status: &Status) -> String {
         &status.key[..8]
     )];
     match &status.couple {
+        None if status.name == trellis_store::RECOVERING_NAME => lines.push(
+            "Recovered from your recovery phrase, waiting for your shared space: ask your partner for an invite for your new computer (`trellis invite` on theirs) and run `trellis recover CODE` again.".into(),
+        ),
         None => lines.push(
             "Not part of a couple yet: invite your partner (`trellis invite`) or join with their code (`trellis join CODE`).".into(),
         ),
