@@ -11,9 +11,6 @@ use trellis_net::{
 };
 use trellis_store::Profile;
 
-/// The settings key under which a node remembers where its partner was last reachable.
-const PARTNER_ADDR: &str = "network.partner_addr";
-
 /// A running node and a signal raised on every snapshot update.
 pub struct Node {
     pub handle: NodeHandle,
@@ -141,7 +138,7 @@ pub fn start_pair(alex_dir: &Path, sam_dir: &Path) -> Result<(Node, Node)> {
         .clone()
         .context("no address")?;
     {
-        Profile::open(sam_dir)?.set_setting(PARTNER_ADDR, &addr)?;
+        trellis_net::save_partner_address(&Profile::open(sam_dir)?, &addr)?;
     }
     let (sam, _) = Node::start_ready(sam_dir)?;
     Ok((alex, sam))

@@ -36,6 +36,6 @@ pub use handle::{
 };
 pub use invite::{INVITE_MINUTES, Invite};
 pub use mailbox::{MailboxClient, MailboxCode, MailboxStatus, Member};
-pub use mode::{NetworkMode, save_mode, saved_mode};
+pub use mode::{NetworkMode, save_mode, save_partner_address, saved_mode};
 pub use node::{NodeOptions, start};
 pub use peers::REFUSED;

@@ -84,6 +84,16 @@ pub fn save_mode(
     profile.set_setting(keys::MODE, &mode.to_setting())
 }
 
+/// Tells the profile where the partner's device can be reached (an address as the node
+/// publishes it, `Snapshot::network.address`): what a node remembers by itself after
+/// meeting them, given ahead (tests, benchmarks, a known fixed address).
+pub fn save_partner_address(
+    profile: &trellis_store::Profile,
+    address: &str,
+) -> Result<(), trellis_store::StoreError> {
+    profile.set_setting(keys::PARTNER_ADDR, address)
+}
+
 /// Settings keys in the profile's store.
 pub(crate) mod keys {
     pub const MODE: &str = "network.mode";

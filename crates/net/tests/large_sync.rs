@@ -45,10 +45,7 @@ fn a_five_year_history_survives_a_restart_in_the_middle_of_its_sync() {
         .address
         .clone()
         .unwrap();
-    Profile::open(&fresh)
-        .unwrap()
-        .set_setting("network.partner_addr", &alex_addr)
-        .unwrap();
+    trellis_net::save_partner_address(&Profile::open(&fresh).unwrap(), &alex_addr).unwrap();
 
     // First attempt: stop Sam's node once part of the history has arrived.
     let sam = start(&fresh);

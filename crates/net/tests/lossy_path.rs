@@ -76,13 +76,11 @@ fn nodes_through_proxy(alex_dir: &Path, sam_dir: &Path) -> (NodeHandle, NodeHand
     // Sam's device knows Alex's only at the proxy's address. (The address Alex's device
     // tells in its Hello is remembered too, but Sam's socket on ::1 cannot reach it.)
     let via_proxy = iroh::EndpointAddr::new(alex_addr.id).with_ip_addr(proxy.addr());
-    Profile::open(sam_dir)
-        .unwrap()
-        .set_setting(
-            "network.partner_addr",
-            &serde_json::to_string(&via_proxy).unwrap(),
-        )
-        .unwrap();
+    trellis_net::save_partner_address(
+        &Profile::open(sam_dir).unwrap(),
+        &serde_json::to_string(&via_proxy).unwrap(),
+    )
+    .unwrap();
     let sam = start_with(sam_dir, |o| o.loopback_ip = CLIENT_IP);
     (alex, sam, proxy)
 }
