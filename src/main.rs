@@ -1,5 +1,5 @@
-//! `trellis`: the one binary. With no subcommand it shows today's attention list and the
-//! profile's status; subcommands are the command line.
+//! `trellis`: the one binary. With no subcommand it opens the window (`trellis-ui`);
+//! subcommands are the command line (`cli.rs` declares them, `commands/` runs them).
 
 mod cli;
 mod commands;
