@@ -13,9 +13,9 @@ pub(crate) fn settings_section(ui: &mut Ui, s: &mut Session) {
     let p = palette(ui);
     ui.label(RichText::new("If this computer is lost").strong());
     ui.label(
-        "A backup (`trellis backup FILE`) brings everything back, your journal too. With no \
-         backup, your recovery phrase brings you back: your partner's device then sends your \
-         shared space again.",
+        "A backup (below) brings everything back, your journal too. With no backup, your \
+         recovery phrase brings you back: your partner's device then sends your shared space \
+         again.",
     );
     match s.t.recovery_phrase.clone() {
         None => {
@@ -76,7 +76,8 @@ pub(crate) fn settings_section(ui: &mut Ui, s: &mut Session) {
         None => {
             let busy = s.pairing.invite_request.is_some();
             let label = format!("Show an invite for {partner}'s new computer");
-            if widgets::primary(ui, &label, s.snap.network.listening, busy).clicked() {
+            let r = ui.add_enabled(s.snap.network.listening && !busy, egui::Button::new(label));
+            if r.clicked() {
                 s.pairing.invite_request = Some(s.node.send(Command::Invite));
             }
         }
