@@ -156,12 +156,11 @@ async fn run(ctx: &Ctx, id: RequestId, command: Command) -> Result<Event, NetErr
         } => {
             ctx.doc
                 .run(move |s| -> Result<Event, NetError> {
-                    let passphrase = zeroize::Zeroizing::new(passphrase.0);
                     let journal = journal.0.map(zeroize::Zeroizing::new);
                     let bytes = trellis_store::backup::backup_with_journal(
                         &s.profile,
                         journal,
-                        &passphrase,
+                        &passphrase.0,
                     )?;
                     write_file(&path, &bytes)?;
                     Ok(done(
@@ -286,6 +285,8 @@ async fn run(ctx: &Ctx, id: RequestId, command: Command) -> Result<Event, NetErr
                     report: since(&baseline, &baseline),
                 });
             }
+            // Subscribed before dialing, so a refusal of this very dial counts.
+            let mut refusals = peers.refusals();
             peers.ensure_connected().await?;
             let wait = async {
                 loop {
@@ -299,7 +300,9 @@ async fn run(ctx: &Ctx, id: RequestId, command: Command) -> Result<Event, NetErr
                 }
             };
             let refused = async {
-                peers.refused().await;
+                if refusals.changed().await.is_err() {
+                    return Err(NetError::Stopped);
+                }
                 Err(NetError::Pairing(crate::peers::refused_words(
                     &peers.partner_name(),
                 )))

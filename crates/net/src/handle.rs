@@ -37,7 +37,7 @@ pub enum Command {
     /// read them.
     Backup {
         path: PathBuf,
-        passphrase: Hidden<String>,
+        passphrase: Hidden<zeroize::Zeroizing<String>>,
         journal: Hidden<Option<Vec<u8>>>,
     },
     /// One user action, signed and stored (then sent to the partner when connected).

@@ -265,6 +265,8 @@ impl PairHandler {
         let mut last = reader.expect(STEP_TIMEOUT).await;
         if let Ok(first @ Frame::BundleHeader { .. }) = last {
             receive_device_record(net, &mut reader, first).await?;
+            // The new device dials as soon as it has said its last word: open the gate now.
+            net.partner_changed().await;
             last = reader.expect(STEP_TIMEOUT).await;
         }
         if let Ok(Frame::Goodbye { reason }) = last

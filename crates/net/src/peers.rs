@@ -30,8 +30,9 @@ pub(crate) struct Peers {
     current: Mutex<Option<Live>>,
     wake: tokio::sync::Notify,
     ended: tokio::sync::Notify,
-    /// The partner's device turned this one away at its gate (see [`refused_here`]).
-    refused: tokio::sync::Notify,
+    /// Counts the times the partner's device turned this one away at its gate (see
+    /// [`refused_here`]); a sync waits only for refusals after it began.
+    refused: tokio::sync::watch::Sender<u64>,
 }
 
 impl Peers {
@@ -41,7 +42,7 @@ impl Peers {
             current: Mutex::new(None),
             wake: tokio::sync::Notify::new(),
             ended: tokio::sync::Notify::new(),
-            refused: tokio::sync::Notify::new(),
+            refused: tokio::sync::watch::Sender::new(0),
         })
     }
 
@@ -68,9 +69,9 @@ impl Peers {
         Ok(())
     }
 
-    /// Resolves once the partner's device has refused this one at its gate.
-    pub(crate) async fn refused(&self) {
-        self.refused.notified().await;
+    /// Refusals by the partner's gate from now on: `changed()` resolves at the next one.
+    pub(crate) fn refusals(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.refused.subscribe()
     }
 
     pub(crate) fn is_connected(&self) -> bool {
@@ -244,7 +245,7 @@ impl Peers {
                 self.net
                     .publisher
                     .update(|s| s.network.problem = Some(words.clone()));
-                self.refused.notify_one();
+                self.refused.send_modify(|n| *n += 1);
                 words
             }
             Err(e) => {

@@ -67,14 +67,6 @@ impl Profile {
         }
     }
 
-    /// True when my own identity moved to another device since this one: this copy is an old
-    /// laptop the couple no longer syncs with.
-    pub fn this_device_is_retired(&self) -> bool {
-        self.couple
-            .as_ref()
-            .is_some_and(|c| c.retired_devices(&c.me()).contains(&self.device_id()))
-    }
-
     /// After joining with a recovered identity, the name the couple knows me by.
     pub(super) fn adopt_name_from_couple(&mut self) -> Result<(), StoreError> {
         let Some(name) = self

@@ -86,7 +86,7 @@ pub(crate) fn continue_backup(s: &mut Session) {
             s.send(
                 Command::Backup {
                     path,
-                    passphrase: Hidden(passphrase.0.to_string()),
+                    passphrase,
                     journal: Hidden(journal),
                 },
                 key(),
