@@ -4,6 +4,7 @@
 mod cli;
 mod commands;
 mod context;
+mod hints;
 mod passphrase;
 mod render;
 
@@ -42,7 +43,13 @@ fn main() -> ExitCode {
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // One line: what happened (the library's words), then what to do (ours).
+            match hints::for_error(&e) {
+                Some(hint) => {
+                    eprintln!("error: {}. {hint}", format!("{e:#}").trim_end_matches('.'))
+                }
+                None => eprintln!("error: {e:#}"),
+            }
             if e.downcast_ref::<commands::Unreachable>().is_some() {
                 ExitCode::from(3)
             } else {

@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::{Context as _, Result, anyhow, bail};
 use trellis_core::words::count;
 use trellis_mailbox::{Mailbox, MailboxOptions};
-use trellis_net::{Command, Event, MailboxState, NetworkMode};
+use trellis_net::{Command, Event, MailboxState, NetError, NetworkMode};
 
 use super::network::{partner_name, print_json, qr, start};
 use crate::cli::MailboxCommand;
@@ -50,13 +50,14 @@ pub fn run(ctx: &Context, command: MailboxCommand) -> Result<()> {
 /// Sends one command to a node started for it and returns the outcome's message.
 fn ask(ctx: &Context, command: Command) -> Result<String> {
     let node = start(ctx, false)?;
-    let id = node.send(command);
-    let outcome = node.wait_for(id, Duration::from_secs(60), |_| {});
+    let outcome = node.outcome(command, Duration::from_secs(60));
     node.shutdown();
     match outcome {
-        Some(Event::Done { message, .. }) => Ok(message),
-        Some(Event::Failed { error, .. }) => Err(anyhow!("{error}")),
-        _ => bail!("the mailbox did not answer in time; try again later"),
+        Ok(outcome) => Ok(outcome.to_string()),
+        Err(e) if matches!(e.error(), NetError::Timeout) => {
+            bail!("the mailbox did not answer in time; try again later")
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

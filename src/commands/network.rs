@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Result, anyhow, bail};
 use serde::Serialize;
 use trellis_core::words::count;
-use trellis_net::{Command, Event, NetworkMode, NodeHandle, NodeOptions, Snapshot};
+use trellis_net::{
+    Command, Event, NetError, NetworkMode, NodeHandle, NodeOptions, Outcome, Snapshot,
+};
 
 use crate::context::{Context, now};
 use crate::render::clock;
@@ -71,19 +73,10 @@ pub(super) fn qr(text: &str) -> Option<String> {
 
 pub fn invite(ctx: &Context) -> Result<()> {
     let node = start(ctx, false)?;
-    let id = node.send(Command::Invite);
-    let code = match node.wait_for(id, Duration::from_secs(30), |_| {}) {
-        Some(Event::Done { message, .. }) => message,
-        Some(Event::Failed { error, .. }) => bail!("{error}"),
-        _ => bail!("no invite could be made"),
+    let (code, expires_at) = match node.outcome(Command::Invite, Duration::from_secs(30))? {
+        Outcome::InviteOpened { code, expires_at } => (code, expires_at),
+        other => bail!("no invite could be made ({other})"),
     };
-    let expires_at = node
-        .snapshot()
-        .network
-        .invite
-        .as_ref()
-        .map(|(_, at)| *at)
-        .unwrap_or_default();
     // Once paired, an invite is for the same partner on a new computer (a lost laptop).
     let paired = node
         .snapshot()
@@ -141,7 +134,7 @@ pub fn invite(ctx: &Context) -> Result<()> {
                 node.shutdown();
                 return Ok(());
             }
-            Some(Event::InviteClosed { reason }) if reason != "used" => {
+            Some(Event::InviteClosed { reason }) if reason != trellis_net::InviteEnd::Used => {
                 node.shutdown();
                 bail!("the invite closed: {reason}");
             }
@@ -167,13 +160,14 @@ pub fn join(ctx: &Context, code: &str) -> Result<()> {
 /// Joins with an invite code; the node's own sentence on success.
 pub(super) fn join_quietly(ctx: &Context, code: &str) -> Result<String> {
     let node = start(ctx, false)?;
-    let id = node.send(Command::Join(code.to_string()));
-    let outcome = node.wait_for(id, Duration::from_secs(120), |_| {});
+    let outcome = node.outcome(Command::Join(code.to_string()), Duration::from_secs(120));
     node.shutdown();
     match outcome {
-        Some(Event::Done { message, .. }) => Ok(message),
-        Some(Event::Failed { error, .. }) => bail!("{error}"),
-        _ => bail!("joining took too long; check both devices are on the same network"),
+        Ok(outcome) => Ok(outcome.to_string()),
+        Err(e) if matches!(e.error(), NetError::Timeout) => {
+            bail!("joining took too long; check both devices are on the same network")
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -290,7 +284,7 @@ pub fn sync(ctx: &Context) -> Result<()> {
             })
         }
         // This device is turned away for good: no promise that the changes will go.
-        Some(Event::Failed { error, .. }) if error.contains(trellis_net::REFUSED) => {
+        Some(Event::Failed { error, .. }) if matches!(error.error(), NetError::Refused { .. }) => {
             Err(Unreachable(format!("{error}.")).into())
         }
         Some(Event::Failed { error, .. }) => Err(Unreachable(format!(

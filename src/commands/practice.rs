@@ -92,40 +92,11 @@ fn checkins_text(view: &View, items: &[CheckInView]) -> String {
             ));
             continue;
         }
-        let mut feel = format!("I feel {}", c.feel);
-        if let Some(w) = &c.when {
-            feel.push_str(&format!(" when {w}"));
-        }
-        out.push(format!("{}  {date}  {author}: {feel}", render::id(&c.id)));
-        if let Some(v) = &c.went_well {
-            out.push(format!("      went well: {v}"));
-        }
-        if let Some(v) = &c.was_hard {
-            out.push(format!("      was hard: {v}"));
-        }
         out.push(format!(
-            "      needs: {} · {}",
-            c.need.label(),
-            c.response.label().to_lowercase()
+            "{}  {date}  {author}: {}",
+            render::id(&c.id),
+            c.lines(|w| render::who(view, w)).join("\n      ")
         ));
-        let scales: Vec<String> = [
-            ("safety", c.safety),
-            ("trust", c.trust),
-            ("connection", c.connection),
-        ]
-        .into_iter()
-        .filter_map(|(n, v)| v.map(|v| format!("{n} {v}/10")))
-        .collect();
-        if !scales.is_empty() {
-            out.push(format!("      {}", scales.join(", ")));
-        }
-        for r in &c.replies {
-            out.push(format!(
-                "      ↳ {} answered: {}",
-                render::who(view, r.author),
-                r.text
-            ));
-        }
     }
     out.join("\n")
 }

@@ -11,34 +11,6 @@ use zeroize::Zeroizing;
 
 use crate::context::Context;
 
-/// The phrase as it is shown: numbered, six words a line, with what it is for.
-pub(super) fn phrase_text(phrase: &str) -> String {
-    let words: Vec<&str> = phrase.split(' ').collect();
-    let lines: Vec<String> = words
-        .chunks(6)
-        .enumerate()
-        .map(|(row, chunk)| {
-            chunk
-                .iter()
-                .enumerate()
-                .map(|(i, w)| format!("{:>2}. {w:<9}", row * 6 + i + 1))
-                .collect::<Vec<_>>()
-                .join(" ")
-                .trim_end()
-                .to_string()
-        })
-        .collect();
-    format!(
-        "Your recovery phrase. Write these {PHRASE_WORDS} words on paper and keep it somewhere \
-         safe:\n\n{}\n\n\
-         If this computer is lost with no backup, `trellis recover` brings you back on a new \
-         one with these words and an invite from your partner's device. Anyone who has them \
-         can sign as you, so keep them as you would a key. To see them again: `trellis \
-         recovery-phrase`.",
-        lines.join("\n")
-    )
-}
-
 #[derive(Serialize)]
 struct Phrase {
     recovery_phrase: String,
@@ -51,7 +23,7 @@ pub fn show_phrase(ctx: &Context) -> Result<()> {
         &Phrase {
             recovery_phrase: phrase.to_string(),
         },
-        || phrase_text(&phrase),
+        || crate::render::phrase_text(&phrase),
     )
 }
 

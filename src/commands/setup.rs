@@ -58,7 +58,7 @@ pub fn init(ctx: &Context, name: &str, no_lock: bool, keychain: bool) -> Result<
              (`trellis join CODE`).",
             out.name,
             out.profile,
-            super::recover::phrase_text(&profile.recovery_phrase()),
+            crate::render::phrase_text(&profile.recovery_phrase()),
         )
     })
 }

@@ -2,7 +2,7 @@
 //! without polling blindly: every snapshot update wakes the waiter.
 
 use std::path::Path;
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
@@ -11,10 +11,9 @@ use trellis_net::{
 };
 use trellis_store::Profile;
 
-/// A running node and a signal raised on every snapshot update.
+/// A running node on loopback.
 pub struct Node {
     pub handle: NodeHandle,
-    signal: Arc<(Mutex<u64>, Condvar)>,
 }
 
 impl std::fmt::Debug for Node {
@@ -26,22 +25,13 @@ impl std::fmt::Debug for Node {
 impl Node {
     /// Starts a node on loopback only (no relay, no mDNS, 127.0.0.1).
     pub fn start(dir: &Path) -> Result<Self> {
-        let signal = Arc::new((Mutex::new(0u64), Condvar::new()));
-        let raise = signal.clone();
         let mut options = NodeOptions::new(dir);
         options.mode = Some(NetworkMode::Loopback);
         // The harness decides when to connect.
         options.auto_connect = false;
-        options.repaint = Arc::new(move || {
-            let (lock, cv) = &*raise;
-            if let Ok(mut n) = lock.lock() {
-                *n += 1;
-                cv.notify_all();
-            }
-        });
         let handle = trellis_net::start(options)
             .with_context(|| format!("starting a node on {}", dir.display()))?;
-        Ok(Self { handle, signal })
+        Ok(Self { handle })
     }
 
     pub fn snapshot(&self) -> Arc<Snapshot> {
@@ -72,36 +62,16 @@ impl Node {
         timeout: Duration,
         cond: impl Fn(&Snapshot) -> bool,
     ) -> Result<Arc<Snapshot>> {
-        let deadline = Instant::now() + timeout;
-        let (lock, cv) = &*self.signal;
-        let mut seen = *lock.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
-        loop {
-            let snap = self.handle.snapshot();
-            if cond(&snap) {
-                return Ok(snap);
-            }
-            let left = deadline
-                .checked_duration_since(Instant::now())
-                .with_context(|| format!("timed out waiting for {what}"))?;
-            let guard = lock.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
-            let (guard, _) = cv
-                .wait_timeout_while(guard, left.min(Duration::from_millis(50)), |n| *n == seen)
-                .map_err(|_| anyhow::anyhow!("poisoned"))?;
-            seen = *guard;
-        }
+        self.handle
+            .wait_until(timeout, cond)
+            .with_context(|| format!("timed out waiting for {what}"))
     }
 
-    /// Sends a command and waits for its outcome.
+    /// Sends a command and waits for its answer.
     pub fn call(&self, command: Command, timeout: Duration) -> Result<Event> {
-        let id = self.handle.send(command);
-        let event = self
-            .handle
-            .wait_for(id, timeout, |_| {})
-            .context("no answer from the node in time")?;
-        if let Event::Failed { error, .. } = &event {
-            bail!("the node refused: {error}");
-        }
-        Ok(event)
+        self.handle
+            .call(command, timeout)
+            .context("the node did not do it")
     }
 
     /// How many changes this copy holds, as its status says.

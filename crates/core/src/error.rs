@@ -24,10 +24,18 @@ pub enum CoreError {
     AmbiguousId { what: &'static str, id: String },
     #[error("{0}")]
     NotAllowed(String),
-    #[error(
-        "there is no couple yet: create one with `trellis couple create` or import your partner's bundle"
-    )]
+    #[error("there is no couple yet: no shared space was started or joined on this copy")]
     NoCouple,
+    /// An agreement has versions written at the same time, and this step needs one wording:
+    /// the partners settle it first (`revising`: the step was a revision that named none).
+    #[error(
+        "“{title}” has {versions} versions that need a conversation; settle on one wording together first"
+    )]
+    Unsettled {
+        title: String,
+        versions: usize,
+        revising: bool,
+    },
     #[error("incoming changes were refused, nothing was applied: {0}")]
     Rejected(#[from] Rejection),
     #[error(transparent)]
@@ -82,6 +90,12 @@ pub enum Rejection {
     OtherCouple,
     #[error("the couple's first change is not valid: {0}")]
     BadGenesis(String),
+    /// Changes that continue a couple whose beginning this copy does not have: it needs the
+    /// partner's whole document first.
+    #[error(
+        "these changes continue a couple this copy has not joined; it needs your partner's whole document (a full bundle) first"
+    )]
+    NotJoined,
     #[error("these changes do not name you as a partner")]
     NotForMe,
     #[error("{0}")]

@@ -172,36 +172,8 @@ pub fn markdown_in(view: &View, opts: &ExportOptions, zone: &dyn Zone) -> String
                 }
                 for c in items {
                     let _ = writeln!(out, "### {} — {}\n", c.date, name(c.author));
-                    let mut feel = format!("I feel {}", c.feel);
-                    if let Some(w) = &c.when {
-                        let _ = write!(feel, " when {w}");
-                    }
-                    let _ = writeln!(out, "- {feel}");
-                    if let Some(v) = &c.went_well {
-                        let _ = writeln!(out, "- Went well: {v}");
-                    }
-                    if let Some(v) = &c.was_hard {
-                        let _ = writeln!(out, "- Was hard: {v}");
-                    }
-                    let _ = writeln!(
-                        out,
-                        "- Needs: {}; {}",
-                        c.need.label(),
-                        c.response.label().to_lowercase()
-                    );
-                    let scales: Vec<String> = [
-                        ("safety", c.safety),
-                        ("trust", c.trust),
-                        ("connection", c.connection),
-                    ]
-                    .into_iter()
-                    .filter_map(|(n, v)| v.map(|v| format!("{n} {v}/10")))
-                    .collect();
-                    if !scales.is_empty() {
-                        let _ = writeln!(out, "- Scales: {}", scales.join(", "));
-                    }
-                    for r in &c.replies {
-                        let _ = writeln!(out, "- {} answered: {}", name(r.author), r.text);
+                    for line in c.lines(name) {
+                        let _ = writeln!(out, "- {line}");
                     }
                     let _ = writeln!(out);
                 }

@@ -390,11 +390,11 @@ fn revise(ctx: &mut Ctx<'_>, prefix: &str, draft: &RevisionDraft) -> Result<Writ
         (None, [only]) => only.clone(),
         (None, _) if draft.wording.is_some() => current.last().cloned().unwrap_or_default(),
         (None, _) => {
-            return Err(CoreError::Invalid(format!(
-                "“{}” has {} versions that need a conversation: choose the wording to keep (--from REVISION) or write the settled wording (--wording)",
-                agreement.title,
-                current.len()
-            )));
+            return Err(CoreError::Unsettled {
+                title: agreement.title.clone(),
+                versions: current.len(),
+                revising: true,
+            });
         }
     };
     let base = agreement
@@ -483,19 +483,19 @@ fn accept(ctx: &mut Ctx<'_>, prefix: &str, revision: Option<&str>) -> Result<Wri
         }
         (None, [only]) => only.clone(),
         (None, _) => {
-            return Err(CoreError::Invalid(format!(
-                "“{}” has {} versions that need a conversation; settle on one wording together first",
-                agreement.title,
-                current.len()
-            )));
+            return Err(CoreError::Unsettled {
+                title: agreement.title.clone(),
+                versions: current.len(),
+                revising: false,
+            });
         }
     };
     if current.len() > 1 {
-        return Err(CoreError::Invalid(format!(
-            "“{}” has {} versions that need a conversation; settle on one wording together (revise with --from) before agreeing",
-            agreement.title,
-            current.len()
-        )));
+        return Err(CoreError::Unsettled {
+            title: agreement.title.clone(),
+            versions: current.len(),
+            revising: false,
+        });
     }
     if ctx.mine().consents.get(&agreement_id).map(|c| &c.revision) == Some(&target) {
         return Err(CoreError::Invalid(format!(

@@ -392,7 +392,7 @@ fn a_bundle_for_someone_else_cannot_be_joined() {
     let later = alex.outgoing(&first);
     let err = Couple::join(Identity::generate().unwrap(), later).unwrap_err();
     assert!(
-        matches!(err, CoreError::Rejected(Rejection::BadGenesis(_))),
+        matches!(err, CoreError::Rejected(Rejection::NotJoined)),
         "{err}"
     );
 }

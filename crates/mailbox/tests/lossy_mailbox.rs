@@ -33,7 +33,8 @@ use trellis_core::schema::{Category, Need, ResponseMode};
 use trellis_core::{Action, AgreementDraft, CheckInDraft, Moment};
 use trellis_mailbox::{Mailbox, MailboxOptions};
 use trellis_net::{
-    Command, Event, MailboxCode, MailboxState, NetworkMode, NodeHandle, NodeOptions, Snapshot,
+    Command, Event, MailboxCode, MailboxState, NetworkMode, NodeHandle, NodeOptions, Outcome,
+    Snapshot,
 };
 use trellis_store::Profile;
 
@@ -73,11 +74,9 @@ fn call(node: &NodeHandle, command: Command) -> Event {
     node.wait_for(id, WAIT, |_| {}).expect("an answer in time")
 }
 
-fn ok(node: &NodeHandle, command: Command) -> String {
-    match call(node, command) {
-        Event::Done { message, .. } => message,
-        other => panic!("not done: {other:?}"),
-    }
+fn ok(node: &NodeHandle, command: Command) -> Outcome {
+    node.outcome(command, WAIT)
+        .unwrap_or_else(|e| panic!("not done: {e}"))
 }
 
 fn wait_long(

@@ -3,11 +3,11 @@
 #![allow(clippy::unwrap_used)] // tests: a failed step should panic loudly
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use trellis_core::{Action, CheckInDraft, Moment};
 use trellis_mailbox::{Mailbox, MailboxOptions};
-use trellis_net::{Command, Event, NetworkMode, NodeHandle, NodeOptions, Snapshot};
+use trellis_net::{Command, NetworkMode, NodeHandle, NodeOptions, Outcome, Snapshot};
 use trellis_store::Profile;
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -21,20 +21,14 @@ fn start(dir: &Path) -> NodeHandle {
     trellis_net::start(options).unwrap()
 }
 
-fn call(node: &NodeHandle, command: Command) -> String {
-    let id = node.send(command);
-    match node.wait_for(id, WAIT, |_| {}) {
-        Some(Event::Done { message, .. }) => message,
-        other => panic!("not done: {other:?}"),
-    }
+fn call(node: &NodeHandle, command: Command) -> Outcome {
+    node.outcome(command, WAIT)
+        .unwrap_or_else(|e| panic!("not done: {e}"))
 }
 
 fn wait_until(node: &NodeHandle, what: &str, cond: impl Fn(&Snapshot) -> bool) {
-    let deadline = Instant::now() + WAIT;
-    while !cond(&node.snapshot()) {
-        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    node.wait_until(WAIT, cond)
+        .unwrap_or_else(|| panic!("timed out waiting for: {what}"));
 }
 
 fn waiting_at_mailbox(s: &Snapshot) -> usize {

@@ -1,20 +1,19 @@
 //! Carrying out commands from the window or the command line.
 
-use std::path::Path;
 use std::sync::Arc;
 
-use trellis_core::Card;
-use trellis_core::export::markdown_in;
+use trellis_core::{Action, Card};
+use trellis_store::{LocalZone, StoreError, backup, files};
 
-use crate::clock::now;
 use crate::courier::Courier;
 use crate::doc::{Doc, DocState, Publisher};
 use crate::error::NetError;
-use crate::handle::{Command, Event, RequestId};
+use crate::handle::{Command, Event, InviteEnd, RequestId};
 use crate::mode::keys;
-use crate::node::Net;
 use crate::pairing::{self, Invites};
 use crate::peers::Peers;
+use crate::reply::Outcome;
+use crate::shared::Net;
 
 #[derive(Debug, Clone)]
 pub(crate) struct Ctx {
@@ -28,15 +27,11 @@ pub(crate) struct Ctx {
 
 impl Ctx {
     fn courier(&self) -> Result<&Arc<Courier>, NetError> {
-        self.courier.as_ref().ok_or_else(|| {
-            NetError::Bind("the network is not running; check the network setting".into())
-        })
+        self.courier.as_ref().ok_or(NetError::NetworkOff)
     }
 
     fn net(&self) -> Result<&Net, NetError> {
-        self.net.as_ref().ok_or_else(|| {
-            NetError::Bind("the network is not running; check the network setting".into())
-        })
+        self.net.as_ref().ok_or(NetError::NetworkOff)
     }
 
     /// After the couple changed hands (created, joined): let the partner's device in.
@@ -55,28 +50,14 @@ pub(crate) async fn handle(ctx: Ctx, id: RequestId, command: Command) {
         Ok(event) => event,
         Err(e) => Event::Failed {
             id,
-            error: e.to_string(),
+            error: e.into(),
         },
     };
     ctx.publisher.event(event);
 }
 
-fn done(id: RequestId, message: impl Into<String>) -> Event {
-    Event::Done {
-        id,
-        message: message.into(),
-        record: None,
-    }
-}
-
-/// Writes a file completely or not at all.
-fn write_file(path: &Path, bytes: &[u8]) -> Result<(), NetError> {
-    trellis_store::atomic::write_private(path, bytes).map_err(|e| {
-        NetError::Store(trellis_store::StoreError::Write {
-            path: path.to_path_buf(),
-            detail: e.to_string(),
-        })
-    })
+fn done(id: RequestId, outcome: Outcome) -> Event {
+    Event::Done { id, outcome }
 }
 
 /// What happened between two readings of the running totals.
@@ -96,43 +77,49 @@ fn since(
 }
 
 fn finish(s: &mut DocState) {
-    s.publish(now());
+    s.publish(LocalZone::now());
 }
 
+/// Runs `job` on the document thread (the one place the profile is touched) and answers
+/// with its outcome.
+async fn on_doc(
+    ctx: &Ctx,
+    id: RequestId,
+    job: impl FnOnce(&mut DocState) -> Result<Outcome, NetError> + Send + 'static,
+) -> Result<Event, NetError> {
+    Ok(done(id, ctx.doc.run(job).await??))
+}
+
+/// Each command is one store call on the document thread, or one network step: files are
+/// written by `trellis_store::files`, views and words come from the core.
 async fn run(ctx: &Ctx, id: RequestId, command: Command) -> Result<Event, NetError> {
+    let now = LocalZone::now;
     match command {
         Command::Act(action) => {
-            ctx.doc
-                .run(move |s| -> Result<Event, NetError> {
-                    let c = s.profile.act(&action, now())?;
-                    s.local_change();
-                    finish(s);
-                    Ok(Event::Done {
-                        id,
-                        message: c.message,
-                        record: Some(c.record),
-                    })
+            on_doc(ctx, id, move |s| {
+                let c = s.profile.act(&action, now())?;
+                s.local_change();
+                finish(s);
+                Ok(Outcome::Acted {
+                    record: c.record,
+                    message: c.message,
                 })
-                .await?
+            })
+            .await
         }
         Command::CreateCouple(text) => {
             let card = Card::from_json(&text)?;
-            let event = ctx
-                .doc
-                .run(move |s| -> Result<Event, NetError> {
-                    s.profile.create_couple(&card, now())?;
-                    finish(s);
-                    Ok(done(
-                        id,
-                        format!("Started your shared space with {}", card.name),
-                    ))
-                })
-                .await??;
+            let event = on_doc(ctx, id, move |s| {
+                s.profile.create_couple(&card, now())?;
+                finish(s);
+                Ok(Outcome::CoupleStarted { partner: card.name })
+            })
+            .await?;
             ctx.partner_changed().await;
             Ok(event)
         }
         Command::ImportBundle(bytes) => {
-            let report = ctx
+            let (report, moved) = ctx
                 .doc
                 .run(move |s| -> Result<_, NetError> {
                     let before = s.profile.partner_device();
@@ -143,7 +130,6 @@ async fn run(ctx: &Ctx, id: RequestId, command: Command) -> Result<Event, NetErr
                     Ok((report, moved))
                 })
                 .await??;
-            let (report, moved) = report;
             if report.joined || moved {
                 ctx.partner_changed().await;
             }
@@ -154,170 +140,95 @@ async fn run(ctx: &Ctx, id: RequestId, command: Command) -> Result<Event, NetErr
             passphrase,
             journal,
         } => {
-            ctx.doc
-                .run(move |s| -> Result<Event, NetError> {
-                    let journal = journal.0.map(zeroize::Zeroizing::new);
-                    let bytes = trellis_store::backup::backup_with_journal(
-                        &s.profile,
-                        journal,
-                        &passphrase.0,
-                    )?;
-                    write_file(&path, &bytes)?;
-                    Ok(done(
-                        id,
-                        format!(
-                            "Backed up everything (keys, shared space, journal) to {}",
-                            path.display()
-                        ),
-                    ))
-                })
-                .await?
+            on_doc(ctx, id, move |s| {
+                let journal = journal.0.map(zeroize::Zeroizing::new);
+                let bytes = backup::backup_with_journal(&s.profile, journal, &passphrase.0)?;
+                files::write_out(&path, &bytes)?;
+                Ok(Outcome::BackedUp { path })
+            })
+            .await
         }
         Command::ExportBundle { path, all } => {
-            ctx.doc
-                .run(move |s| -> Result<Event, NetError> {
-                    let (bytes, count) = s.profile.export_bundle(all, now())?;
-                    write_file(&path, &bytes)?;
-                    finish(s);
-                    Ok(done(
-                        id,
-                        format!("Wrote {count} change(s) to {}", path.display()),
-                    ))
-                })
-                .await?
+            on_doc(ctx, id, move |s| {
+                let (bytes, changes) = s.profile.export_bundle(all, now())?;
+                files::write_out(&path, &bytes)?;
+                finish(s);
+                Ok(Outcome::BundleWritten { path, changes })
+            })
+            .await
         }
         Command::ExportMarkdown { path, options } => {
-            ctx.doc
-                .run(move |s| -> Result<Event, NetError> {
-                    let view = s
-                        .profile
-                        .view(now())
-                        .ok_or(trellis_store::StoreError::NoCouple)?;
-                    let text = markdown_in(&view, &options, &trellis_store::LocalZone);
-                    write_file(&path, text.as_bytes())?;
-                    Ok(done(id, format!("Wrote {}", path.display())))
-                })
-                .await?
+            on_doc(ctx, id, move |s| {
+                let view = s.profile.view(now()).ok_or(StoreError::NoCouple)?;
+                files::write_markdown(&view, &options, &path)?;
+                Ok(Outcome::MarkdownWritten { path })
+            })
+            .await
         }
         Command::Invite => {
             let net = ctx.net()?;
             let invites = ctx.invites.as_ref().ok_or(NetError::Stopped)?;
-            let (code, _) = invites.open(net).await?;
-            Ok(done(id, code))
+            let (code, expires_at) = invites.open(net).await?;
+            Ok(done(id, Outcome::InviteOpened { code, expires_at }))
         }
         Command::CancelInvite => {
             if let (Some(net), Some(invites)) = (&ctx.net, &ctx.invites) {
-                invites.close(net, "cancelled");
+                invites.close(net, InviteEnd::Cancelled);
             }
-            Ok(done(id, "The invite is closed"))
+            Ok(done(id, Outcome::InviteCancelled))
         }
         Command::Join(code) => {
-            let net = ctx.net()?;
-            let (name, number) = pairing::join(net, &code).await?;
+            let (partner, safety_number) = pairing::join(ctx.net()?, &code).await?;
             ctx.partner_changed().await;
             Ok(done(
                 id,
-                format!("Paired with {name}. Compare the safety number together: {number}"),
+                Outcome::Paired {
+                    partner,
+                    safety_number,
+                },
             ))
         }
         Command::ConfirmSafety => {
-            ctx.doc
-                .run(move |s| -> Result<Event, NetError> {
-                    s.profile.confirm_safety()?;
-                    finish(s);
-                    Ok(done(id, "Marked the safety number as compared together"))
-                })
-                .await?
+            on_doc(ctx, id, |s| {
+                s.profile.confirm_safety()?;
+                finish(s);
+                Ok(Outcome::SafetyConfirmed)
+            })
+            .await
         }
         Command::SetNetwork(mode) => {
-            let setting = mode.to_setting();
-            ctx.doc
-                .run(move |s| s.profile.set_setting(keys::MODE, &setting))
-                .await??;
-            Ok(done(
-                id,
-                format!(
-                    "Network set to {}; it takes effect when Trellis starts next",
-                    mode.label()
-                ),
-            ))
+            on_doc(ctx, id, move |s| {
+                s.profile.set_setting(keys::MODE, &mode.to_setting())?;
+                Ok(Outcome::NetworkSet { mode })
+            })
+            .await
         }
         Command::SyncNow => {
             if let Some(peers) = &ctx.peers {
                 peers.wake();
             }
-            Ok(done(id, "Trying to reach your partner's device now"))
+            Ok(done(id, Outcome::Dialing))
         }
         Command::AddMailbox(code) => Ok(done(id, ctx.courier()?.add(&code).await?)),
         Command::RemoveMailbox => Ok(done(id, ctx.courier()?.remove().await?)),
         Command::SetCarrierFolder(folder) => {
             let shown = folder.clone();
-            ctx.doc
-                .run(move |s| s.profile.set_carrier_folder(folder.as_deref()))
-                .await??;
-            ctx.publisher.update(|s| s.carrier_folder = shown.clone());
+            let event = on_doc(ctx, id, move |s| {
+                s.profile.set_carrier_folder(folder.as_deref())?;
+                Ok(Outcome::CarrierFolderSet { folder })
+            })
+            .await?;
+            ctx.publisher.update(|s| s.carrier_folder = shown);
             if let Some(courier) = &ctx.courier {
                 courier.wake();
             }
-            Ok(done(
-                id,
-                match shown {
-                    Some(f) => format!(
-                        "Sealed files for your partner go through {} from now on",
-                        f.display()
-                    ),
-                    None => "No carrier folder from now on".to_string(),
-                },
-            ))
+            Ok(event)
         }
         Command::MailboxRound => Ok(Event::MailboxVisited {
             id,
             state: ctx.courier()?.round().await?,
         }),
-        Command::SyncOnce => {
-            let net = ctx.net()?;
-            let peers = ctx.peers.as_ref().ok_or(NetError::Stopped)?;
-            let mut totals = net.sync_report.subscribe();
-            let baseline = totals.borrow_and_update().clone();
-            if baseline.in_sync && peers.is_connected() {
-                return Ok(Event::SyncFinished {
-                    id,
-                    report: since(&baseline, &baseline),
-                });
-            }
-            // Subscribed before dialing, so a refusal of this very dial counts.
-            let mut refusals = peers.refusals();
-            peers.ensure_connected().await?;
-            let wait = async {
-                loop {
-                    if totals.changed().await.is_err() {
-                        return Err(NetError::Stopped);
-                    }
-                    let now = totals.borrow_and_update().clone();
-                    if now.in_sync {
-                        return Ok(since(&now, &baseline));
-                    }
-                }
-            };
-            let refused = async {
-                if refusals.changed().await.is_err() {
-                    return Err(NetError::Stopped);
-                }
-                Err(NetError::Pairing(crate::peers::refused_words(
-                    &peers.partner_name(),
-                )))
-            };
-            let either = async {
-                tokio::select! {
-                    r = wait => r,
-                    r = refused => r,
-                }
-            };
-            let report = tokio::time::timeout(std::time::Duration::from_secs(900), either)
-                .await
-                .map_err(|_| NetError::Timeout)??;
-            Ok(Event::SyncFinished { id, report })
-        }
+        Command::SyncOnce => sync_once(ctx, id).await,
         Command::LoadHistory => {
             let entries = ctx.doc.run(|s| s.profile.history()).await??;
             Ok(Event::History { id, entries })
@@ -327,19 +238,13 @@ async fn run(ctx: &Ctx, id: RequestId, command: Command) -> Result<Event, NetErr
             Ok(Event::Verified { id, report })
         }
         Command::EndSpace(note) => {
-            let event = ctx
-                .doc
-                .run(move |s| -> Result<Event, NetError> {
-                    let c = s.profile.act(&trellis_core::Action::EndSpace { note }, now())?;
-                    s.local_change();
-                    finish(s);
-                    Ok(Event::Done {
-                        id,
-                        message: "You ended the shared space. Both copies stay readable; nothing syncs any more.".into(),
-                        record: Some(c.record),
-                    })
-                })
-                .await??;
+            let event = on_doc(ctx, id, move |s| {
+                let c = s.profile.act(&Action::EndSpace { note }, now())?;
+                s.local_change();
+                finish(s);
+                Ok(Outcome::SpaceEnded { record: c.record })
+            })
+            .await?;
             // Deliver the ending: the conversation closes for good once both sides have it.
             if let Some(peers) = &ctx.peers {
                 peers.wake();
@@ -347,8 +252,58 @@ async fn run(ctx: &Ctx, id: RequestId, command: Command) -> Result<Event, NetErr
             Ok(event)
         }
         Command::Refresh => {
-            ctx.doc.run(finish).await?;
-            Ok(done(id, "Refreshed"))
+            on_doc(ctx, id, |s| {
+                finish(s);
+                Ok(Outcome::Refreshed)
+            })
+            .await
         }
     }
+}
+
+/// Connects, syncs until both copies hold the same changes, and reports what moved; fails
+/// at once if the partner's device refuses this one.
+async fn sync_once(ctx: &Ctx, id: RequestId) -> Result<Event, NetError> {
+    let net = ctx.net()?;
+    let peers = ctx.peers.as_ref().ok_or(NetError::Stopped)?;
+    let mut totals = net.sync_report.subscribe();
+    let baseline = totals.borrow_and_update().clone();
+    if baseline.in_sync && peers.is_connected() {
+        return Ok(Event::SyncFinished {
+            id,
+            report: since(&baseline, &baseline),
+        });
+    }
+    // Subscribed before dialing, so a refusal of this very dial counts.
+    let mut refusals = peers.refusals();
+    peers.ensure_connected().await?;
+    let wait = async {
+        loop {
+            if totals.changed().await.is_err() {
+                return Err(NetError::Stopped);
+            }
+            let now = totals.borrow_and_update().clone();
+            if now.in_sync {
+                return Ok(since(&now, &baseline));
+            }
+        }
+    };
+    let refused = async {
+        if refusals.changed().await.is_err() {
+            return Err(NetError::Stopped);
+        }
+        Err(NetError::Refused {
+            partner: peers.partner_name(),
+        })
+    };
+    let either = async {
+        tokio::select! {
+            r = wait => r,
+            r = refused => r,
+        }
+    };
+    let report = tokio::time::timeout(std::time::Duration::from_secs(900), either)
+        .await
+        .map_err(|_| NetError::Timeout)??;
+    Ok(Event::SyncFinished { id, report })
 }

@@ -13,13 +13,13 @@ use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 use trellis_core::frame::{SYNC_CHUNK_BYTES, changes_frames};
 use trellis_core::{Frame, SignedChange};
+use trellis_store::LocalZone;
 
-use crate::clock::now;
 use crate::doc::Doc;
 use crate::error::NetError;
 use crate::gate::codes;
 use crate::handle::SyncReport;
-use crate::node::Net;
+use crate::shared::Net;
 use crate::wire::{FrameReader, FrameWriter};
 
 static NEXT_SESSION: AtomicU64 = AtomicU64::new(1);
@@ -65,7 +65,7 @@ pub(crate) async fn converse(
         s.sessions.remove(&session_id);
         s.outboxes.remove(&session_id);
         // Changes that arrived without the sync message after them still reach the view.
-        s.refresh_view(now());
+        s.refresh_view(LocalZone::now());
         s.profile.compact_if_due();
     })
     .await?;
@@ -165,14 +165,14 @@ async fn talk(
                                 let Some(mut sess) = s.sessions.remove(&session) else {
                                     return Err(NetError::Stopped);
                                 };
-                                let result = s.profile.sync_receive(&mut sess, &message, now());
+                                let result = s.profile.sync_receive(&mut sess, &message, LocalZone::now());
                                 let in_sync = s.profile.in_sync(&sess);
                                 s.sessions.insert(session, sess);
                                 result?;
                                 // A sync message changes no record: the status is enough,
                                 // and the view if changes came before it.
                                 s.publish_status();
-                                s.refresh_view(now());
+                                s.refresh_view(LocalZone::now());
                                 // Changes stored during the exchange are compacted once it
                                 // settles, not after every frame.
                                 s.profile.compact_if_due();
@@ -311,7 +311,9 @@ async fn receive_changes(
             let Some(mut sess) = s.sessions.remove(&session) else {
                 return Err(NetError::Stopped);
             };
-            let stored = s.profile.receive_changes(&mut sess, changes, now());
+            let stored = s
+                .profile
+                .receive_changes(&mut sess, changes, LocalZone::now());
             s.sessions.insert(session, sess);
             let stored = stored?;
             if stored > 0 {

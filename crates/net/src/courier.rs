@@ -13,14 +13,15 @@ use std::time::Duration;
 use iroh::EndpointAddr;
 use tokio::sync::{Mutex, Notify};
 use tracing::{debug, warn};
+use trellis_store::LocalZone;
 use trellis_store::StoreError;
 
-use crate::clock::now;
 use crate::error::NetError;
 use crate::handle::{Event, MailboxState};
 use crate::mailbox::{MailboxClient, Member};
-use crate::node::Net;
 use crate::peers::Peers;
+use crate::reply::Outcome;
+use crate::shared::Net;
 
 /// After a local change, how long to gather more before depositing.
 const AFTER_CHANGE: Duration = Duration::from_secs(2);
@@ -40,14 +41,12 @@ pub(crate) struct Courier {
 
 /// The mailbox a record names: the JSON of an iroh address, as [`address_text`] writes it.
 pub(crate) fn parse_address(text: &str) -> Result<EndpointAddr, NetError> {
-    serde_json::from_str(text).map_err(|_| {
-        NetError::Mailbox("the mailbox's address in the document cannot be read".into())
-    })
+    serde_json::from_str(text).map_err(|_| NetError::MailboxAddress)
 }
 
 pub(crate) fn address_text(addr: &EndpointAddr) -> Result<String, NetError> {
     serde_json::to_string(addr)
-        .map_err(|e| NetError::Mailbox(format!("the mailbox's address cannot be written: {e}")))
+        .map_err(|e| NetError::Internal(format!("the mailbox's address cannot be written: {e}")))
 }
 
 impl Courier {
@@ -106,7 +105,7 @@ impl Courier {
     async fn address(&self) -> Option<String> {
         self.net
             .doc
-            .run(|s| s.profile.mailbox_address(now()))
+            .run(|s| s.profile.mailbox_address(LocalZone::now()))
             .await
             .ok()
             .flatten()
@@ -119,7 +118,7 @@ impl Courier {
         let address = self
             .net
             .doc
-            .run(|s| s.profile.mailbox_address(now()))
+            .run(|s| s.profile.mailbox_address(LocalZone::now()))
             .await?;
         let Some(address) = address else {
             self.net.publisher.update(|s| s.mailbox = None);
@@ -162,7 +161,7 @@ impl Courier {
             let deposit = self
                 .net
                 .doc
-                .run(move |s| s.profile.envelope_for_mailbox(&mailbox, now()))
+                .run(move |s| s.profile.envelope_for_mailbox(&mailbox, LocalZone::now()))
                 .await??;
             if let Some(deposit) = deposit {
                 let id = client.deposit(&deposit.envelope).await?;
@@ -210,10 +209,10 @@ impl Courier {
                 let Some(folder) = s.profile.carrier_folder()? else {
                     return Ok(None);
                 };
-                let report = s.profile.visit_carrier_folder(&folder, now())?;
+                let report = s.profile.visit_carrier_folder(&folder, LocalZone::now())?;
                 if report.picked_up.is_some() {
                     s.received();
-                    s.refresh_view(now());
+                    s.refresh_view(LocalZone::now());
                 }
                 Ok(report.problem)
             })
@@ -243,7 +242,7 @@ impl Courier {
                     .net
                     .doc
                     .run(move |s| {
-                        let report = s.profile.import_bundle(&envelope, now());
+                        let report = s.profile.import_bundle(&envelope, LocalZone::now());
                         if report.is_ok() {
                             s.received();
                         }
@@ -275,14 +274,14 @@ impl Courier {
             }
         }
         if taken > 0 {
-            let _ = self.net.doc.run(|s| s.refresh_view(now())).await;
+            let _ = self.net.doc.run(|s| s.refresh_view(LocalZone::now())).await;
         }
         Ok(taken)
     }
 
     /// Registers the couple at a mailbox with its one-time code and records it in the
     /// document, so my partner's device uses it too.
-    pub(crate) async fn add(&self, code: &str) -> Result<String, NetError> {
+    pub(crate) async fn add(&self, code: &str) -> Result<Outcome, NetError> {
         let code = crate::mailbox::MailboxCode::decode(code)?;
         let [me, partner] = self
             .net
@@ -307,30 +306,29 @@ impl Courier {
                     &trellis_core::Action::SetMailbox {
                         address: Some(address),
                     },
-                    now(),
+                    LocalZone::now(),
                 )?;
                 s.local_change();
-                s.publish(now());
+                s.publish(LocalZone::now());
                 Ok(())
             })
             .await??;
         self.wake();
-        Ok(format!(
-            "Added the mailbox {}. Your partner's device learns of it with your next sync; envelopes left there are sealed, and the mailbox cannot read them.",
-            code.addr.id.fmt_short()
-        ))
+        Ok(Outcome::MailboxAdded {
+            mailbox: code.addr.id.fmt_short().to_string(),
+        })
     }
 
     /// Stops using the mailbox: my envelopes there are dropped if it can be reached, and the
     /// document says we no longer use it.
-    pub(crate) async fn remove(&self) -> Result<String, NetError> {
+    pub(crate) async fn remove(&self) -> Result<Outcome, NetError> {
         let _one = self.round.lock().await;
         let address = self
             .net
             .doc
-            .run(|s| s.profile.mailbox_address(now()))
+            .run(|s| s.profile.mailbox_address(LocalZone::now()))
             .await?
-            .ok_or_else(|| NetError::Mailbox("this couple has no mailbox".into()))?;
+            .ok_or(NetError::NoMailbox)?;
         let addr = parse_address(&address)?;
         self.net.memory.add_endpoint_info(addr.clone());
         let left = MailboxClient::new(self.net.endpoint.clone(), addr)
@@ -339,21 +337,18 @@ impl Courier {
         self.net
             .doc
             .run(move |s| -> Result<(), NetError> {
-                s.profile
-                    .act(&trellis_core::Action::SetMailbox { address: None }, now())?;
+                s.profile.act(
+                    &trellis_core::Action::SetMailbox { address: None },
+                    LocalZone::now(),
+                )?;
                 s.local_change();
-                s.publish(now());
+                s.publish(LocalZone::now());
                 Ok(())
             })
             .await??;
         self.net.publisher.update(|s| s.mailbox = None);
-        Ok(match left {
-            Ok(()) => {
-                "Stopped using the mailbox; what waited there for either of you was removed.".into()
-            }
-            Err(e) => format!(
-                "Stopped using the mailbox. It could not be reached to remove what waits there ({e}); it expires there on its own."
-            ),
+        Ok(Outcome::MailboxRemoved {
+            unreachable: left.err().map(|e| e.to_string()),
         })
     }
 }

@@ -12,9 +12,9 @@ use tokio::sync::watch;
 
 use tracing::{error, warn};
 use trellis_core::{Moment, SyncSession};
+use trellis_store::LocalZone;
 use trellis_store::{Profile, SignedOutgoing};
 
-use crate::clock::now;
 use crate::error::NetError;
 use crate::handle::{Event, Snapshot};
 
@@ -97,7 +97,7 @@ impl DocState {
         self.publisher.event(Event::Problem {
             message: "Trellis hit an internal error while handling a change and set it aside; nothing that was saved was lost".into(),
         });
-        self.publish(now());
+        self.publish(LocalZone::now());
     }
 
     /// Says so when opening the profile set aside stored changes that would not apply.
@@ -111,7 +111,7 @@ impl DocState {
             );
             self.publisher.event(Event::Problem {
                 message: format!(
-                    "{} in {} would not apply, so {} set aside (kept in the file, not shown); everything else is here. `trellis verify` lists {}.",
+                    "{} in {} would not apply, so {} set aside (kept in the file, not shown); everything else is here. A check of the store lists {}.",
                     trellis_core::words::count(n, "stored change", "stored changes"),
                     file.display(),
                     if n == 1 { "it was" } else { "they were" },
@@ -217,7 +217,10 @@ impl Doc {
                 }
                 // The profile (and its store) closes here, after the last job.
             })
-            .map_err(|e| NetError::Bind(format!("could not start the document thread: {e}")))?;
+            .map_err(|e| NetError::Start {
+                what: "document thread",
+                detail: e.to_string(),
+            })?;
         Ok((
             Doc {
                 jobs,

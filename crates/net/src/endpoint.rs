@@ -80,10 +80,7 @@ pub(crate) fn builder(mode: &NetworkMode, place: Place) -> Result<Builder, NetEr
     let port = place.port;
     let builder = match mode {
         NetworkMode::Loopback if !place.loopback.is_loopback() => {
-            return Err(NetError::Bind(format!(
-                "{} is not a loopback address: loopback mode never leaves this machine",
-                place.loopback
-            )));
+            return Err(NetError::NotLoopback(place.loopback));
         }
         NetworkMode::Loopback => Endpoint::builder(presets::Minimal)
             .portmapper_config(PortmapperConfig::Disabled)
@@ -104,9 +101,7 @@ pub(crate) fn builder(mode: &NetworkMode, place: Place) -> Result<Builder, NetEr
             )))
             .map_err(|e| bind_err(&e))?,
         NetworkMode::OwnRelay(url) => {
-            let relay: iroh::RelayUrl = url
-                .parse()
-                .map_err(|_| NetError::Bind(format!("“{url}” is not a relay URL")))?;
+            let relay: iroh::RelayUrl = url.parse().map_err(|_| NetError::BadRelay(url.clone()))?;
             Endpoint::builder(presets::N0)
                 .relay_mode(RelayMode::Custom(RelayMap::from(relay)))
                 .bind_addr(SocketAddr::V4(SocketAddrV4::new(
@@ -182,9 +177,7 @@ impl LanDiscovery {
             }
             return Ok(false);
         }
-        let failed = |e: &dyn std::fmt::Display| {
-            NetError::Bind(format!("finding your partner on this network failed: {e}"))
-        };
+        let failed = |e: &dyn std::fmt::Display| NetError::Discovery(e.to_string());
         // The builder panics outside a tokio runtime; say so instead.
         tokio::runtime::Handle::try_current().map_err(|e| failed(&e))?;
         let mdns = MdnsAddressLookup::builder()

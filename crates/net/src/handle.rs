@@ -5,7 +5,8 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Condvar, Mutex, mpsc};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -14,7 +15,9 @@ use trellis_core::Action;
 use trellis_core::view::{HistoryEntry, View};
 use trellis_store::{ImportReport, Status, VerifyReport};
 
+use crate::error::NetError;
 use crate::mode::NetworkMode;
+use crate::reply::{Failure, Outcome};
 
 /// Identifies one command, so its outcome can be matched to it.
 pub type RequestId = u64;
@@ -89,17 +92,15 @@ pub enum Command {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
-    /// A command finished well; `message` is for the person.
+    /// A command finished well.
     Done {
         id: RequestId,
-        message: String,
-        /// The record an action created or touched.
-        record: Option<String>,
+        outcome: Outcome,
     },
     /// A command could not be done; nothing was changed.
     Failed {
         id: RequestId,
-        error: String,
+        error: Failure,
     },
     Imported {
         id: RequestId,
@@ -128,7 +129,7 @@ pub enum Event {
         expires_at: i64,
     },
     InviteClosed {
-        reason: String,
+        reason: InviteEnd,
     },
     /// Pairing finished on this device.
     Paired {
@@ -148,6 +149,29 @@ pub enum Event {
     Problem {
         message: String,
     },
+}
+
+/// Why an open invite closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InviteEnd {
+    /// The partner joined with it.
+    Used,
+    Cancelled,
+    Expired,
+    /// Wrong codes were tried too many times.
+    TooManyTries,
+}
+
+impl std::fmt::Display for InviteEnd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            InviteEnd::Used => "it was used",
+            InviteEnd::Cancelled => "it was cancelled",
+            InviteEnd::Expired => "it expired",
+            InviteEnd::TooManyTries => "a wrong code was tried too many times",
+        })
+    }
 }
 
 /// What one sync conversation (or part of one) did.
@@ -215,6 +239,29 @@ pub struct Snapshot {
     pub revision: u64,
 }
 
+/// Stops a running node.
+#[derive(Debug)]
+pub(crate) struct Stopper {
+    stop: watch::Sender<bool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Stopper {
+    pub(crate) fn new(stop: watch::Sender<bool>, thread: JoinHandle<()>) -> Self {
+        Self {
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    pub(crate) fn stop(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
 /// The caller's side of a running node.
 #[derive(Debug)]
 pub struct NodeHandle {
@@ -222,7 +269,21 @@ pub struct NodeHandle {
     pub(crate) snapshot: watch::Receiver<Arc<Snapshot>>,
     pub(crate) events: Mutex<mpsc::Receiver<Event>>,
     pub(crate) next_id: AtomicU64,
-    pub(crate) stopper: Mutex<Option<crate::node::Stopper>>,
+    pub(crate) stopper: Mutex<Option<Stopper>>,
+    /// Raised on every snapshot update and event, so a waiter wakes at once.
+    pub(crate) signal: Signal,
+}
+
+/// A counter raised with every update, and a condition variable to wait on it.
+pub(crate) type Signal = Arc<(Mutex<u64>, Condvar)>;
+
+/// Raises `signal`: one more update happened.
+pub(crate) fn raise(signal: &Signal) {
+    let (count, cv) = &**signal;
+    if let Ok(mut n) = count.lock() {
+        *n += 1;
+        cv.notify_all();
+    }
 }
 
 impl NodeHandle {
@@ -268,6 +329,51 @@ impl NodeHandle {
                 return Some(event);
             }
             other(&event);
+        }
+    }
+
+    /// Sends a command and waits up to `timeout` for its answer; events that answer other
+    /// requests, or none, are passed over (as with [`NodeHandle::wait_for`]).
+    pub fn call(&self, command: Command, timeout: Duration) -> Result<Event, Failure> {
+        let id = self.send(command);
+        match self.wait_for(id, timeout, |_| {}) {
+            Some(Event::Failed { error, .. }) => Err(error),
+            Some(event) => Ok(event),
+            None => Err(NetError::Timeout.into()),
+        }
+    }
+
+    /// [`NodeHandle::call`] for a command that answers with an outcome.
+    pub fn outcome(&self, command: Command, timeout: Duration) -> Result<Outcome, Failure> {
+        match self.call(command, timeout)? {
+            Event::Done { outcome, .. } => Ok(outcome),
+            other => Err(NetError::Internal(format!("an unexpected answer: {other:?}")).into()),
+        }
+    }
+
+    /// Waits up to `timeout` until the snapshot satisfies `cond`, checking again at every
+    /// update; the snapshot that did, or `None` when time ran out.
+    pub fn wait_until(
+        &self,
+        timeout: Duration,
+        cond: impl Fn(&Snapshot) -> bool,
+    ) -> Option<Arc<Snapshot>> {
+        let deadline = std::time::Instant::now() + timeout;
+        let (count, cv) = &*self.signal;
+        let mut seen = count.lock().ok()?;
+        loop {
+            let snap = self.snapshot();
+            if cond(&snap) {
+                return Some(snap);
+            }
+            let left = deadline.checked_duration_since(std::time::Instant::now())?;
+            let before = *seen;
+            // Woken by the next update, or after a short while anyway: a condition may also
+            // read something that is not in the snapshot.
+            let (guard, _) = cv
+                .wait_timeout_while(seen, left.min(Duration::from_millis(50)), |n| *n == before)
+                .ok()?;
+            seen = guard;
         }
     }
 

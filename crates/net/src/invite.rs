@@ -10,7 +10,7 @@ use iroh::EndpointAddr;
 use sha2::{Digest, Sha256};
 use trellis_core::PartnerKey;
 
-use crate::error::NetError;
+use crate::error::{NetError, PairingError};
 
 const PREFIX: &str = "TRELLIS-";
 /// 2: the joiner dials the ALPN derived from the secret ([`Invite::alpn`]), which an inviter
@@ -94,20 +94,13 @@ impl Invite {
     }
 
     pub fn decode(code: &str) -> Result<Self, NetError> {
-        let bad = || {
-            NetError::Pairing(
-                "that invite code is not valid — check it was copied whole, or ask for a new one"
-                    .into(),
-            )
-        };
+        let bad = || NetError::Pairing(PairingError::InvalidCode);
         let data = unwrap_code(code, "TRELLIS").ok_or_else(bad)?;
         if data.len() < 1 + 16 + 8 + 32 {
             return Err(bad());
         }
         if data[0] != VERSION {
-            return Err(NetError::Pairing(
-                "this invite was made by a different version of Trellis; update both apps".into(),
-            ));
+            return Err(PairingError::OtherVersion.into());
         }
         let secret: [u8; 16] = data[1..17].try_into().map_err(|_| bad())?;
         let expires_at = i64::from_le_bytes(data[17..25].try_into().map_err(|_| bad())?);

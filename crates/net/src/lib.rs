@@ -8,7 +8,6 @@
 
 mod accept;
 mod alpn;
-mod clock;
 mod commands;
 mod conversation;
 mod courier;
@@ -26,16 +25,18 @@ mod mode;
 mod node;
 mod pairing;
 mod peers;
+mod reply;
+mod shared;
 mod wire;
 
 pub use alpn::sync_alpn;
-pub use error::NetError;
+pub use error::{NetError, PairingError, REFUSED};
 pub use handle::{
-    Command, Event, Hidden, MailboxState, NetworkState, NodeHandle, RequestId, Snapshot,
+    Command, Event, Hidden, InviteEnd, MailboxState, NetworkState, NodeHandle, RequestId, Snapshot,
     SyncReport, event_id,
 };
 pub use invite::{INVITE_MINUTES, Invite};
 pub use mailbox::{MailboxClient, MailboxCode, MailboxStatus, Member};
 pub use mode::{NetworkMode, save_mode, save_partner_address, saved_mode};
 pub use node::{NodeOptions, start};
-pub use peers::REFUSED;
+pub use reply::{Failure, Outcome};

@@ -5,27 +5,27 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, mpsc};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
+use iroh::EndpointAddr;
 use iroh::address_lookup::MemoryLookup;
-use iroh::{Endpoint, EndpointAddr};
 use tokio::sync::watch;
 use tracing::{info, warn};
+use trellis_store::LocalZone;
 use trellis_store::Profile;
 
 use crate::accept::{Acceptor, Handlers};
-use crate::clock::now;
 use crate::commands;
 use crate::courier::Courier;
 use crate::doc::{Doc, Publisher};
 use crate::endpoint;
 use crate::error::NetError;
-use crate::gate::{Gate, Partner};
-use crate::handle::{Command, NodeHandle, RequestId, Snapshot};
+use crate::gate::Gate;
+use crate::handle::{Command, NodeHandle, RequestId, Snapshot, Stopper};
 use crate::mode::{NetworkMode, keys};
 use crate::pairing::{Invites, PairHandler};
 use crate::peers::{Peers, SyncHandler};
+use crate::shared::Net;
 
 /// How to start a node.
 #[derive(Clone)]
@@ -75,69 +75,6 @@ impl NodeOptions {
     }
 }
 
-/// What the network tasks share.
-#[derive(Debug, Clone)]
-pub(crate) struct Net {
-    pub endpoint: Endpoint,
-    pub doc: Doc,
-    pub gate: Gate,
-    pub memory: MemoryLookup,
-    /// Finds the partner's device on the LAN, once there is a partner.
-    pub lan: endpoint::LanDiscovery,
-    pub publisher: Publisher,
-    pub stop: watch::Receiver<bool>,
-    /// The live conversation's report so far (sync progress, and whether both copies agree).
-    pub sync_report: Arc<watch::Sender<crate::handle::SyncReport>>,
-}
-
-impl Net {
-    /// After the couple changed (created, joined, paired): the gate and the endpoint's ALPNs
-    /// follow the profile (the partner's device may sync, under the couple's ALPN), and the
-    /// LAN search for that device starts.
-    pub(crate) async fn partner_changed(&self) {
-        self.let_partner_in().await;
-        self.lan.refresh(&self.doc).await;
-    }
-
-    /// Opens the couple's sync ALPN to the partner's device, or closes it if there is none.
-    async fn let_partner_in(&self) {
-        let partner = self
-            .doc
-            .run(|s| Partner::of_profile(&mut s.profile))
-            .await
-            .ok()
-            .flatten();
-        self.gate.set_partner(partner, &self.endpoint);
-    }
-
-    /// Remembers where the partner's device was last reachable.
-    pub(crate) async fn remember_address(&self, addr: EndpointAddr) {
-        self.memory.add_endpoint_info(addr.clone());
-        if let Ok(json) = serde_json::to_string(&addr) {
-            let _ = self
-                .doc
-                .run(move |s| s.profile.set_setting(keys::PARTNER_ADDR, &json))
-                .await;
-        }
-    }
-}
-
-/// Stops a running node.
-#[derive(Debug)]
-pub(crate) struct Stopper {
-    stop: watch::Sender<bool>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl Stopper {
-    pub(crate) fn stop(mut self) {
-        let _ = self.stop.send(true);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
 /// Opens the profile and starts the node. Fails at once if the profile cannot be opened.
 pub fn start(options: NodeOptions) -> Result<NodeHandle, NetError> {
     let mut profile = match &options.vault {
@@ -146,12 +83,12 @@ pub fn start(options: NodeOptions) -> Result<NodeHandle, NetError> {
     };
     // A couple that began before cards carried sealing keys shares mine now, so the next
     // sync teaches it to my partner and their bundles for me can be sealed.
-    if let Err(e) = profile.share_seal_if_needed(crate::clock::now()) {
+    if let Err(e) = profile.share_seal_if_needed(LocalZone::now()) {
         tracing::warn!("could not share the sealing key yet: {e}");
     }
     // An identity recovered here joined by a partner's bundle records its new device, so the
     // next bundle or mailbox deposit tells the partner's gate which device to let in.
-    if let Err(e) = profile.record_device_if_needed(crate::clock::now()) {
+    if let Err(e) = profile.record_device_if_needed(LocalZone::now()) {
         tracing::warn!("could not record this device yet: {e}");
     }
     let mode = match &options.mode {
@@ -172,8 +109,16 @@ pub fn start(options: NodeOptions) -> Result<NodeHandle, NetError> {
         ..Default::default()
     };
     let (snapshot_tx, snapshot_rx) = watch::channel(Arc::new(initial));
+    let signal = crate::handle::Signal::default();
+    let repaint = {
+        let (signal, theirs) = (signal.clone(), options.repaint.clone());
+        Arc::new(move || {
+            crate::handle::raise(&signal);
+            theirs();
+        })
+    };
     let (events_tx, events_rx) = mpsc::channel();
-    let publisher = Publisher::new(snapshot_tx, events_tx, options.repaint.clone());
+    let publisher = Publisher::new(snapshot_tx, events_tx, repaint);
     let (doc, doc_thread) = Doc::spawn(profile, publisher.clone())?;
     let (commands_tx, commands_rx) = tokio::sync::mpsc::unbounded_channel();
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -183,7 +128,10 @@ pub fn start(options: NodeOptions) -> Result<NodeHandle, NetError> {
         .thread_name("trellis-net")
         .enable_all()
         .build()
-        .map_err(|e| NetError::Bind(format!("could not start the network runtime: {e}")))?;
+        .map_err(|e| NetError::Start {
+            what: "network runtime",
+            detail: e.to_string(),
+        })?;
     let network = options.network;
     let auto_connect = options.auto_connect;
     let mailbox_every = options.mailbox_every;
@@ -203,17 +151,18 @@ pub fn start(options: NodeOptions) -> Result<NodeHandle, NetError> {
             drop(doc);
             let _ = doc_thread.join();
         })
-        .map_err(|e| NetError::Bind(format!("could not start the node thread: {e}")))?;
+        .map_err(|e| NetError::Start {
+            what: "node thread",
+            detail: e.to_string(),
+        })?;
 
     Ok(NodeHandle {
         commands: commands_tx,
         snapshot: snapshot_rx,
         events: Mutex::new(events_rx),
         next_id: AtomicU64::new(0),
-        stopper: Mutex::new(Some(Stopper {
-            stop: stop_tx,
-            thread: Some(thread),
-        })),
+        stopper: Mutex::new(Some(Stopper::new(stop_tx, thread))),
+        signal,
     })
 }
 
@@ -225,7 +174,7 @@ async fn run(
     mut commands: tokio::sync::mpsc::UnboundedReceiver<(RequestId, Command)>,
     mut stop: watch::Receiver<bool>,
 ) {
-    let _ = doc.run(|s| s.publish(now())).await;
+    let _ = doc.run(|s| s.publish(LocalZone::now())).await;
     let _ = doc.run(|s| s.tell_of_set_aside()).await;
     let net = if network {
         match start_network(

@@ -16,13 +16,13 @@ use iroh::endpoint::Connection;
 use iroh::{EndpointAddr, EndpointId};
 use tracing::{info, warn};
 use trellis_core::{Bundle, Card, Frame};
+use trellis_store::LocalZone;
 
-use crate::clock::now;
-use crate::error::NetError;
+use crate::error::{NetError, PairingError};
 use crate::gate::codes;
-use crate::handle::Event;
+use crate::handle::{Event, InviteEnd};
 use crate::invite::{INVITE_MINUTES, Invite};
-use crate::node::Net;
+use crate::shared::Net;
 use crate::wire::{FrameReader, FrameWriter};
 
 const STEP_TIMEOUT: Duration = Duration::from_secs(30);
@@ -59,8 +59,8 @@ impl Invites {
     pub(crate) async fn open(&self, net: &Net) -> Result<(String, i64), NetError> {
         let inviter = net.doc.run(|s| s.profile.key()).await?;
         let mut secret = [0u8; 16];
-        getrandom::fill(&mut secret).map_err(|e| NetError::Pairing(e.to_string()))?;
-        let expires_at = now().at_ms + INVITE_MINUTES * 60_000;
+        getrandom::fill(&mut secret).map_err(|e| PairingError::Randomness(e.to_string()))?;
+        let expires_at = LocalZone::now().at_ms + INVITE_MINUTES * 60_000;
         let code = Invite {
             secret,
             expires_at,
@@ -91,26 +91,26 @@ impl Invites {
         Ok((code, expires_at))
     }
 
-    pub(crate) fn close(&self, net: &Net, reason: &str) {
+    pub(crate) fn close(&self, net: &Net, reason: InviteEnd) {
         self.close_if(net, reason, |_| true);
     }
 
     /// Closes the invite with this secret when it expires, unless it closed before.
     async fn close_at_expiry(&self, net: &Net, secret: [u8; 16], expires_at: i64) {
-        let left = u64::try_from(expires_at - now().at_ms).unwrap_or(0);
+        let left = u64::try_from(expires_at - LocalZone::now().at_ms).unwrap_or(0);
         let mut stop = net.stop.clone();
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_millis(left)) => {}
             _ = stop.changed() => return,
         }
-        self.close_if(net, Refusal::Expired.words(), |open| {
+        self.close_if(net, InviteEnd::Expired, |open| {
             open.is_some_and(|o| o.secret == secret)
         });
     }
 
     /// Closes the invite if `which` says so of the one open now (if any), in one step, so a
     /// newer invite opened meanwhile is never the one closed.
-    fn close_if(&self, net: &Net, reason: &str, which: impl FnOnce(Option<&Open>) -> bool) {
+    fn close_if(&self, net: &Net, reason: InviteEnd, which: impl FnOnce(Option<&Open>) -> bool) {
         let was_open = {
             let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
             if !which(open.as_ref()) {
@@ -121,9 +121,7 @@ impl Invites {
         net.gate.set_invite(None, &net.endpoint);
         net.publisher.update(|s| s.network.invite = None);
         if was_open {
-            net.publisher.event(Event::InviteClosed {
-                reason: reason.to_string(),
-            });
+            net.publisher.event(Event::InviteClosed { reason });
         }
     }
 
@@ -135,7 +133,7 @@ impl Invites {
         let Some(open) = guard.as_mut() else {
             return Err(Refusal::NoInvite);
         };
-        if now().at_ms > open.expires_at {
+        if LocalZone::now().at_ms > open.expires_at {
             *guard = None;
             return Err(Refusal::Expired);
         }
@@ -212,23 +210,28 @@ impl PairHandler {
                 tokio::time::sleep(WRONG_DELAY).await;
             }
             if matches!(refusal, Refusal::TooMany | Refusal::Expired) {
-                self.invites.close(net, refusal.words());
+                self.invites.close(
+                    net,
+                    if refusal == Refusal::TooMany {
+                        InviteEnd::TooManyTries
+                    } else {
+                        InviteEnd::Expired
+                    },
+                );
             }
             writer.goodbye(refusal.words()).await;
             // Let the joiner read the reason before the connection goes.
             let _ = tokio::time::timeout(Duration::from_secs(5), conn.closed()).await;
-            return Err(NetError::Pairing(refusal.words().into()));
+            return Err(PairingError::Declined(refusal.words().into()).into());
         }
         // From here on the invite is used up, whatever happens.
-        self.invites.close(net, "used");
+        self.invites.close(net, InviteEnd::Used);
         let card = Card::from_json(&card)?.verify()?;
         if card.device != *conn.remote_id().as_bytes() {
             writer
                 .goodbye("the card's device is not the device that connected")
                 .await;
-            return Err(NetError::Pairing(
-                "the joiner's card names another device".into(),
-            ));
+            return Err(PairingError::WrongDevice.into());
         }
         let partner_card = card.card.clone();
         let (my_card, bundle, heads, name, number) = net
@@ -236,24 +239,31 @@ impl PairHandler {
             .run(move |s| -> Result<_, NetError> {
                 match s.profile.couple() {
                     Some(c) if c.partner() != card.key => {
-                        return Err(NetError::Pairing(format!(
-                            "this profile already shares a space with {}; a second partner cannot join",
-                            c.name_of(&c.partner())
-                        )));
+                        return Err(PairingError::SecondPartner(c.name_of(&c.partner())).into());
                     }
                     Some(_) => {}
                     None => {
-                        s.profile.create_couple(&partner_card, now())?;
+                        s.profile.create_couple(&partner_card, LocalZone::now())?;
                     }
                 }
                 // Inside the live, end-to-end encrypted connection: not sealed.
-                let (bundle, _) = s.profile.plain_bundle(true, now())?;
+                let (bundle, _) = s.profile.plain_bundle(true, LocalZone::now())?;
                 let heads = s.profile.couple_mut()?.heads();
                 let my_card = s.profile.card()?.to_json();
-                s.publish(now());
+                s.publish(LocalZone::now());
                 // The name the couple knows them by (a recovered device's card has none yet).
-                let name = s.profile.couple().map(|c| c.name_of(&card.key)).unwrap_or_else(|| card.name.clone());
-                Ok((my_card, bundle, heads, name, s.profile.safety_number().unwrap_or_default()))
+                let name = s
+                    .profile
+                    .couple()
+                    .map(|c| c.name_of(&card.key))
+                    .unwrap_or_else(|| card.name.clone());
+                Ok((
+                    my_card,
+                    bundle,
+                    heads,
+                    name,
+                    s.profile.safety_number().unwrap_or_default(),
+                ))
             })
             .await??;
         writer.send(&Frame::PairAccept { card: my_card }).await?;
@@ -275,8 +285,8 @@ impl PairHandler {
             let _ = net
                 .doc
                 .run(move |s| {
-                    let _ = s.profile.note_partner_has(&heads, now());
-                    s.publish(now());
+                    let _ = s.profile.note_partner_has(&heads, LocalZone::now());
+                    s.publish(LocalZone::now());
                 })
                 .await;
         }
@@ -309,8 +319,8 @@ async fn receive_device_record(
     .await?;
     net.doc
         .run(move |s| -> Result<(), NetError> {
-            s.profile.import_bundle(&bytes, now())?;
-            s.publish(now());
+            s.profile.import_bundle(&bytes, LocalZone::now())?;
+            s.publish(LocalZone::now());
             Ok(())
         })
         .await??;
@@ -352,16 +362,12 @@ async fn read_bundle(
 /// The joiner's side: dial the inviter with the code and join.
 pub(crate) async fn join(net: &Net, code: &str) -> Result<(String, String), NetError> {
     let invite = Invite::decode(code)?;
-    if now().at_ms > invite.expires_at {
-        return Err(NetError::Pairing(
-            "that invite has expired; ask for a new one".into(),
-        ));
+    if LocalZone::now().at_ms > invite.expires_at {
+        return Err(PairingError::Expired.into());
     }
     let my_card = net.doc.run(|s| s.profile.card()).await??;
     if invite.inviter == my_card.verify()?.key {
-        return Err(NetError::Pairing(
-            "that is your own invite; your partner joins with it".into(),
-        ));
+        return Err(PairingError::OwnInvite.into());
     }
     net.memory.add_endpoint_info(invite.addr.clone());
     let conn = tokio::time::timeout(
@@ -370,19 +376,12 @@ pub(crate) async fn join(net: &Net, code: &str) -> Result<(String, String), NetE
     )
     .await
     // The inviter gives no answer at all to an invite it no longer has open.
-    .map_err(|_| {
-        NetError::Unreachable(
-            "no answer from the inviting device: it may be off or on another network, or this invite is no longer open (used, closed or expired); ask for a new one"
-                .into(),
-        )
-    })?
+    .map_err(|_| PairingError::NoAnswer)?
     .map_err(|e| NetError::Unreachable(e.to_string()))?;
     let result = join_over(net, &conn, &invite, my_card).await;
     conn.close(codes::BYE.into(), b"bye");
     result.map_err(|e| match e {
-        NetError::Connection(_) => NetError::Pairing(
-            "the inviting device is not accepting this invite (it was used, closed or has expired); ask for a new one".into(),
-        ),
+        NetError::Connection(_) => PairingError::NotAccepting.into(),
         other => other,
     })
 }
@@ -409,7 +408,7 @@ async fn join_over(
         .await?;
     let card = match reader.expect(STEP_TIMEOUT).await? {
         Frame::PairAccept { card } => Card::from_json(&card)?.verify()?,
-        Frame::Goodbye { reason } => return Err(NetError::Pairing(reason)),
+        Frame::Goodbye { reason } => return Err(PairingError::Declined(reason).into()),
         _ => {
             return Err(NetError::Protocol(
                 "unexpected answer to a pairing request".into(),
@@ -418,9 +417,7 @@ async fn join_over(
     };
     let remote: EndpointId = conn.remote_id();
     if card.key != invite.inviter || card.device != *remote.as_bytes() {
-        return Err(NetError::Pairing(
-            "the inviting device did not present the identity in the invite".into(),
-        ));
+        return Err(PairingError::WrongIdentity.into());
     }
     // The couple's document follows as a bundle; it is verified like any other.
     let bytes = read_bundle(
@@ -441,19 +438,20 @@ async fn join_over(
         .doc
         .run(move |s| -> Result<_, NetError> {
             // The couple must be with the inviter: checked before anything is stored.
-            s.profile.import_from_inviter(&bytes, inviter, now())?;
+            s.profile
+                .import_from_inviter(&bytes, inviter, LocalZone::now())?;
             let couple = s
                 .profile
                 .couple()
                 .ok_or(trellis_store::StoreError::NoCouple)?;
             let name = couple.name_of(&inviter);
             // My identity was recovered on this device: the couple learns it is my device now.
-            let record = if s.profile.record_device_if_needed(now())? {
-                Some(s.profile.plain_bundle(false, now())?.0)
+            let record = if s.profile.record_device_if_needed(LocalZone::now())? {
+                Some(s.profile.plain_bundle(false, LocalZone::now())?.0)
             } else {
                 None
             };
-            s.publish(now());
+            s.publish(LocalZone::now());
             Ok((name, s.profile.safety_number().unwrap_or_default(), record))
         })
         .await??;

@@ -11,7 +11,7 @@ use crate::conversation::{Role, converse};
 use crate::error::NetError;
 use crate::gate::codes;
 use crate::handle::Event;
-use crate::node::Net;
+use crate::shared::Net;
 
 const DIAL_TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
@@ -56,9 +56,7 @@ impl Peers {
         if self.connected() {
             return Ok(());
         }
-        let partner = self.net.gate.partner().ok_or_else(|| {
-            NetError::Pairing("this profile is not paired with a device yet".into())
-        })?;
+        let partner = self.net.gate.partner().ok_or(NetError::NotPaired)?;
         let dial = self.net.endpoint.connect(partner.device, &partner.alpn);
         let conn = tokio::time::timeout(DIAL_TIMEOUT, dial)
             .await
@@ -239,7 +237,10 @@ impl Peers {
                 "replaced by another connection".to_string()
             }
             Err(_) if refused_here(&conn) => {
-                let words = refused_words(&name);
+                let words = NetError::Refused {
+                    partner: name.clone(),
+                }
+                .to_string();
                 // Said to the person through the problem line and the command's error.
                 info!("{words}");
                 self.net
@@ -272,18 +273,6 @@ fn refused_here(conn: &Connection) -> bool {
     matches!(
         conn.close_reason(),
         Some(ConnectionError::ApplicationClosed(close)) if close.error_code == codes::NOT_PAIRED.into()
-    )
-}
-
-/// The words that say the partner's device refused this one (see [`refused_words`]).
-pub const REFUSED: &str = "no longer accepts this device";
-
-/// What to tell the person when the partner's device refuses this one.
-pub(crate) fn refused_words(name: &str) -> String {
-    format!(
-        "{name}'s device {REFUSED}: your identity was recovered on another computer \
-         (`trellis recover`), which is the one that syncs now, or the pairing ended on \
-         {name}'s side. Nothing was sent"
     )
 }
 

@@ -24,7 +24,7 @@ fn crafted_changes_over_the_network_change_nothing_and_the_node_lives_on() {
     let agreement = {
         let sam = start(&sam_dir);
         pair(&alex, &sam);
-        let Event::Done { record, .. } = call(
+        let Event::Done { outcome, .. } = call(
             &sam,
             Command::Act(Action::ProposeAgreement(AgreementDraft {
                 title: "Phones".into(),
@@ -36,7 +36,7 @@ fn crafted_changes_over_the_network_change_nothing_and_the_node_lives_on() {
         ) else {
             panic!("proposing failed")
         };
-        let agreement = record.unwrap();
+        let agreement = outcome.record().unwrap().to_string();
         wait_until(&alex, "Alex sees the proposal", |s| {
             agreement_status(s, "Phones").is_some()
         });

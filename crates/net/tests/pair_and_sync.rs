@@ -150,7 +150,7 @@ fn wrong_reused_and_expired_invites_are_refused() {
     let alex = start(&profile(tmp.path(), "Alex"));
     let sam = start(&profile(tmp.path(), "Sam"));
     let eve = start(&profile(tmp.path(), "Eve"));
-    let code = ok(&alex, Command::Invite);
+    let code = open_invite(&alex);
     let invite = trellis_net::Invite::decode(&code).unwrap();
 
     // A wrong secret names an ALPN the inviter does not answer at all.
@@ -158,7 +158,7 @@ fn wrong_reused_and_expired_invites_are_refused() {
     wrong.secret[0] ^= 0xff;
     match call(&eve, Command::Join(wrong.encode())) {
         trellis_net::Event::Failed { error, .. } => {
-            assert!(error.contains("no answer"), "{error}")
+            assert!(error.to_string().contains("no answer"), "{error}")
         }
         other => panic!("a wrong code was accepted: {other:?}"),
     }
@@ -166,12 +166,16 @@ fn wrong_reused_and_expired_invites_are_refused() {
     let mut old = invite.clone();
     old.expires_at = 1;
     match call(&eve, Command::Join(old.encode())) {
-        trellis_net::Event::Failed { error, .. } => assert!(error.contains("expired"), "{error}"),
+        trellis_net::Event::Failed { error, .. } => {
+            assert!(error.to_string().contains("expired"), "{error}")
+        }
         other => panic!("an expired code was accepted: {other:?}"),
     }
     // A mistyped code.
     match call(&eve, Command::Join(format!("{}X", &code[..code.len() - 2]))) {
-        trellis_net::Event::Failed { error, .. } => assert!(error.contains("not valid"), "{error}"),
+        trellis_net::Event::Failed { error, .. } => {
+            assert!(error.to_string().contains("not valid"), "{error}")
+        }
         other => panic!("a mistyped code was accepted: {other:?}"),
     }
     // The ALPN alone is not enough: the handler checks the secret too.
@@ -185,11 +189,13 @@ fn wrong_reused_and_expired_invites_are_refused() {
         "a used invite's ALPN is closed"
     );
     match call(&eve, Command::Join(code.clone())) {
-        trellis_net::Event::Failed { error, .. } => assert!(error.contains("no answer"), "{error}"),
+        trellis_net::Event::Failed { error, .. } => {
+            assert!(error.to_string().contains("no answer"), "{error}")
+        }
         other => panic!("a used code was accepted again: {other:?}"),
     }
     // Five wrong tries close a new invite.
-    let code = ok(&alex, Command::Invite);
+    let code = open_invite(&alex);
     let invite = trellis_net::Invite::decode(&code).unwrap();
     for i in 0..5 {
         let mut secret = invite.secret;
@@ -289,7 +295,7 @@ fn ending_the_space_reaches_the_partner_then_sync_stops() {
     for node in [&alex, &sam] {
         match call(node, Command::Act(Action::Appreciate { text: "hi".into() })) {
             trellis_net::Event::Failed { error, .. } => {
-                assert!(error.contains("read-only"), "{error}")
+                assert!(error.to_string().contains("read-only"), "{error}")
             }
             other => panic!("an ended space accepted a change: {other:?}"),
         }

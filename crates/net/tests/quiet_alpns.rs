@@ -96,7 +96,7 @@ fn old_and_foreign_alpns_get_no_answer_at_all() {
     says_nothing(&ours);
 
     // Even from the partner's own device: silence, not a refusal a prober could read.
-    let stale_invite = Invite::decode(&ok(&alex, Command::Invite)).unwrap();
+    let stale_invite = Invite::decode(&open_invite(&alex)).unwrap();
     ok(&alex, Command::CancelInvite);
     let refused = [
         ("the old sync ALPN", OLD_SYNC.to_vec()),
@@ -155,7 +155,7 @@ fn only_an_open_invite_opens_a_door_and_only_its_own() {
         assert_eq!(outcome, Err("no answer".to_string()));
     }
 
-    let invite = Invite::decode(&ok(&alex, Command::Invite)).unwrap();
+    let invite = Invite::decode(&open_invite(&alex)).unwrap();
     says_nothing(&invite.alpn());
     // A stranger without the code: the old ALPN, or a guess, reach nothing.
     let guess = Invite {
@@ -169,7 +169,7 @@ fn only_an_open_invite_opens_a_door_and_only_its_own() {
     assert_eq!(try_dial(None, &alex, &invite.alpn()), Ok(()));
 
     // A new invite replaces the old one, and its ALPN with it.
-    let newer = Invite::decode(&ok(&alex, Command::Invite)).unwrap();
+    let newer = Invite::decode(&open_invite(&alex)).unwrap();
     assert_ne!(newer.alpn(), invite.alpn());
     assert_eq!(
         try_dial(None, &alex, &invite.alpn()),

@@ -99,7 +99,7 @@ fn a_recovered_identity_re_pairs_on_a_new_device_and_the_lost_one_is_refused() {
         recovered.device_id()
     };
     let sam = start(&new_dir);
-    let code = ok(&alex, Command::Invite);
+    let code = open_invite(&alex);
     ok(&sam, Command::Join(code));
     let snap = wait_until(&sam, "the whole shared space comes back", |s| {
         has(s, "from the old laptop")

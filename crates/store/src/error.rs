@@ -7,12 +7,12 @@ use trellis_core::CoreError;
 
 #[derive(Debug, Error)]
 pub enum StoreError {
-    #[error("no Trellis profile at {0}: create one with `trellis init --name NAME`")]
+    #[error("no Trellis profile at {0}")]
     NotInitialized(PathBuf),
     #[error("a Trellis profile already exists at {0}")]
     AlreadyInitialized(PathBuf),
     #[error(
-        "Trellis is already running on this profile ({0}): use that window or `trellis serve`, or close it first"
+        "Trellis is already running on this profile ({0}) in another window or process; use that one, or close it first"
     )]
     Busy(PathBuf),
     #[error(
@@ -30,7 +30,7 @@ pub enum StoreError {
     #[error("could not read {path}: {detail}")]
     Read { path: PathBuf, detail: String },
     #[error(
-        "this profile is not part of a couple yet: invite your partner (`trellis invite`) or join with their code (`trellis join CODE`)"
+        "this profile is not part of a couple yet: invite your partner, or join with the invite code from their device"
     )]
     NoCouple,
     #[error("this profile is already part of a couple with {0}")]
@@ -39,11 +39,9 @@ pub enum StoreError {
         "{0}'s sealing key is not known on this device yet, so nothing can be sealed for them; it arrives with the first sync over the network, or with their card"
     )]
     PartnerSealUnknown(String),
-    #[error("the store lacks the signature of change {0}; run `trellis verify`")]
+    #[error("the store lacks the signature of change {0}")]
     MissingSignature(String),
-    #[error(
-        "this profile ({0}) is locked with a passphrase: type it when asked, or give it with --passphrase-file FILE"
-    )]
+    #[error("this profile ({0}) is locked with a passphrase, and none was given")]
     Locked(PathBuf),
     #[error(
         "that passphrase does not open this profile ({0}); nothing was changed. Check Caps Lock and the keyboard layout, and try again"
@@ -56,7 +54,7 @@ pub enum StoreError {
     #[error("that passphrase does not open the backup {0}; nothing was written. Try again")]
     WrongBackupPassphrase(PathBuf),
     #[error(
-        "{0} already holds a Trellis profile; restore into an empty folder (--profile DIR), or move that profile aside first"
+        "{0} already holds a Trellis profile; restore into an empty folder, or move that profile aside first"
     )]
     RestoreOverProfile(PathBuf),
     #[error(

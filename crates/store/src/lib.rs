@@ -10,6 +10,7 @@ pub mod backup;
 mod bundle_file;
 mod db;
 pub mod error;
+pub mod files;
 mod guard;
 pub mod journal;
 mod keys;

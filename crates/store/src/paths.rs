@@ -72,11 +72,16 @@ impl ProfilePaths {
         let passing: Vec<PathBuf> = files
             .iter()
             .chain([&self.identity_key()])
-            .flat_map(|f| [partial_path(f), crate::vault::migrate::sealing_path(f)])
+            .flat_map(|f| [partial_path(f), sealing_path(f)])
             .collect();
         files.extend(passing);
         // Last: a profile counts as existing while its identity key does.
         files.push(self.identity_key());
         files
     }
+}
+
+/// Where a file is rebuilt sealed before it takes the plain one's place (migration).
+pub(crate) fn sealing_path(path: &Path) -> PathBuf {
+    crate::atomic::beside(path, ".sealing")
 }

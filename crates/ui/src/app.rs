@@ -9,8 +9,8 @@ use trellis_net::NetworkMode;
 use trellis_store::LockChoice;
 use zeroize::Zeroizing;
 
+use crate::lock_state::{NewLock, capital, wait_after};
 use crate::screens;
-use crate::screens::lock::{NewLock, wait_after};
 use crate::session::Session;
 use crate::starter::{self, Opened, Start};
 
@@ -207,7 +207,7 @@ impl TrellisApp {
                 self.wrong_tries += 1;
                 Phase::Locked {
                     passphrase: String::new(),
-                    problem: Some(screens::lock::capital(&e)),
+                    problem: Some(capital(&e)),
                     wait_until: Some(Instant::now() + wait_after(self.wrong_tries)),
                 }
             }
@@ -270,7 +270,9 @@ impl TrellisApp {
         }
         self.poll_opening();
         if let Phase::Open(s) = &mut self.phase {
+            screens::lock::tick(&ctx, s);
             s.tick(&ctx);
+            screens::backup::continue_backup(s);
             let zoom = ctx.zoom_factor();
             let seen = ctx.input(|i| crate::place::observed(i.viewport(), zoom));
             if seen.is_some() && seen != s.drafts.window {
@@ -292,7 +294,20 @@ impl TrellisApp {
                 screens::welcome::opening(ui, creating);
             }
             Phase::Welcome { .. } => screens::welcome::show(ui, self),
-            Phase::Locked { .. } => screens::lock::locked_before_open(ui, self),
+            Phase::Locked {
+                passphrase,
+                problem,
+                wait_until,
+            } => {
+                if let Some(words) = screens::lock::locked_before_open(
+                    ui,
+                    passphrase,
+                    problem.as_deref(),
+                    *wait_until,
+                ) {
+                    self.unlock(words);
+                }
+            }
             Phase::Failed(message) => screens::welcome::failed(ui, message),
             Phase::Open(s) => screens::shell::show(ui, s),
         }

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use trellis_core::schema::{Cadence, Category, Need, Outcome, ResponseMode};
 use trellis_core::{Action, AgreementDraft, CheckInDraft};
@@ -24,22 +24,19 @@ fn start(dir: &Path) -> Result<NodeHandle, UiError> {
     Ok(trellis_net::start(options)?)
 }
 
-/// Sends a command and waits for its outcome.
+/// Sends a command and waits for its answer.
 fn call(node: &NodeHandle, command: Command) -> Result<Event, UiError> {
-    let id = node.send(command);
-    match node.wait_for(id, WAIT, |_| {}) {
-        Some(Event::Failed { error, .. }) => Err(demo_err(error)),
-        Some(event) => Ok(event),
-        None => Err(demo_err("the node did not answer in time")),
-    }
+    node.call(command, WAIT).map_err(demo_err)
+}
+
+fn node_outcome(node: &NodeHandle, command: Command) -> Result<trellis_net::Outcome, UiError> {
+    node.outcome(command, WAIT).map_err(demo_err)
 }
 
 /// Performs an action; returns the id of the record it made.
 fn act(node: &NodeHandle, action: Action) -> Result<String, UiError> {
-    match call(node, Command::Act(action))? {
-        Event::Done { record, .. } => Ok(record.unwrap_or_default()),
-        other => Err(demo_err(format!("unexpected answer {other:?}"))),
-    }
+    let outcome = node.outcome(Command::Act(action), WAIT).map_err(demo_err)?;
+    Ok(outcome.record().unwrap_or_default().to_string())
 }
 
 fn wait(
@@ -47,17 +44,8 @@ fn wait(
     what: &str,
     cond: impl Fn(&Snapshot) -> bool,
 ) -> Result<Arc<Snapshot>, UiError> {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let snap = node.snapshot();
-        if cond(&snap) {
-            return Ok(snap);
-        }
-        if Instant::now() > deadline {
-            return Err(demo_err(format!("timed out waiting for {what}")));
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    node.wait_until(WAIT, cond)
+        .ok_or_else(|| demo_err(format!("timed out waiting for {what}")))
 }
 
 fn paired(s: &Snapshot) -> bool {
@@ -102,8 +90,8 @@ pub fn prepare_demo(root: &Path) -> Result<(PathBuf, PathBuf), UiError> {
     }
 
     // Pairing: an invite on Alex's side, Sam joins with its code.
-    let code = match call(&alex, Command::Invite)? {
-        Event::Done { message, .. } => message,
+    let code = match node_outcome(&alex, Command::Invite)? {
+        trellis_net::Outcome::InviteOpened { code, .. } => code,
         other => return Err(demo_err(format!("unexpected answer {other:?}"))),
     };
     call(&sam, Command::Join(code))?;

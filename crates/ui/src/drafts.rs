@@ -301,3 +301,27 @@ impl Drop for DraftStore {
         self.finish();
     }
 }
+
+/// For `trellis serve`: the reminders chosen in the window's Settings that are due now,
+/// shown as notifications and remembered as shown (in the window's local drafts, sealed
+/// like every file of the profile). Returns how many were shown.
+pub fn remind_from_serve(
+    dir: &std::path::Path,
+    vault: &trellis_store::Vault,
+    view: &trellis_core::View,
+    now: trellis_core::Moment,
+) -> usize {
+    let mut drafts = Drafts::load(dir, vault);
+    let reminders = crate::reminders::due(view, &drafts.reminders, now);
+    if reminders.is_empty() {
+        return 0;
+    }
+    crate::reminders::mark_shown(&mut drafts.reminders, &reminders);
+    if let Ok(text) = serde_json::to_vec(&drafts) {
+        let path = trellis_store::ProfilePaths::new(dir).window_drafts();
+        let _ = vault.write_file(&path, &text);
+    }
+    let shown = reminders.len();
+    crate::reminders::notify(reminders);
+    shown
+}

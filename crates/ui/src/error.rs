@@ -45,3 +45,40 @@ pub(crate) fn one_line(text: impl std::fmt::Display) -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+/// A failed command in the window's words: the library says what happened; where the
+/// remedy is a place in the window, this names it (never a command-line flag).
+pub(crate) fn failure_words(failure: &trellis_net::Failure) -> String {
+    use trellis_core::CoreError;
+    use trellis_net::NetError;
+    use trellis_store::StoreError;
+    let what = one_line(failure);
+    let remedy = match failure.error() {
+        NetError::NetworkOff => Some(
+            "Choose how to connect in Settings → Network; it takes effect when Trellis starts next.",
+        ),
+        NetError::NotPaired | NetError::Store(StoreError::NoCouple) => {
+            Some("Open Pairing to invite your partner, or join with the code from their device.")
+        }
+        NetError::Refused { .. } => Some(
+            "If your partner's identity moved to a new computer, they can invite this one again from Settings → “If this computer is lost”.",
+        ),
+        NetError::Store(StoreError::MissingSignature(_)) => {
+            Some("Settings → “Verify every signature again” lists what is missing.")
+        }
+        NetError::Core(c) | NetError::Store(StoreError::Core(c)) => match c {
+            CoreError::Unsettled { .. } => Some(
+                "Open the agreement: its versions are side by side, and you choose the wording you settle on together.",
+            ),
+            CoreError::NoCouple => Some(
+                "Open Pairing to invite your partner, or join with the code from their device.",
+            ),
+            _ => None,
+        },
+        _ => None,
+    };
+    match remedy {
+        Some(remedy) => format!("{}. {remedy}", what.trim_end_matches('.')),
+        None => what,
+    }
+}

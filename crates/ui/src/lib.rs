@@ -12,6 +12,7 @@ mod demo;
 mod drafts;
 mod error;
 mod journal_worker;
+mod lock_state;
 mod place;
 mod reminders;
 mod screens;
@@ -26,8 +27,8 @@ use std::sync::Arc;
 
 pub use app::TrellisApp;
 pub use demo::prepare_demo;
+pub use drafts::remind_from_serve;
 pub use error::UiError;
-pub use reminders::remind_from_serve;
 pub use screens::Screen;
 pub use session::Session;
 pub use trellis_net::NetworkMode;

@@ -105,30 +105,6 @@ pub(crate) fn mark_shown(choices: &mut ReminderChoices, reminders: &[Reminder]) 
     choices.shown.drain(..excess);
 }
 
-/// For `trellis serve`: the reminders chosen in the window's Settings that are due now,
-/// shown as notifications and remembered as shown (in the window's local drafts, sealed
-/// like every file of the profile). Returns how many were shown.
-pub fn remind_from_serve(
-    dir: &std::path::Path,
-    vault: &trellis_store::Vault,
-    view: &View,
-    now: Moment,
-) -> usize {
-    let mut drafts = crate::drafts::Drafts::load(dir, vault);
-    let reminders = due(view, &drafts.reminders, now);
-    if reminders.is_empty() {
-        return 0;
-    }
-    mark_shown(&mut drafts.reminders, &reminders);
-    if let Ok(text) = serde_json::to_vec(&drafts) {
-        let path = trellis_store::ProfilePaths::new(dir).window_drafts();
-        let _ = vault.write_file(&path, &text);
-    }
-    let shown = reminders.len();
-    notify(reminders);
-    shown
-}
-
 /// Shows the reminders as desktop notifications, off the window's thread. A desktop with no
 /// notification service shows nothing, and nothing else happens.
 pub(crate) fn notify(reminders: Vec<Reminder>) {
@@ -260,7 +236,7 @@ mod tests {
         let vault = alex.vault().clone();
         let view = alex.view(at(T)).unwrap();
         assert_eq!(
-            remind_from_serve(&dir, &vault, &view, at(T)),
+            crate::drafts::remind_from_serve(&dir, &vault, &view, at(T)),
             0,
             "none chosen"
         );
@@ -270,9 +246,12 @@ mod tests {
         vault
             .write_file(&path, &serde_json::to_vec(&drafts).unwrap())
             .unwrap();
-        assert_eq!(remind_from_serve(&dir, &vault, &view, at(T)), 1);
         assert_eq!(
-            remind_from_serve(&dir, &vault, &view, at(T + MINUTE)),
+            crate::drafts::remind_from_serve(&dir, &vault, &view, at(T)),
+            1
+        );
+        assert_eq!(
+            crate::drafts::remind_from_serve(&dir, &vault, &view, at(T + MINUTE)),
             0,
             "shown twice"
         );

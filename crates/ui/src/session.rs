@@ -64,7 +64,7 @@ pub(crate) struct PairingState {
     pub paired: Option<(String, String)>,
     /// "Later" on the safety-number screen, for this session.
     pub safety_later: bool,
-    pub last_invite_closed: Option<String>,
+    pub last_invite_closed: Option<trellis_net::InviteEnd>,
     /// "They don't match" was chosen on the safety-number screen: the way out is shown.
     pub mismatch: bool,
     /// "Undo this pairing and start again" was confirmed: the window closes this profile,
@@ -140,7 +140,7 @@ pub struct Session {
     pub(crate) repaint: Arc<dyn Fn() + Send + Sync>,
     /// The profile's keys (for a change of lock, and to check an unlock against).
     pub(crate) vault: Vault,
-    pub(crate) lock: crate::screens::lock::SessionLock,
+    pub(crate) lock: crate::lock_state::SessionLock,
     /// When the reminders were last worked out (once a minute).
     reminders_checked: Option<std::time::Instant>,
 }
@@ -165,7 +165,7 @@ impl Session {
         let dir = snap.profile_dir.clone();
         let store = DraftStore::start(dir.clone(), &drafts, vault.clone());
         let journal = JournalWorker::start(dir, vault.clone(), repaint.clone());
-        let lock = crate::screens::lock::SessionLock::default();
+        let lock = crate::lock_state::SessionLock::default();
         let new_since = match drafts.last_looked_ms {
             // Never looked on this device: nothing older than this window counts as new.
             0 => crate::clock::now().at_ms,
@@ -316,7 +316,6 @@ impl Session {
     /// Takes in the node's news. Called at the start of every frame; never waits.
     pub(crate) fn tick(&mut self, ctx: &egui::Context) {
         self.snap = self.node.snapshot();
-        crate::screens::lock::tick(ctx, self);
         self.remind(ctx);
         self.forms_drawn_last = std::mem::take(&mut self.forms_drawn);
         self.submit_pressed = ctx.input_mut(|i| i.consume_shortcut(&SAVE));
@@ -345,7 +344,6 @@ impl Session {
                 JobKind::Backup => {}
             }
         }
-        crate::screens::backup::continue_backup(self);
         if let Some(rx) = &self.imports
             && let Ok(read) = rx.try_recv()
         {
@@ -374,7 +372,7 @@ impl Session {
         let id = trellis_net::event_id(&event);
         let key = id.and_then(|id| self.pending.remove(&id));
         match event {
-            Event::Done { message, .. } => {
+            Event::Done { outcome, .. } => {
                 if let Some(key) = &key {
                     // What went wrong with this form before is over now.
                     self.notices.retain(|n| n.about.as_ref() != Some(key));
@@ -393,7 +391,7 @@ impl Session {
                 if id == self.pairing.join_request {
                     self.pairing.join_request = None;
                 }
-                self.done(message);
+                self.done(outcome.to_string());
             }
             Event::Failed { error, .. } => {
                 if id == self.pairing.invite_request {
@@ -402,7 +400,7 @@ impl Session {
                 if id == self.pairing.join_request {
                     self.pairing.join_request = None;
                 }
-                self.problem_about(key, error);
+                self.problem_about(key, crate::error::failure_words(&error));
             }
             Event::History { entries, .. } => {
                 if id == self.history.request {
@@ -538,7 +536,30 @@ impl Session {
 
     /// Switches to `screen`, as the navigation does.
     pub fn go(&mut self, screen: Screen) {
-        crate::screens::shell::go(self, screen);
+        if self.screen == Screen::Today && screen != Screen::Today {
+            // Everything Today showed has been looked at.
+            self.drafts.last_looked_ms = crate::clock::now().at_ms;
+        } else if self.screen != Screen::Today
+            && screen == Screen::Today
+            && self.drafts.last_looked_ms > 0
+        {
+            self.t.new_since = self.drafts.last_looked_ms;
+        }
+        self.screen = screen;
+        match screen {
+            Screen::History => self.request_history(),
+            Screen::Journal => self.journal.load(),
+            _ => {}
+        }
+    }
+
+    /// Asks the node for the signed history, unless the one loaded is still current.
+    pub(crate) fn request_history(&mut self) {
+        let stale =
+            self.history.entries.is_none() || self.history.loaded_at_revision != self.snap.revision;
+        if self.history.request.is_none() && stale {
+            self.history.request = Some(self.node.send(Command::LoadHistory));
+        }
     }
 
     /// The journal entries the window has loaded (newest first).

@@ -1201,7 +1201,7 @@ fn a_repair_feels_complete_only_after_acknowledgement_and_can_be_taken_back() {
             how_it_landed: "I felt forgotten".into(),
         }),
     ) {
-        trellis_net::Event::Done { record, .. } => record.unwrap(),
+        trellis_net::Event::Done { outcome, .. } => outcome.record().unwrap().to_string(),
         other => panic!("{other:?}"),
     };
     go(&mut sam, Screen::Repair);

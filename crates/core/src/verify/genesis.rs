@@ -59,9 +59,7 @@ pub(crate) fn check_genesis(
         }
     }
     let Some((change, signature)) = found else {
-        return Err(bad(
-            "these changes continue a couple this copy has not joined; ask your partner for a full bundle (`trellis bundle export --all`)",
-        ));
+        return Err(Rejection::NotJoined);
     };
 
     // Its structure, as for any change (against an empty document), before automerge

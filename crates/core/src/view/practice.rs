@@ -40,6 +40,46 @@ pub struct CheckInView {
     pub folded: bool,
 }
 
+impl CheckInView {
+    /// The check-in in words, one line per part it has, starting with its "I feel … when …"
+    /// sentence: the export and the command line say a check-in the same way, and each only
+    /// adds its own layout. `name` says who an author is to this reader.
+    pub fn lines<N: std::fmt::Display>(&self, name: impl Fn(Who) -> N) -> Vec<String> {
+        let mut feel = format!("I feel {}", self.feel);
+        if let Some(w) = &self.when {
+            feel.push_str(" when ");
+            feel.push_str(w);
+        }
+        let mut lines = vec![feel];
+        if let Some(v) = &self.went_well {
+            lines.push(format!("Went well: {v}"));
+        }
+        if let Some(v) = &self.was_hard {
+            lines.push(format!("Was hard: {v}"));
+        }
+        lines.push(format!(
+            "Needs: {}; {}",
+            self.need.label(),
+            self.response.label().to_lowercase()
+        ));
+        let scales: Vec<String> = [
+            ("safety", self.safety),
+            ("trust", self.trust),
+            ("connection", self.connection),
+        ]
+        .into_iter()
+        .filter_map(|(n, v)| v.map(|v| format!("{n} {v}/10")))
+        .collect();
+        if !scales.is_empty() {
+            lines.push(format!("Scales: {}", scales.join(", ")));
+        }
+        for r in &self.replies {
+            lines.push(format!("{} answered: {}", name(r.author), r.text));
+        }
+        lines
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RepairAckView {
     pub acknowledgement: String,
@@ -406,5 +446,61 @@ mod tests {
             &[],
             today
         ));
+    }
+
+    fn checkin() -> CheckInView {
+        CheckInView {
+            id: "c".into(),
+            author: Who::Partner,
+            date: "2026-11-22".into(),
+            at: 0,
+            feel: "raw".into(),
+            when: None,
+            went_well: None,
+            was_hard: None,
+            need: Need::NothingRightNow,
+            response: ResponseMode::Listen,
+            safety: None,
+            trust: None,
+            connection: None,
+            replies: Vec::new(),
+            folded: false,
+        }
+    }
+
+    #[test]
+    fn a_checkin_says_only_the_parts_it_has() {
+        let name = |w: Who| if w == Who::Me { "You" } else { "Sam" };
+        assert_eq!(
+            checkin().lines(name),
+            ["I feel raw", "Needs: Nothing right now; just listen"]
+        );
+        let full = CheckInView {
+            when: Some("I remember it".into()),
+            went_well: Some("the walk".into()),
+            was_hard: Some("the call".into()),
+            need: Need::Reassurance,
+            response: ResponseMode::Advise,
+            safety: Some(7),
+            connection: Some(4),
+            replies: vec![ReplyView {
+                id: "r".into(),
+                author: Who::Me,
+                text: "I hear you".into(),
+                at: 1,
+            }],
+            ..checkin()
+        };
+        assert_eq!(
+            full.lines(name),
+            [
+                "I feel raw when I remember it",
+                "Went well: the walk",
+                "Was hard: the call",
+                "Needs: Reassurance; advice is welcome",
+                "Scales: safety 7/10, connection 4/10",
+                "You answered: I hear you",
+            ]
+        );
     }
 }

@@ -6,9 +6,11 @@ pub mod proxy;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use trellis_net::{Command, Event, NetworkMode, NodeHandle, NodeOptions, Snapshot, event_id};
+use trellis_net::{
+    Command, Event, NetworkMode, NodeHandle, NodeOptions, Outcome, Snapshot, event_id,
+};
 use trellis_store::Profile;
 
 pub const WAIT: Duration = Duration::from_secs(30);
@@ -39,18 +41,23 @@ pub fn start_with(dir: &Path, f: impl FnOnce(&mut NodeOptions)) -> NodeHandle {
     trellis_net::start(options).unwrap()
 }
 
-/// Sends a command and waits for its outcome.
+/// Sends a command and waits for its answer (a failure is an answer too).
 pub fn call(node: &NodeHandle, command: Command) -> Event {
     let id = node.send(command);
     node.wait_for(id, WAIT, |_| {}).expect("an answer in time")
 }
 
-/// Sends a command that must succeed; returns the message.
-pub fn ok(node: &NodeHandle, command: Command) -> String {
-    match call(node, command) {
-        Event::Done { message, .. } => message,
-        Event::Failed { error, .. } => panic!("failed: {error}"),
-        other => format!("{other:?}"),
+/// Sends a command that must succeed; returns what it answered.
+pub fn ok(node: &NodeHandle, command: Command) -> Event {
+    node.call(command, WAIT)
+        .unwrap_or_else(|e| panic!("failed: {e}"))
+}
+
+/// Opens an invite on `node`; returns its code.
+pub fn open_invite(node: &NodeHandle) -> String {
+    match node.outcome(Command::Invite, WAIT) {
+        Ok(Outcome::InviteOpened { code, .. }) => code,
+        other => panic!("no invite: {other:?}"),
     }
 }
 
@@ -60,20 +67,13 @@ pub fn wait_until(
     what: &str,
     cond: impl Fn(&Snapshot) -> bool,
 ) -> Arc<Snapshot> {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let snap = node.snapshot();
-        if cond(&snap) {
-            return snap;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    node.wait_until(WAIT, cond)
+        .unwrap_or_else(|| panic!("timed out waiting for: {what}"))
 }
 
 /// Pairs two fresh nodes with an invite; returns the safety numbers both show.
 pub fn pair(inviter: &NodeHandle, joiner: &NodeHandle) -> (String, String) {
-    let code = ok(inviter, Command::Invite);
+    let code = open_invite(inviter);
     assert!(code.starts_with("TRELLIS-"), "{code}");
     ok(joiner, Command::Join(code));
     let a = wait_until(inviter, "inviter sees the couple", |s| {

@@ -6,7 +6,7 @@
 //! next open carries on where it stopped. A fresh file also leaves behind the free pages of
 //! the plain one, which still held old words.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use redb::{ReadableDatabase, ReadableTable, TableDefinition, TableHandle};
 
@@ -22,11 +22,6 @@ use crate::quarantine::QUARANTINE;
 
 /// The settings table of a plain store held text.
 const PLAIN_SETTINGS: TableDefinition<&str, &str> = TableDefinition::new("settings");
-
-/// Where a file is rebuilt sealed before it takes the plain one's place.
-pub(crate) fn sealing_path(path: &Path) -> PathBuf {
-    crate::atomic::beside(path, ".sealing")
-}
 
 /// True when the profile at `paths` was written by a Trellis that did not seal it.
 pub(crate) fn is_plain_profile(paths: &ProfilePaths) -> Result<bool, StoreError> {
@@ -81,7 +76,7 @@ fn seal_store(path: &Path, vault: &Vault) -> Result<(), StoreError> {
         Err(e) => return Err(e),
     }
     let rows = plain_rows(path)?;
-    let sealing = sealing_path(path);
+    let sealing = crate::paths::sealing_path(path);
     if sealing.exists() {
         std::fs::remove_file(&sealing).map_err(|e| StoreError::write(&sealing, e))?;
     }

@@ -1,11 +1,10 @@
 //! Agreements: by category, with status badges; propose, revise, accept, retire; every
 //! revision readable with who wrote it.
 
-use chrono::NaiveDate;
 use egui::{Color32, RichText, Ui};
 use trellis_core::schema::Category;
 use trellis_core::view::{AgreementStatus, AgreementView};
-use trellis_core::{Action, AgreementDraft, RevisionDraft, View, Who};
+use trellis_core::{Action, AgreementDraft, View, Who};
 
 use crate::drafts::{FormKey, RevisionForm};
 use crate::session::Session;
@@ -21,15 +20,6 @@ pub(crate) fn status_colors(p: &Palette, status: AgreementStatus) -> (Color32, C
         | AgreementStatus::NeedsReviewDate => (p.warm, p.warm_soft),
         AgreementStatus::Retired => (p.retired, p.card_stroke),
     }
-}
-
-/// A date typed as YYYY-MM-DD; `Ok(None)` when blank.
-pub(crate) fn typed_date(text: &str) -> Result<Option<NaiveDate>, ()> {
-    let t = text.trim();
-    if t.is_empty() {
-        return Ok(None);
-    }
-    trellis_core::time::parse_date(t).map(Some).ok_or(())
 }
 
 pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
@@ -179,7 +169,7 @@ fn propose(ui: &mut Ui, s: &mut Session) {
             &mut f.review_on,
             "proposal-review",
         );
-        let date = typed_date(&f.review_on);
+        let date = widgets::typed_date(&f.review_on);
         if category == Category::Transparency {
             widgets::note(
                 ui,
@@ -353,7 +343,7 @@ fn agreement_card(ui: &mut Ui, s: &mut Session, view: &View, a: &AgreementView) 
             }
         });
         if s.drafts.revisions.get(&a.id).is_some_and(|f| f.open) {
-            revise_form(ui, s, a, false);
+            super::revise::revise_form(ui, s, a, false);
         } else if s
             .drafts
             .revisions
@@ -364,92 +354,6 @@ fn agreement_card(ui: &mut Ui, s: &mut Session, view: &View, a: &AgreementView) 
         }
         history(ui, view, a);
     });
-}
-
-/// A new wording for `a` (after a conversation, `settling` a conflict).
-pub(crate) fn revise_form(ui: &mut Ui, s: &mut Session, a: &AgreementView, settling: bool) {
-    let key = FormKey::Revision(a.id.clone());
-    let busy = s.busy(&key);
-    let Some(f) = s.drafts.revisions.get_mut(&a.id) else {
-        return;
-    };
-    let top = ui.cursor().top();
-    ui.separator();
-    if f.versions_seen == 0 {
-        f.versions_seen = a.revisions.len();
-    }
-    if a.revisions.len() > f.versions_seen {
-        let partner = s.snap.view.as_ref().map(|v| v.partner.name.clone());
-        let partner = partner.unwrap_or_else(|| "Your partner".into());
-        let p = crate::theme::palette(ui);
-        let mut read = false;
-        widgets::tinted(ui, p.private_soft, |ui| {
-            ui.label(format!(
-                "{partner} wrote a new version of this agreement while you were writing. Your \
-                 words are kept here; read theirs above before you save."
-            ));
-            read = ui.button("I have read it").clicked();
-        });
-        if read {
-            f.versions_seen = a.revisions.len();
-        }
-    }
-    let label = if settling {
-        "The wording you settled on together"
-    } else {
-        "New wording"
-    };
-    widgets::area(ui, label, &mut f.wording, "", 3);
-    widgets::area(ui, "If it is crossed (optional)", &mut f.if_crossed, "", 2);
-    let salt = format!("revision-review-{}", a.id);
-    widgets::date_field(ui, "Review on (optional)", &mut f.review_on, &salt);
-    let date = typed_date(&f.review_on);
-    let ready = !f.wording.trim().is_empty() && date.is_ok();
-    let mut send = false;
-    ui.horizontal(|ui| {
-        let text = if settling {
-            "Save the settled wording"
-        } else {
-            "Save this revision"
-        };
-        send = widgets::primary(ui, text, ready, busy).clicked();
-        widgets::still_needed(
-            ui,
-            &[
-                (!f.wording.trim().is_empty(), "the wording"),
-                (date.is_ok(), "the review date as YYYY-MM-DD"),
-            ],
-        );
-        if ui
-            .button("Close")
-            .on_hover_text("What you typed is kept")
-            .clicked()
-        {
-            f.open = false;
-        }
-    });
-    widgets::note(
-        ui,
-        "Saving it counts as your yes; it is in force once your partner says yes too.",
-    );
-    send |= ready && !busy && s.submitted_in(ui, top);
-    s.form_problems(ui, &key);
-    if send {
-        let f = &s.drafts.revisions[&a.id];
-        let draft = RevisionDraft {
-            wording: Some(f.wording.trim().to_string()),
-            if_crossed: Some(f.if_crossed.trim().to_string()),
-            review_on: date.ok().flatten(),
-            from: None,
-        };
-        s.act(
-            Action::ReviseAgreement {
-                agreement: a.id.clone(),
-                draft,
-            },
-            key,
-        );
-    }
 }
 
 /// Every version, oldest first, with who wrote it.

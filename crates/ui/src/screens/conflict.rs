@@ -77,6 +77,6 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session, view: &View, a: &AgreementView)
             form.open = true;
         }
     } else {
-        super::agreements::revise_form(ui, s, a, true);
+        super::revise::revise_form(ui, s, a, true);
     }
 }

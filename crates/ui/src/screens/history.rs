@@ -3,20 +3,12 @@
 
 use egui::{RichText, Ui};
 use trellis_core::Who;
-use trellis_net::Command;
 
 use crate::session::Session;
 use crate::theme::palette;
 use crate::widgets;
 
 /// Asks the node for the timeline (again, when the document changed since).
-pub(crate) fn request(s: &mut Session) {
-    let stale = s.history.entries.is_none() || s.history.loaded_at_revision != s.snap.revision;
-    if s.history.request.is_none() && stale {
-        s.history.request = Some(s.node.send(Command::LoadHistory));
-    }
-}
-
 pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
     let p = palette(ui);
     widgets::heading(
@@ -29,7 +21,7 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
             ui.label(RichText::new("Checking every signature…").color(p.calm_blue));
         } else if ui.button("Refresh the history").clicked() {
             s.history.loaded_at_revision = 0;
-            request(s);
+            s.request_history();
         }
         if let Some(e) = &s.history.entries {
             let bad = e.iter().filter(|e| !e.verified).count();

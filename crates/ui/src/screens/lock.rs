@@ -9,11 +9,10 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use egui::{Key, KeyboardShortcut, Modifiers, RichText, Ui};
-use trellis_store::vault::passphrase_problem;
 use trellis_store::{LockChoice, LockKind, Profile, ProfilePaths, StoreError, Vault};
 use zeroize::Zeroizing;
 
-use crate::app::{Phase, TrellisApp};
+use crate::lock_state::{NewLock, capital, wait_after};
 use crate::session::Session;
 use crate::theme::palette;
 use crate::widgets;
@@ -24,47 +23,6 @@ pub(crate) const LOCK_NOW: KeyboardShortcut = KeyboardShortcut::new(Modifiers::C
 /// Minutes without a touch before a passphrase-locked window locks itself, unless the person
 /// chose otherwise in Settings.
 pub(crate) const DEFAULT_IDLE_MINUTES: u32 = 10;
-
-/// A new passphrase being typed (first run, or Settings), twice.
-#[derive(Debug, Default)]
-pub(crate) struct NewLock {
-    pub passphrase: String,
-    pub again: String,
-    /// At first run: the keychain instead of a passphrase.
-    pub keychain: bool,
-}
-
-impl NewLock {
-    /// What the two fields ask for; `Err` with the sentence that says what is still wrong.
-    /// Both empty means no lock, when `optional`.
-    fn choice(&self, optional: bool) -> Result<LockChoice, String> {
-        if optional && self.passphrase.is_empty() && self.again.is_empty() {
-            return Ok(LockChoice::NoLock);
-        }
-        if let Some(problem) = passphrase_problem(&self.passphrase) {
-            return Err(capital(&problem));
-        }
-        if self.passphrase != self.again {
-            return Err("The two passphrases are not the same yet.".into());
-        }
-        Ok(LockChoice::Passphrase(Zeroizing::new(
-            self.passphrase.clone(),
-        )))
-    }
-
-    fn clear(&mut self) {
-        *self = NewLock::default();
-    }
-}
-
-/// A sentence from an error: capital first letter, full stop at the end.
-pub(crate) fn capital(sentence: &str) -> String {
-    let mut s = trellis_core::words::capitalized(sentence);
-    if !s.ends_with('.') {
-        s.push('.');
-    }
-    s
-}
 
 /// A passphrase field tied to its visible label (so screen readers name it).
 pub(crate) fn password_field(ui: &mut Ui, label: &str, text: &mut String) -> egui::Response {
@@ -114,26 +72,22 @@ pub(crate) fn first_run_fields(ui: &mut Ui, lock: &mut NewLock) -> Option<LockCh
 }
 
 /// The lock screen before the profile opens.
-pub(crate) fn locked_before_open(ui: &mut Ui, app: &mut TrellisApp) {
-    let Phase::Locked {
-        passphrase,
-        problem,
-        wait_until,
-    } = &mut app.phase
-    else {
-        return;
-    };
+/// The passphrase when the person asks to unlock.
+pub(crate) fn locked_before_open(
+    ui: &mut Ui,
+    passphrase: &mut String,
+    problem: Option<&str>,
+    wait_until: Option<Instant>,
+) -> Option<Zeroizing<String>> {
     let mut unlock = None;
     egui::CentralPanel::default().show(ui, |ui| {
         ui.vertical_centered(|ui| {
             ui.add_space(ui.available_height() * 0.18);
             ui.set_max_width(420.0);
-            unlock = lock_form(ui, passphrase, problem.as_deref(), *wait_until, false);
+            unlock = lock_form(ui, passphrase, problem, wait_until, false);
         });
     });
-    if let Some(words) = unlock {
-        app.unlock(words);
-    }
+    unlock
 }
 
 /// The passphrase field and its button; the passphrase when the person asks to unlock.
@@ -166,50 +120,6 @@ fn lock_form(
         widgets::note(ui, "A moment before the next try…");
     }
     ((clicked || enter) && ready).then(|| Zeroizing::new(std::mem::take(passphrase)))
-}
-
-/// How long the window waits after `tries` wrong passphrases in a row: growing, so
-/// guessing at the keyboard is slow too.
-pub(crate) fn wait_after(tries: u32) -> Duration {
-    Duration::from_secs(u64::from(tries.saturating_sub(1)).pow(2).min(30))
-}
-
-/// An open session's lock: locked or not, and the unlock or change in flight.
-#[derive(Debug)]
-pub(crate) struct SessionLock {
-    pub locked: bool,
-    passphrase: String,
-    problem: Option<String>,
-    tries: u32,
-    wait_until: Option<Instant>,
-    checking: Option<mpsc::Receiver<Result<Vault, StoreError>>>,
-    last_touch: Instant,
-    /// Settings: a new passphrase being typed, and a change of lock in flight.
-    pub new_lock: NewLock,
-    changing: Option<mpsc::Receiver<Result<Vault, StoreError>>>,
-    pub change_problem: Option<String>,
-    confirm_remove: bool,
-    /// Why this computer offers no keychain (`None`: it does).
-    keychain: Option<String>,
-}
-
-impl Default for SessionLock {
-    fn default() -> Self {
-        Self {
-            locked: false,
-            passphrase: String::new(),
-            problem: None,
-            tries: 0,
-            wait_until: None,
-            checking: None,
-            last_touch: Instant::now(),
-            new_lock: NewLock::default(),
-            changing: None,
-            change_problem: None,
-            confirm_remove: false,
-            keychain: trellis_store::vault::keychain::unavailable(),
-        }
-    }
 }
 
 /// Runs `job` off the window's thread; its answer arrives on the receiver.
@@ -305,14 +215,6 @@ pub(crate) fn tick(ctx: &egui::Context, s: &mut Session) {
             }
             Err(e) => s.lock.change_problem = Some(capital(&e.to_string())),
         }
-    }
-}
-
-impl SessionLock {
-    pub(crate) fn lock_now(&mut self) {
-        self.locked = true;
-        self.passphrase.clear();
-        self.problem = None;
     }
 }
 

@@ -12,6 +12,7 @@ pub(crate) mod pairing;
 pub(crate) mod progress;
 pub(crate) mod recovery;
 pub(crate) mod repair;
+pub(crate) mod revise;
 pub(crate) mod safety;
 pub(crate) mod settings;
 pub(crate) mod shell;

@@ -72,13 +72,13 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
     });
     ui.add_space(10.0);
     if let Some(reason) = &s.pairing.last_invite_closed {
-        widgets::note(ui, &format!("The last invite was closed ({reason})."));
+        widgets::note(ui, &format!("The last invite closed: {reason}."));
     }
     widgets::tinted(ui, p.accent_soft, |ui| {
         ui.label("No network between you, or not ready yet? You can use Trellis alone for now — your private journal and triggers — and pair later: here, or from a bundle file your partner gives you (Settings, under Bundles, or `trellis bundle` on the command line).");
         if ui.button("Use Trellis alone for now").clicked() {
             s.drafts.alone = true;
-            super::shell::go(s, super::Screen::Journal);
+            s.go(super::Screen::Journal);
         }
     });
 }

@@ -392,7 +392,7 @@ fn commit_form(ui: &mut Ui, s: &mut Session, r: &RepairView) {
     });
     let salt = format!("commitment-due-{}", r.id);
     widgets::date_field(ui, "Or by a date (optional)", &mut f.due, &salt);
-    let due = super::agreements::typed_date(&f.due);
+    let due = crate::widgets::typed_date(&f.due);
     let ready = !f.wording.trim().is_empty() && due.is_ok();
     let wording = f.wording.trim().to_string();
     let mut send = false;

@@ -306,8 +306,8 @@ fn therapist_export(ui: &mut Ui, s: &mut Session) {
             widgets::date_field(ui, "To (optional)", &mut f.until, "export-until");
         });
         widgets::inline_field(ui, "Save as", &mut f.markdown_path, "", 460.0);
-        let since = super::agreements::typed_date(&f.since);
-        let until = super::agreements::typed_date(&f.until);
+        let since = crate::widgets::typed_date(&f.since);
+        let until = crate::widgets::typed_date(&f.until);
         let backwards = match (&since, &until) {
             (Ok(from), Ok(to)) => trellis_core::export::period_problem(*from, *to),
             _ => None,

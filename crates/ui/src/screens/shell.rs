@@ -119,26 +119,11 @@ fn shortcuts(ui: &mut Ui, s: &mut Session) {
         s.t.pause_open = true;
     }
     if let Some(screen) = screen {
-        go(s, screen);
+        s.go(screen);
     }
 }
 
 /// Switches screens (and loads what the new one needs).
-pub(crate) fn go(s: &mut Session, screen: Screen) {
-    if s.screen == Screen::Today && screen != Screen::Today {
-        // Everything Today showed has been looked at.
-        s.drafts.last_looked_ms = crate::clock::now().at_ms;
-    } else if s.screen != Screen::Today && screen == Screen::Today && s.drafts.last_looked_ms > 0 {
-        s.t.new_since = s.drafts.last_looked_ms;
-    }
-    s.screen = screen;
-    match screen {
-        Screen::History => super::history::request(s),
-        Screen::Journal => s.journal.load(),
-        _ => {}
-    }
-}
-
 fn top_bar(ui: &mut Ui, s: &mut Session, paired: bool) {
     let p = palette(ui);
     ui.horizontal(|ui| {
@@ -219,7 +204,7 @@ fn nav(ui: &mut Ui, s: &mut Session) {
             )
             .on_hover_text(format!("Alt+{}", screen.key().name()));
         if r.clicked() && !selected {
-            go(s, screen);
+            s.go(screen);
         }
         if screen == Screen::Journal {
             ui.separator();
@@ -290,7 +275,7 @@ fn nav_panel(ui: &mut Ui, add: impl FnOnce(&mut Ui)) {
 /// Settings, where a partner's bundle can be imported), and the way back to pairing.
 fn alone(ui: &mut Ui, s: &mut Session) {
     if !matches!(s.screen, Screen::Journal | Screen::Settings) {
-        go(s, Screen::Journal);
+        s.go(Screen::Journal);
     }
     nav_panel(ui, |ui| {
         for screen in [Screen::Journal, Screen::Settings] {
@@ -303,7 +288,7 @@ fn alone(ui: &mut Ui, s: &mut Session) {
                 ),
             );
             if r.clicked() && !selected {
-                go(s, screen);
+                s.go(screen);
             }
         }
         ui.separator();

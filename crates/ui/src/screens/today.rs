@@ -227,7 +227,7 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
                         .on_hover_text(format!("Item {}", i + 1))
                         .clicked()
                     {
-                        super::shell::go(s, screen);
+                        s.go(screen);
                     }
                 });
             });

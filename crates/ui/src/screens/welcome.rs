@@ -134,7 +134,7 @@ pub(crate) fn show(ui: &mut Ui, app: &mut TrellisApp) {
 fn coming_back(
     ui: &mut Ui,
     words: &mut Zeroizing<String>,
-    lock: &mut crate::screens::lock::NewLock,
+    lock: &mut crate::lock_state::NewLock,
     problem: &mut Option<String>,
 ) -> Option<(Zeroizing<String>, LockChoice)> {
     let p = palette(ui);

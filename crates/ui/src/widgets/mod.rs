@@ -268,3 +268,11 @@ pub(crate) fn field_width_before_button(ui: &Ui, min: f32, max: f32) -> f32 {
     let room = 160.0 * crate::theme::looks(ui.ctx()).scale;
     (ui.available_width() - room).clamp(min, max)
 }
+/// A date typed as YYYY-MM-DD; `Ok(None)` when blank.
+pub(crate) fn typed_date(text: &str) -> Result<Option<chrono::NaiveDate>, ()> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    trellis_core::time::parse_date(t).map(Some).ok_or(())
+}

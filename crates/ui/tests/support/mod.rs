@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use trellis_net::{Command, Event, NetworkMode, NodeHandle, NodeOptions, Snapshot};
+use trellis_net::{Command, Event, NetworkMode, NodeHandle, NodeOptions, Outcome, Snapshot};
 use trellis_store::Profile;
 use trellis_ui::{Screen, Session, TrellisApp};
 
@@ -128,19 +128,11 @@ fn start(dir: &Path) -> NodeHandle {
 }
 
 pub fn call(node: &NodeHandle, command: Command) -> Event {
-    let id = node.send(command);
-    match node.wait_for(id, WAIT, |_| {}).expect("an answer in time") {
-        Event::Failed { error, .. } => panic!("failed: {error}"),
-        e => e,
-    }
+    node.call(command, WAIT).expect("an answer, in time")
 }
 
 fn wait_node(node: &NodeHandle, cond: impl Fn(&Snapshot) -> bool) {
-    let deadline = Instant::now() + WAIT;
-    while !cond(&node.snapshot()) {
-        assert!(Instant::now() < deadline, "timed out");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    node.wait_until(WAIT, cond).expect("in time");
 }
 
 /// Alex's and Sam's profiles under `root`, already paired over loopback (safety number
@@ -160,7 +152,7 @@ pub fn pair_up(root: &Path, compared: bool) -> (PathBuf, PathBuf) {
     let sam = start(&b);
     wait_node(&alex, |s| s.network.listening);
     wait_node(&sam, |s| s.network.listening);
-    let Event::Done { message: code, .. } = call(&alex, Command::Invite) else {
+    let Ok(Outcome::InviteOpened { code, .. }) = alex.outcome(Command::Invite, WAIT) else {
         panic!("no invite")
     };
     call(&sam, Command::Join(code));
