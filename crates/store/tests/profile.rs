@@ -328,3 +328,48 @@ fn joining_from_an_inviter_checks_the_couple_is_with_them_before_storing() {
         .unwrap();
     assert!(report.joined);
 }
+
+#[test]
+fn changes_straight_from_the_partner_show_what_the_partner_holds_at_once() {
+    let (_tmp, mut alex, mut sam) = couple();
+    // Sam writes; Alex gets it by a bundle and writes on top of it.
+    sam.act(
+        &Action::Appreciate {
+            text: "for the walk".into(),
+        },
+        now(3),
+    )
+    .unwrap();
+    let (bundle, _) = sam.export_bundle(false, now(4)).unwrap();
+    alex.import_bundle(&bundle, now(5)).unwrap();
+    propose(&mut alex, "Evenings", now(6));
+    let unseen = |p: &mut Profile| p.status().unwrap().couple.unwrap().not_yet_with_partner;
+    assert_eq!(unseen(&mut sam), 1, "Sam has not heard back yet");
+
+    // A live conversation: Alex's changes arrive in a frame, before Alex's sync message.
+    let mut sam_session = sam.sync_session().unwrap();
+    let mut alex_session = alex.sync_session().unwrap();
+    let mut frames = 0;
+    for _ in 0..10 {
+        if let Some(out) = sam.sync_outgoing(&mut sam_session).unwrap() {
+            if !out.changes.is_empty() {
+                alex.receive_changes(&mut alex_session, out.changes, now(7))
+                    .unwrap();
+            }
+            alex.sync_receive(&mut alex_session, &out.message, now(7))
+                .unwrap();
+        }
+        if let Some(out) = alex.sync_outgoing(&mut alex_session).unwrap() {
+            if !out.changes.is_empty() {
+                frames += 1;
+                sam.receive_changes(&mut sam_session, out.changes, now(8))
+                    .unwrap();
+                // Alex sent a change written on top of Sam's: Alex holds Sam's too.
+                assert_eq!(unseen(&mut sam), 0, "counted before Alex's sync message");
+            }
+            sam.sync_receive(&mut sam_session, &out.message, now(8))
+                .unwrap();
+        }
+    }
+    assert_eq!(frames, 1, "Alex's proposal travelled in one frame");
+}

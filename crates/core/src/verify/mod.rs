@@ -66,6 +66,18 @@ impl Verified {
             .collect()
     }
 
+    /// The new changes no other new change depends on: whoever sent this batch holds at
+    /// least these and everything before them.
+    pub fn accepted_heads(&self) -> Vec<ChangeHash> {
+        let deps: std::collections::HashSet<&ChangeHash> =
+            self.ready.iter().flat_map(|(c, _)| c.deps()).collect();
+        self.ready
+            .iter()
+            .map(|(c, _)| c.hash())
+            .filter(|h| !deps.contains(h))
+            .collect()
+    }
+
     pub fn new_count(&self) -> usize {
         self.ready.len()
     }

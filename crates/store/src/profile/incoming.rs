@@ -34,12 +34,17 @@ pub(crate) struct Received {
 
 impl Profile {
     /// Verifies, applies and stores a batch, or refuses it whole with nothing kept.
-    /// `meta` is stored in the same transaction as the changes.
+    /// `meta` is stored in the same transaction as the changes. With `from_partner`, the
+    /// batch came straight from the partner's device, which therefore holds it: what it
+    /// holds is known at once, not only when its next sync message says so (a long first
+    /// sync would otherwise count every change of the history as not yet with the partner,
+    /// again for every frame).
     fn take_in(
         &mut self,
         incoming: Vec<SignedChange>,
         waiting: Waiting,
         mut meta: Vec<(&'static str, Vec<u8>)>,
+        from_partner: bool,
         now: Moment,
     ) -> Result<Received, StoreError> {
         self.check_usable()?;
@@ -68,12 +73,23 @@ impl Profile {
         };
         let accepted = verified.accepted();
         received.last_applied = accepted.last().map(|(_, c)| c.bytes.clone());
+        let sender_heads =
+            (from_partner && !accepted.is_empty()).then(|| verified.accepted_heads());
         if let Err(e) = couple.apply(verified) {
             self.reload_after_failure();
             return Err(e.into());
         }
         if !accepted.is_empty() {
             meta.push((meta::LAST_RECEIVED_AT, now.at_ms.to_string().into_bytes()));
+        }
+        if let Some(heads) = sender_heads {
+            match self.merged_partner_heads(&heads) {
+                Ok(merged) => meta.push((meta::PARTNER_HEADS, merged)),
+                Err(e) => {
+                    self.reload_after_failure();
+                    return Err(e);
+                }
+            }
         }
         if accepted.is_empty() && meta.is_empty() {
             return Ok(received);
@@ -135,7 +151,7 @@ impl Profile {
             meta::PARTNER_HEADS,
             self.merged_partner_heads(&bundle.sender_heads)?,
         )];
-        let received = self.take_in(bundle.changes, Waiting::default(), heads, now)?;
+        let received = self.take_in(bundle.changes, Waiting::default(), heads, false, now)?;
         self.compact_if_due();
         Ok(ImportReport {
             joined: false,
@@ -206,7 +222,7 @@ impl Profile {
         now: Moment,
     ) -> Result<usize, StoreError> {
         let waiting = session.take_waiting();
-        let received = self.take_in(changes, waiting, Vec::new(), now)?;
+        let received = self.take_in(changes, waiting, Vec::new(), true, now)?;
         // No compaction here: a long sync stores many frames in a row, and a snapshot of
         // the whole document after each would cost more than the sync. The conversation
         // calls `compact_if_due` once the exchange settles.
