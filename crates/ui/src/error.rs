@@ -77,8 +77,10 @@ pub(crate) fn failure_words(failure: &trellis_net::Failure) -> String {
         },
         _ => None,
     };
+    // A sentence of its own in the window: capital first, full stop at the end.
+    let what = trellis_core::words::capitalized(what.trim_end_matches('.'));
     match remedy {
-        Some(remedy) => format!("{}. {remedy}", what.trim_end_matches('.')),
-        None => what,
+        Some(remedy) => format!("{what}. {remedy}"),
+        None => format!("{what}."),
     }
 }

@@ -620,17 +620,17 @@ fn a_forms_error_sits_in_the_form() {
     click(&mut alex, "Revise");
     // Saved as it is, the revision would change nothing: refused, said in the form.
     click(&mut alex, "Save this revision");
-    wait_label_contains(&mut alex, "this revision would change nothing");
+    wait_label_contains(&mut alex, "This revision would change nothing");
     let save = alex.get_by_label("Save this revision").rect();
     let said = alex
-        .get_by_label_contains("this revision would change nothing")
+        .get_by_label_contains("This revision would change nothing")
         .rect();
     assert!(
         said.top() >= save.bottom(),
         "the error is below the Save button, in the form: {said:?} vs {save:?}"
     );
     assert_eq!(
-        alex.query_all_by_label_contains("this revision would change nothing")
+        alex.query_all_by_label_contains("This revision would change nothing")
             .count(),
         1,
         "said once, not also in a banner"
