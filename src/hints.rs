@@ -22,6 +22,10 @@ pub fn for_error(error: &anyhow::Error) -> Option<String> {
     })
 }
 
+/// The next step whenever there is no partner yet.
+const PAIR: &str =
+    "Invite your partner with `trellis invite`, or join with their code: `trellis join CODE`.";
+
 fn store(e: &StoreError) -> Option<String> {
     Some(
         match e {
@@ -29,9 +33,7 @@ fn store(e: &StoreError) -> Option<String> {
             StoreError::Busy(_) => {
                 "Close that window or stop `trellis serve` first; commands that only read work meanwhile."
             }
-            StoreError::NoCouple => {
-                "Invite your partner with `trellis invite`, or join with their code: `trellis join CODE`."
-            }
+            StoreError::NoCouple => PAIR,
             StoreError::MissingSignature(_) => "`trellis verify` lists what is missing.",
             StoreError::Locked(_) => {
                 "Type the passphrase when asked, or give it with --passphrase-file FILE."
@@ -75,10 +77,7 @@ fn net(e: &NetError) -> Option<String> {
             "Choose a network with `trellis network lan` (or internet, loopback) and try again."
                 .into(),
         ),
-        NetError::NotPaired => Some(
-            "Invite your partner with `trellis invite`, or join with their code: `trellis join CODE`."
-                .into(),
-        ),
+        NetError::NotPaired => Some(PAIR.into()),
         NetError::Refused { partner } => Some(format!(
             "If your identity moved to another computer (`trellis recover`), sync from that one; {partner} can invite this computer again with `trellis invite`."
         )),

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::{Result, anyhow};
 use chrono::NaiveDate;
-use trellis_core::export::{ExportOptions, Section, markdown_in};
+use trellis_core::export::{ExportOptions, Section};
 use trellis_core::view::View;
 use trellis_core::words::count;
 use trellis_store::StoreError;
@@ -150,17 +150,13 @@ pub fn export(
             })
             .collect::<Result<_>>()?
     };
-    let text = markdown_in(
-        &view,
-        &ExportOptions {
-            sections: sections.clone(),
-            since,
-            until,
-            now: now(),
-        },
-        &LocalZone,
-    );
-    super::setup::write_file(file, text.as_bytes())?;
+    let options = ExportOptions {
+        sections: sections.clone(),
+        since,
+        until,
+        now: now(),
+    };
+    let bytes = trellis_store::files::write_markdown(&view, &options, file)?;
     #[derive(serde::Serialize)]
     struct Written {
         file: String,
@@ -170,7 +166,7 @@ pub fn export(
     let out = Written {
         file: file.display().to_string(),
         sections: sections.iter().map(Section::name).collect(),
-        bytes: text.len(),
+        bytes,
     };
     ctx.emit(&out, || {
         format!(

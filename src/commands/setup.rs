@@ -99,8 +99,7 @@ fn write_output(path: &Path, bytes: &[u8]) -> Result<()> {
 /// Writes a file completely or not at all, readable only by its owner (what Trellis writes
 /// out is private: a bundle, a card, an export).
 pub(super) fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    trellis_store::atomic::write_private(path, bytes)
-        .with_context(|| format!("could not write {}", path.display()))
+    Ok(trellis_store::files::write_out(path, bytes)?)
 }
 
 pub fn card(ctx: &Context, command: CardCommand) -> Result<()> {

@@ -9,7 +9,8 @@ use trellis_net::NetworkMode;
 use trellis_store::LockChoice;
 use zeroize::Zeroizing;
 
-use crate::lock_state::{NewLock, capital, wait_after};
+use crate::error::capital;
+use crate::lock_state::{NewLock, wait_after};
 use crate::screens;
 use crate::session::Session;
 use crate::starter::{self, Opened, Start};

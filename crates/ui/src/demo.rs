@@ -35,7 +35,7 @@ fn node_outcome(node: &NodeHandle, command: Command) -> Result<trellis_net::Outc
 
 /// Performs an action; returns the id of the record it made.
 fn act(node: &NodeHandle, action: Action) -> Result<String, UiError> {
-    let outcome = node.outcome(Command::Act(action), WAIT).map_err(demo_err)?;
+    let outcome = node_outcome(node, Command::Act(action))?;
     Ok(outcome.record().unwrap_or_default().to_string())
 }
 

@@ -46,20 +46,28 @@ pub(crate) fn one_line(text: impl std::fmt::Display) -> String {
         .join(" ")
 }
 
+/// A sentence from an error: capital first letter, full stop at the end.
+pub(crate) fn capital(sentence: &str) -> String {
+    let mut s = trellis_core::words::capitalized(sentence);
+    if !s.ends_with('.') {
+        s.push('.');
+    }
+    s
+}
+
 /// A failed command in the window's words: the library says what happened; where the
 /// remedy is a place in the window, this names it (never a command-line flag).
 pub(crate) fn failure_words(failure: &trellis_net::Failure) -> String {
     use trellis_core::CoreError;
     use trellis_net::NetError;
     use trellis_store::StoreError;
-    let what = one_line(failure);
+    const PAIR: &str =
+        "Open Pairing to invite your partner, or join with the code from their device.";
     let remedy = match failure.error() {
         NetError::NetworkOff => Some(
             "Choose how to connect in Settings → Network; it takes effect when Trellis starts next.",
         ),
-        NetError::NotPaired | NetError::Store(StoreError::NoCouple) => {
-            Some("Open Pairing to invite your partner, or join with the code from their device.")
-        }
+        NetError::NotPaired | NetError::Store(StoreError::NoCouple) => Some(PAIR),
         NetError::Refused { .. } => Some(
             "If your partner's identity moved to a new computer, they can invite this one again from Settings → “If this computer is lost”.",
         ),
@@ -70,17 +78,15 @@ pub(crate) fn failure_words(failure: &trellis_net::Failure) -> String {
             CoreError::Unsettled { .. } => Some(
                 "Open the agreement: its versions are side by side, and you choose the wording you settle on together.",
             ),
-            CoreError::NoCouple => Some(
-                "Open Pairing to invite your partner, or join with the code from their device.",
-            ),
+            CoreError::NoCouple => Some(PAIR),
             _ => None,
         },
         _ => None,
     };
-    // A sentence of its own in the window: capital first, full stop at the end.
-    let what = trellis_core::words::capitalized(what.trim_end_matches('.'));
+    // A sentence of its own in the window, then where to go.
+    let what = capital(&one_line(failure));
     match remedy {
-        Some(remedy) => format!("{what}. {remedy}"),
-        None => format!("{what}."),
+        Some(remedy) => format!("{what} {remedy}"),
+        None => what,
     }
 }

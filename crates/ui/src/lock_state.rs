@@ -8,6 +8,8 @@ use trellis_store::vault::passphrase_problem;
 use trellis_store::{LockChoice, StoreError, Vault};
 use zeroize::Zeroizing;
 
+use crate::error::capital;
+
 /// A new passphrase being typed (first run, or Settings), twice.
 #[derive(Debug, Default)]
 pub(crate) struct NewLock {
@@ -38,15 +40,6 @@ impl NewLock {
     pub(crate) fn clear(&mut self) {
         *self = NewLock::default();
     }
-}
-
-/// A sentence from an error: capital first letter, full stop at the end.
-pub(crate) fn capital(sentence: &str) -> String {
-    let mut s = trellis_core::words::capitalized(sentence);
-    if !s.ends_with('.') {
-        s.push('.');
-    }
-    s
 }
 
 /// How long the window waits after `tries` wrong passphrases in a row: growing, so

@@ -12,7 +12,8 @@ use egui::{Key, KeyboardShortcut, Modifiers, RichText, Ui};
 use trellis_store::{LockChoice, LockKind, Profile, ProfilePaths, StoreError, Vault};
 use zeroize::Zeroizing;
 
-use crate::lock_state::{NewLock, capital, wait_after};
+use crate::error::capital;
+use crate::lock_state::{NewLock, wait_after};
 use crate::session::Session;
 use crate::theme::palette;
 use crate::widgets;
