@@ -132,9 +132,15 @@ async fn talk(
     send_outgoing(doc, writer, session, &mut report).await?;
     loop {
         tokio::select! {
-            // A change made here goes out before anything else is answered, so messages
-            // reach the partner in the order they were made.
+            // In this order: stopping first (during a long sync a frame is always ready,
+            // and a stop polled after it would wait for the whole history); then a change
+            // made here, before anything else is answered, so messages reach the partner
+            // in the order they were made.
             biased;
+            _ = stop.changed() => {
+                writer.goodbye("shutting down").await;
+                return Ok(report);
+            }
             Some(out) = outbox.recv() => {
                 // A change made here, prepared on the document thread right after it was
                 // stored: send it before anything else.
@@ -207,10 +213,6 @@ async fn talk(
                     send_outgoing(doc, writer, session, &mut report).await?;
                     publish(net, &report, &mut published);
                 }
-            }
-            _ = stop.changed() => {
-                writer.goodbye("shutting down").await;
-                return Ok(report);
             }
         }
     }
