@@ -446,7 +446,12 @@ fn revise(ctx: &mut Ctx<'_>, prefix: &str, draft: &RevisionDraft) -> Result<Writ
     let revisions = existing_map(ctx.doc, &this, keys::REVISIONS)?;
     reconcile_prop(ctx.doc, &revisions, revision_id.as_str(), &revision)?;
     // My yes to the wording in force stands until both say yes to this one.
-    let standing = holding(ctx.root, &agreement_id, agreement, &ctx.me, &ctx.partner);
+    let standing = holding(
+        ctx.root,
+        &agreement_id,
+        agreement,
+        &crate::view::Keys::new(&ctx.me, &ctx.partner),
+    );
     let consent = Consent {
         revision: revision_id,
         at: ctx.now.at_ms,

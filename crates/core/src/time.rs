@@ -132,11 +132,44 @@ pub fn day_word(at_ms: i64, now: Moment, zone: &dyn Zone) -> String {
 
 /// Dates travel in the document as ISO strings ("2026-11-22").
 pub fn format_date(date: NaiveDate) -> String {
-    date.format("%Y-%m-%d").to_string()
+    // Written by hand for the years people live in: a view formats a date per week of a
+    // long history, and chrono's format machinery costs more than the rest of that work.
+    match u32::try_from(date.year()) {
+        Ok(year @ 0..=9999) => format!("{year:04}-{:02}-{:02}", date.month(), date.day()),
+        _ => date.format("%Y-%m-%d").to_string(),
+    }
 }
 
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
+    // The form every Trellis writes ("2026-11-28") is read directly: a view reads a date
+    // per record. Anything else goes through chrono, which also accepts what people type
+    // (spaces around it, a one-digit month).
+    if let Some(date) = plain_date(text.as_bytes()) {
+        return date;
+    }
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()
+}
+
+/// `YYYY-MM-DD` with ASCII digits: `Some` of what chrono would read (a date, or `None` for
+/// one that does not exist); `None` for any other shape.
+fn plain_date(b: &[u8]) -> Option<Option<NaiveDate>> {
+    let [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] = *b else {
+        return None;
+    };
+    let digits = [y0, y1, y2, y3, m0, m1, d0, d1];
+    if !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let n = |ds: &[u8]| {
+        ds.iter()
+            .fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'))
+    };
+    let year = i32::try_from(n(&digits[..4])).ok()?;
+    Some(NaiveDate::from_ymd_opt(
+        year,
+        n(&digits[4..6]),
+        n(&digits[6..]),
+    ))
 }
 
 /// The Monday that starts the ISO week of `date`; weeks are how progress is shown.
@@ -149,6 +182,42 @@ pub fn week_start(date: NaiveDate) -> NaiveDate {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn dates_read_and_written_by_hand_match_chrono() {
+        let chrono_parse = |t: &str| NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d").ok();
+        let mut day = NaiveDate::from_ymd_opt(1999, 12, 1).unwrap();
+        while day.year() < 2031 {
+            let text = format_date(day);
+            assert_eq!(text, day.format("%Y-%m-%d").to_string());
+            assert_eq!(parse_date(&text), Some(day));
+            day = day.succ_opt().unwrap();
+        }
+        for text in [
+            "2026-02-29",
+            "2024-02-29",
+            "2026-13-01",
+            "2026-00-10",
+            "2026-04-31",
+            "0000-01-01",
+            "9999-12-31",
+            " 2026-11-28",
+            "2026-11-28 ",
+            "2026-1-28",
+            "+2026-11-28",
+            "2026/11/28",
+            "２０２６-11-28",
+            "2026-11-2x",
+            "",
+            "2026-11-28-",
+        ] {
+            assert_eq!(parse_date(text), chrono_parse(text), "{text:?}");
+        }
+        for year in [-1, 0, 10_000] {
+            let d = NaiveDate::from_ymd_opt(year, 3, 4).unwrap();
+            assert_eq!(format_date(d), d.format("%Y-%m-%d").to_string());
+        }
+    }
 
     #[test]
     fn local_dates_follow_the_offset() {

@@ -3,8 +3,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::{Who, who};
-use crate::identity::PartnerKey;
+use super::{Keys, Who, who};
 use crate::schema::{Agreement, Category, Root};
 use crate::time::parse_date;
 
@@ -107,15 +106,15 @@ impl AgreementView {
 
 /// Revisions no other revision replaces, oldest first.
 pub(crate) fn leaves(agreement: &Agreement) -> Vec<String> {
+    let replaced: std::collections::HashSet<&str> = agreement
+        .revisions
+        .iter()
+        .flat_map(|(_, r)| r.parents.keys().map(String::as_str))
+        .collect();
     let mut out: Vec<(&String, i64)> = agreement
         .revisions
         .iter()
-        .filter(|(id, _)| {
-            !agreement
-                .revisions
-                .iter()
-                .any(|(_, r)| r.parents.contains_key(*id))
-        })
+        .filter(|(id, _)| !replaced.contains(id.as_str()))
         .map(|(id, r)| (id, r.at))
         .collect();
     out.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.cmp(b.0)));
@@ -129,15 +128,10 @@ pub(crate) fn holding(
     root: &Root,
     agreement_id: &str,
     agreement: &Agreement,
-    me: &PartnerKey,
-    partner: &PartnerKey,
+    keys: &Keys,
 ) -> Option<String> {
-    let consent = |key: &PartnerKey| {
-        root.by
-            .get(&key.to_hex())
-            .and_then(|s| s.consents.get(agreement_id))
-    };
-    let (mine, theirs) = (consent(me)?, consent(partner)?);
+    let consent = |key: &str| root.by.get(key).and_then(|s| s.consents.get(agreement_id));
+    let (mine, theirs) = (consent(&keys.me)?, consent(&keys.partner)?);
     let known = |r: &&String| agreement.revisions.get(r).is_some();
     [
         (Some(&mine.revision), Some(&theirs.revision)),
@@ -179,25 +173,24 @@ pub(crate) fn build(
     root: &Root,
     id: &str,
     agreement: &Agreement,
-    me: &PartnerKey,
-    partner: &PartnerKey,
+    keys: &Keys,
     today: NaiveDate,
 ) -> AgreementView {
     let current = leaves(agreement);
-    let consent_of = |key: &PartnerKey| {
+    let consent_of = |key: &str| {
         root.by
-            .get(&key.to_hex())
+            .get(key)
             .and_then(|s| s.consents.get(id))
             .map(|c| c.revision.clone())
     };
-    let my_consent = consent_of(me);
-    let partner_consent = consent_of(partner);
+    let my_consent = consent_of(&keys.me);
+    let partner_consent = consent_of(&keys.partner);
     let mut revisions: Vec<RevisionView> = agreement
         .revisions
         .iter()
         .map(|(rid, r)| RevisionView {
             id: rid.clone(),
-            author: who(&r.author, me),
+            author: who(&r.author, &keys.me),
             at: r.at,
             wording: r.wording.clone(),
             if_crossed: r.if_crossed.clone(),
@@ -207,11 +200,11 @@ pub(crate) fn build(
         })
         .collect();
     revisions.sort_by(|a, b| a.at.cmp(&b.at).then(a.id.cmp(&b.id)));
-    let retire_requested_by: Vec<Who> = [(me, Who::Me), (partner, Who::Partner)]
+    let retire_requested_by: Vec<Who> = [(&keys.me, Who::Me), (&keys.partner, Who::Partner)]
         .into_iter()
         .filter(|(k, _)| {
             root.by
-                .get(&k.to_hex())
+                .get(k.as_str())
                 .is_some_and(|s| s.retirements.contains(id))
         })
         .map(|(_, w)| w)
@@ -222,7 +215,7 @@ pub(crate) fn build(
         _ => None,
     };
     let review_on = leaf.and_then(|(_, r)| r.review_on.clone());
-    let mut holding = holding(root, id, agreement, me, partner);
+    let mut holding = holding(root, id, agreement, keys);
     let mut waiting_for = Vec::new();
     let status = if retire_requested_by.len() == 2 {
         AgreementStatus::Retired
@@ -266,7 +259,7 @@ pub(crate) fn build(
         id: id.to_string(),
         title: agreement.title.clone(),
         category: agreement.category.clone(),
-        proposed_by: who(&agreement.author, me),
+        proposed_by: who(&agreement.author, &keys.me),
         at: agreement.at,
         status,
         waiting_for,

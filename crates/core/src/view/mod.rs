@@ -34,11 +34,27 @@ pub enum Who {
     Partner,
 }
 
-pub(crate) fn who(key_hex: &str, me: &PartnerKey) -> Who {
-    if key_hex == me.to_hex() {
+pub(crate) fn who(key_hex: &str, me_hex: &str) -> Who {
+    if key_hex == me_hex {
         Who::Me
     } else {
         Who::Partner
+    }
+}
+
+/// The two partners' keys as the document spells them (hex): written out once per view,
+/// not once per record read.
+pub(crate) struct Keys {
+    pub me: String,
+    pub partner: String,
+}
+
+impl Keys {
+    pub(crate) fn new(me: &PartnerKey, partner: &PartnerKey) -> Self {
+        Self {
+            me: me.to_hex(),
+            partner: partner.to_hex(),
+        }
     }
 }
 
@@ -83,6 +99,7 @@ pub struct EndedView {
 impl View {
     pub fn build(root: &Root, me: &PartnerKey, partner: &PartnerKey, now: Moment) -> View {
         let today: NaiveDate = now.today();
+        let keys = Keys::new(me, partner);
         let person = |key: &PartnerKey| Person {
             key: key.to_hex(),
             name: root
@@ -95,10 +112,10 @@ impl View {
         let mut agreements: Vec<AgreementView> = root
             .agreements
             .iter()
-            .map(|(id, a)| agreements::build(root, id, a, me, partner, today))
+            .map(|(id, a)| agreements::build(root, id, a, &keys, today))
             .collect();
         agreements.sort_by(|a, b| a.at.cmp(&b.at).then(a.id.cmp(&b.id)));
-        let practice = practice::build(root, me, partner, now);
+        let practice = practice::build(root, &keys, now);
         let weeks = trends::weekly(&practice);
         let mut view = View {
             me: person(me),
@@ -112,7 +129,7 @@ impl View {
             attention: Vec::new(),
             weeks,
             unreadable_records: unreadable(root),
-            ended: ended_view(root, me),
+            ended: ended_view(root, &keys.me),
         };
         view.attention = attention::gather(&view, now);
         view
@@ -139,7 +156,7 @@ impl View {
     }
 }
 
-fn ended_view(root: &Root, me: &PartnerKey) -> Option<EndedView> {
+fn ended_view(root: &Root, me: &str) -> Option<EndedView> {
     root.by
         .iter()
         .flat_map(|(key, space)| space.endings.iter().map(move |(_, e)| (key, e)))

@@ -5,9 +5,10 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::Who;
-use crate::identity::PartnerKey;
-use crate::schema::{Cadence, Commitment, Need, Outcome, Reply, Report, ResponseMode, Root, Space};
+use super::{Keys, Who};
+use crate::schema::{
+    Cadence, CheckIn, Commitment, Need, Outcome, Reply, Report, ResponseMode, Root, Space,
+};
 use crate::time::{Moment, parse_date};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -162,10 +163,10 @@ pub(crate) struct Practice {
     pub timeouts: Vec<TimeOutView>,
 }
 
-pub(crate) fn build(root: &Root, me: &PartnerKey, partner: &PartnerKey, now: Moment) -> Practice {
+pub(crate) fn build(root: &Root, keys: &Keys, now: Moment) -> Practice {
     let empty = Space::default();
-    let mine = root.by.get(&me.to_hex()).unwrap_or(&empty);
-    let theirs = root.by.get(&partner.to_hex()).unwrap_or(&empty);
+    let mine = root.by.get(&keys.me).unwrap_or(&empty);
+    let theirs = root.by.get(&keys.partner).unwrap_or(&empty);
     let sides = [(Who::Me, mine, theirs), (Who::Partner, theirs, mine)];
     let today = now.today();
 
@@ -180,46 +181,59 @@ pub(crate) fn build(root: &Root, me: &PartnerKey, partner: &PartnerKey, now: Mom
                 .push((rid, r));
         }
     }
-    let mut checkins = Vec::with_capacity(mine.checkins.len() + theirs.checkins.len());
-    for (side, (author, space, _)) in sides.into_iter().enumerate() {
-        for (id, c) in space.checkins.iter() {
-            let mut replies: Vec<ReplyView> = replies_to[side]
-                .get(id.as_str())
-                .into_iter()
-                .flatten()
-                .map(|&(rid, r)| ReplyView {
-                    id: rid.clone(),
-                    author: flip(author),
-                    text: r.text.clone(),
-                    at: r.at,
-                })
-                .collect();
-            replies.sort_by_key(|r| r.at);
-            checkins.push(CheckInView {
-                id: id.clone(),
-                author,
-                date: c.date.clone(),
-                at: c.at,
-                feel: c.feel.clone(),
-                when: c.when.clone(),
-                went_well: c.went_well.clone(),
-                was_hard: c.was_hard.clone(),
-                need: c.need.clone(),
-                response: c.response.clone(),
-                safety: c.safety,
-                trust: c.trust,
-                connection: c.connection,
-                replies,
-                folded: author == Who::Partner && super::exchange::folded(c.at, my_latest),
-            });
-        }
-    }
-    checkins.sort_by(|a, b| {
-        b.date
-            .cmp(&a.date)
-            .then(b.at.cmp(&a.at))
-            .then(a.id.cmp(&b.id))
+    // Put in order before they are built: sorting the built views moves every one of
+    // them (and their texts) many times over, which was a quarter of a long history's view.
+    let mut order: Vec<(usize, Who, &String, &CheckIn)> = sides
+        .iter()
+        .enumerate()
+        .flat_map(|(side, (author, space, _))| {
+            space
+                .checkins
+                .iter()
+                .map(move |(id, c)| (side, *author, id, c))
+        })
+        .collect();
+    // Newest date first (the dates as written, compared as text), then newest written,
+    // then by id. The date's first bytes are copied into the key, so most comparisons
+    // never leave the array being sorted.
+    order.sort_by_cached_key(|&(_, _, id, c)| {
+        (
+            std::cmp::Reverse((text_prefix(&c.date), c.date.as_str(), c.at)),
+            id.as_str(),
+        )
     });
+    let mut checkins = Vec::with_capacity(order.len());
+    for (side, author, id, c) in order {
+        let mut replies: Vec<ReplyView> = replies_to[side]
+            .get(id.as_str())
+            .into_iter()
+            .flatten()
+            .map(|&(rid, r)| ReplyView {
+                id: rid.clone(),
+                author: flip(author),
+                text: r.text.clone(),
+                at: r.at,
+            })
+            .collect();
+        replies.sort_by_key(|r| r.at);
+        checkins.push(CheckInView {
+            id: id.clone(),
+            author,
+            date: c.date.clone(),
+            at: c.at,
+            feel: c.feel.clone(),
+            when: c.when.clone(),
+            went_well: c.went_well.clone(),
+            was_hard: c.was_hard.clone(),
+            need: c.need.clone(),
+            response: c.response.clone(),
+            safety: c.safety,
+            trust: c.trust,
+            connection: c.connection,
+            replies,
+            folded: author == Who::Partner && super::exchange::folded(c.at, my_latest),
+        });
+    }
 
     // Commitments by repair and reports by commitment, per owner, gathered once (not a
     // scan of every commitment per repair and every report per commitment).
@@ -358,6 +372,15 @@ pub(crate) fn build(root: &Root, me: &PartnerKey, partner: &PartnerKey, now: Mom
         appreciations,
         timeouts,
     }
+}
+
+/// The first 16 bytes of `text`, zero-padded: ordered as the texts are, except that two
+/// texts equal here may still differ after it (so the text itself follows in a key).
+fn text_prefix(text: &str) -> [u8; 16] {
+    let mut out = [0u8; 16];
+    let n = text.len().min(16);
+    out[..n].copy_from_slice(&text.as_bytes()[..n]);
+    out
 }
 
 fn flip(who: Who) -> Who {
