@@ -84,6 +84,7 @@ pub fn run(ctx: &Context, command: AgreementCommand) -> Result<()> {
             let items: Vec<&AgreementView> = view
                 .agreements
                 .iter()
+                .map(|a| &**a)
                 .filter(|a| all || a.status != AgreementStatus::Retired)
                 .collect();
             ctx.emit(&items, || list_text(&view, &items))

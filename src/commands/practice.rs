@@ -1,5 +1,7 @@
 //! Check-ins, repairs, commitments and time-outs.
 
+use std::sync::Arc;
+
 use anyhow::{Result, anyhow};
 use trellis_core::schema::{Cadence, Need, Outcome, ResponseMode};
 use trellis_core::time::Zone;
@@ -37,7 +39,7 @@ pub fn checkin(ctx: &Context, command: CheckInCommand) -> Result<()> {
                 .iter()
                 .take(limit)
                 .map(|c| {
-                    let mut c = c.clone();
+                    let mut c = CheckInView::clone(c);
                     c.folded &= !unfold;
                     c
                 })
@@ -163,7 +165,7 @@ pub fn repair(ctx: &Context, command: RepairCommand) -> Result<()> {
     }
 }
 
-fn repairs_text(view: &View, repairs: &[RepairView]) -> String {
+fn repairs_text(view: &View, repairs: &[Arc<RepairView>]) -> String {
     if repairs.is_empty() {
         return "No repairs. When trust breaks, a repair has a shape: the one who was hurt names what happened\nand how it landed (`trellis repair open`), the other acknowledges it and commits to concrete steps.".into();
     }

@@ -82,6 +82,8 @@ pub struct Couple {
     /// Set when the engine failed half-way through a change: the document in memory can
     /// no longer be trusted and must be read again from the store.
     poisoned: bool,
+    /// Which records changed lately, so a view can be updated rather than rebuilt.
+    edits: crate::view::Edits,
 }
 
 impl std::fmt::Debug for Couple {
@@ -319,6 +321,7 @@ impl Couple {
             indexed: false,
             root,
             poisoned: false,
+            edits: crate::view::Edits::new(),
         })
     }
 
@@ -658,10 +661,18 @@ impl Couple {
                 (p.len() == 2 && p[0] == crate::schema::keys::AGREEMENTS)
                     || (p.len() == 4 && p[0] == crate::schema::keys::BY)
             });
-        if !records_only || !crate::schema::refresh_records(&self.doc, &mut self.root, touched) {
+        if records_only && crate::schema::refresh_records(&self.doc, &mut self.root, touched) {
+            self.edits.records(touched);
+        } else {
             self.root = autosurgeon::hydrate(&self.doc)?;
+            self.edits.everything();
         }
         Ok(())
+    }
+
+    /// What changed in the hydrated document, for updating a view (see [`crate::view::Edits`]).
+    pub fn edits(&self) -> &crate::view::Edits {
+        &self.edits
     }
 
     /// Number of changes in the document.

@@ -484,7 +484,7 @@ fn a_complete_said_too_soon_is_taken_back_until_both_said_it() {
             at(20),
         );
         let r = v.repairs.into_iter().find(|r| r.id == repair).unwrap();
-        (r.closed_by, r.closed)
+        (r.closed_by.clone(), r.closed)
     };
     assert!(reopen(&mut alex, 3).is_err(), "nothing to take back yet");
     close(&mut alex, 4).unwrap();

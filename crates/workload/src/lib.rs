@@ -147,6 +147,17 @@ const WHEN: &[&str] = &[
 
 /// Writes the history into both profiles. Both must already be a couple.
 pub fn build(alex: &mut Profile, sam: &mut Profile, plan: &Plan) -> Result<Built, StoreError> {
+    build_watched(alex, sam, plan, |_, _, _| {})
+}
+
+/// As [`build`], calling `watch` with both profiles and the time after each day's writing
+/// and after each exchange (for tests that check something at every step).
+pub fn build_watched(
+    alex: &mut Profile,
+    sam: &mut Profile,
+    plan: &Plan,
+    mut watch: impl FnMut(&Profile, &Profile, Moment),
+) -> Result<Built, StoreError> {
     let mut rng = Rng(plan.seed | 1);
     let mut sides = [Side::default(), Side::default()];
     let mut built = Built::default();
@@ -198,6 +209,7 @@ pub fn build(alex: &mut Profile, sam: &mut Profile, plan: &Plan) -> Result<Built
             }
             let profile = if p == 0 { &mut *alex } else { &mut *sam };
             let kinds: Vec<Kind> = actions.iter().map(|(a, _)| kind(a)).collect();
+            let last = actions.last().map(|(_, at)| *at);
             let committed = profile.act_many(actions)?;
             built.changes += committed.len();
             for (c, k) in committed.iter().zip(kinds) {
@@ -208,10 +220,14 @@ pub fn build(alex: &mut Profile, sam: &mut Profile, plan: &Plan) -> Result<Built
                     built.other += 1;
                 }
             }
+            if let Some(at) = last {
+                watch(alex, sam, at);
+            }
         }
         if (day + 1) % plan.exchange_every.max(1) == 0 || day + 1 == plan.days {
             let now = Moment::new(base + 20 * 3_600_000, 0);
             exchange(alex, sam, now)?;
+            watch(alex, sam, now);
             for side in sides.iter_mut() {
                 let Side { inbox, seen, .. } = side;
                 inbox.drain_into(seen);

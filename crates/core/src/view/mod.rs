@@ -1,19 +1,26 @@
 //! Everything a screen or a command shows, derived from the hydrated document.
 //!
-//! A [`View`] is plain data (no automerge types), cheap to clone and to serialize.
+//! A [`View`] is plain data (no automerge types), cheap to clone and to serialize: its
+//! records are shared (`Arc`) with the [`ViewCache`] that keeps it up to date.
 
 pub(crate) mod agreements;
 mod attention;
+mod cache;
+mod edits;
 mod exchange;
 mod history;
 mod practice;
 mod trends;
+
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde::Serialize;
 
 pub use agreements::{AgreementStatus, AgreementView, RevisionView};
 pub use attention::Attention;
+pub use cache::ViewCache;
+pub use edits::Edits;
 pub use exchange::fold_rule;
 pub use history::{HistoryEntry, history};
 pub use practice::{
@@ -70,15 +77,15 @@ pub struct View {
     pub me: Person,
     pub partner: Person,
     pub today: String,
-    pub agreements: Vec<AgreementView>,
+    pub agreements: Vec<Arc<AgreementView>>,
     /// Newest first.
-    pub checkins: Vec<CheckInView>,
+    pub checkins: Vec<Arc<CheckInView>>,
     /// Newest first.
-    pub repairs: Vec<RepairView>,
+    pub repairs: Vec<Arc<RepairView>>,
     /// Newest first.
-    pub appreciations: Vec<AppreciationView>,
+    pub appreciations: Vec<Arc<AppreciationView>>,
     /// Newest first.
-    pub timeouts: Vec<TimeOutView>,
+    pub timeouts: Vec<Arc<TimeOutView>>,
     /// What needs attention today, most important first.
     pub attention: Vec<Attention>,
     /// Oldest week first.
@@ -97,29 +104,36 @@ pub struct EndedView {
 }
 
 impl View {
+    /// The whole view, built from nothing (a [`ViewCache`] keeps one up to date instead).
     pub fn build(root: &Root, me: &PartnerKey, partner: &PartnerKey, now: Moment) -> View {
+        ViewCache::new().view(root, &Edits::new(), me, partner, now)
+    }
+
+    /// Puts the view together from its built records; what is cheap or spans the whole
+    /// practice (names, trends, what needs attention) is worked out here each time.
+    fn assemble(
+        root: &Root,
+        me: &PartnerKey,
+        partner: &PartnerKey,
+        keys: &Keys,
+        now: Moment,
+        agreements: Vec<Arc<AgreementView>>,
+        practice: practice::Practice,
+    ) -> View {
         let today: NaiveDate = now.today();
-        let keys = Keys::new(me, partner);
-        let person = |key: &PartnerKey| Person {
-            key: key.to_hex(),
+        let person = |key: &PartnerKey, hex: &str| Person {
+            key: hex.to_string(),
             name: root
                 .couple
                 .partners
-                .get(&key.to_hex())
+                .get(hex)
                 .map(|p| p.name.clone())
                 .unwrap_or_else(|| key.fingerprint()),
         };
-        let mut agreements: Vec<AgreementView> = root
-            .agreements
-            .iter()
-            .map(|(id, a)| agreements::build(root, id, a, &keys, today))
-            .collect();
-        agreements.sort_by(|a, b| a.at.cmp(&b.at).then(a.id.cmp(&b.id)));
-        let practice = practice::build(root, &keys, now);
         let weeks = trends::weekly(&practice);
         let mut view = View {
-            me: person(me),
-            partner: person(partner),
+            me: person(me, &keys.me),
+            partner: person(partner, &keys.partner),
             today: format_date(today),
             agreements,
             checkins: practice.checkins,
@@ -136,7 +150,7 @@ impl View {
     }
 
     pub fn agreement(&self, id: &str) -> Option<&AgreementView> {
-        self.agreements.iter().find(|a| a.id == id)
+        self.agreements.iter().find(|a| a.id == id).map(|a| &**a)
     }
 
     /// A calendar date as its author wrote it: mine plainly, my partner's marked as theirs,

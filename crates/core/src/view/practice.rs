@@ -1,13 +1,13 @@
 //! Check-ins, repairs with their commitments, appreciations and time-outs, for reading.
 
-use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::{Keys, Who};
+use super::Who;
 use crate::schema::{
-    Cadence, CheckIn, Commitment, Need, Outcome, Reply, Report, ResponseMode, Root, Space,
+    Appreciation, Cadence, CheckIn, Need, Outcome, Repair, ResponseMode, Space, TimeOut,
 };
 use crate::time::{Moment, parse_date};
 
@@ -157,221 +157,219 @@ pub struct TimeOutView {
 }
 
 pub(crate) struct Practice {
-    pub checkins: Vec<CheckInView>,
-    pub repairs: Vec<RepairView>,
-    pub appreciations: Vec<AppreciationView>,
-    pub timeouts: Vec<TimeOutView>,
+    pub checkins: Vec<Arc<CheckInView>>,
+    pub repairs: Vec<Arc<RepairView>>,
+    pub appreciations: Vec<Arc<AppreciationView>>,
+    pub timeouts: Vec<Arc<TimeOutView>>,
 }
 
-pub(crate) fn build(root: &Root, keys: &Keys, now: Moment) -> Practice {
-    let empty = Space::default();
-    let mine = root.by.get(&keys.me).unwrap_or(&empty);
-    let theirs = root.by.get(&keys.partner).unwrap_or(&empty);
-    let sides = [(Who::Me, mine, theirs), (Who::Partner, theirs, mine)];
-    let today = now.today();
+/// The two partners' spaces, from my side.
+#[derive(Clone, Copy)]
+pub(crate) struct Spaces<'a> {
+    pub mine: &'a Space,
+    pub theirs: &'a Space,
+}
 
-    let my_latest = mine.checkins.iter().map(|(_, c)| c.at).max();
-    // Replies by the check-in they answer, gathered once (not a scan per check-in).
-    let mut replies_to: [HashMap<&str, Vec<(&String, &Reply)>>; 2] = Default::default();
-    for (side, (_, _, other)) in sides.iter().enumerate() {
-        for (rid, r) in other.replies.iter() {
-            replies_to[side]
-                .entry(r.checkin.as_str())
-                .or_default()
-                .push((rid, r));
+impl<'a> Spaces<'a> {
+    pub(crate) fn of(&self, who: Who) -> &'a Space {
+        match who {
+            Who::Me => self.mine,
+            Who::Partner => self.theirs,
         }
     }
-    // Put in order before they are built: sorting the built views moves every one of
-    // them (and their texts) many times over, which was a quarter of a long history's view.
-    let mut order: Vec<(usize, Who, &String, &CheckIn)> = sides
-        .iter()
-        .enumerate()
-        .flat_map(|(side, (author, space, _))| {
-            space
-                .checkins
-                .iter()
-                .map(move |(id, c)| (side, *author, id, c))
+
+    /// The space of the other one: where answers to `who`'s records are written.
+    pub(crate) fn other(&self, who: Who) -> &'a Space {
+        self.of(flip(who))
+    }
+}
+
+/// A check-in, with the answers `replies` (ids in the other partner's space) to it.
+pub(crate) fn checkin<'a>(
+    author: Who,
+    id: &str,
+    c: &CheckIn,
+    spaces: Spaces<'_>,
+    replies: impl Iterator<Item = &'a String>,
+    my_latest: Option<i64>,
+) -> CheckInView {
+    let answers = spaces.other(author);
+    let mut replies: Vec<ReplyView> = replies
+        .filter_map(|rid| answers.replies.get(rid).map(|r| (rid, r)))
+        .map(|(rid, r)| ReplyView {
+            id: rid.clone(),
+            author: flip(author),
+            text: r.text.clone(),
+            at: r.at,
         })
         .collect();
-    // Newest date first (the dates as written, compared as text), then newest written,
-    // then by id. The date's first bytes are copied into the key, so most comparisons
-    // never leave the array being sorted.
-    order.sort_by_cached_key(|&(_, _, id, c)| {
-        (
-            std::cmp::Reverse((text_prefix(&c.date), c.date.as_str(), c.at)),
-            id.as_str(),
-        )
-    });
-    let mut checkins = Vec::with_capacity(order.len());
-    for (side, author, id, c) in order {
-        let mut replies: Vec<ReplyView> = replies_to[side]
-            .get(id.as_str())
-            .into_iter()
-            .flatten()
-            .map(|&(rid, r)| ReplyView {
-                id: rid.clone(),
-                author: flip(author),
-                text: r.text.clone(),
-                at: r.at,
-            })
-            .collect();
-        replies.sort_by_key(|r| r.at);
-        checkins.push(CheckInView {
-            id: id.clone(),
-            author,
-            date: c.date.clone(),
-            at: c.at,
-            feel: c.feel.clone(),
-            when: c.when.clone(),
-            went_well: c.went_well.clone(),
-            was_hard: c.was_hard.clone(),
-            need: c.need.clone(),
-            response: c.response.clone(),
-            safety: c.safety,
-            trust: c.trust,
-            connection: c.connection,
-            replies,
-            folded: author == Who::Partner && super::exchange::folded(c.at, my_latest),
-        });
+    replies.sort_by_key(|r| r.at);
+    CheckInView {
+        id: id.to_string(),
+        author,
+        date: c.date.clone(),
+        at: c.at,
+        feel: c.feel.clone(),
+        when: c.when.clone(),
+        went_well: c.went_well.clone(),
+        was_hard: c.was_hard.clone(),
+        need: c.need.clone(),
+        response: c.response.clone(),
+        safety: c.safety,
+        trust: c.trust,
+        connection: c.connection,
+        replies,
+        folded: author == Who::Partner && super::exchange::folded(c.at, my_latest),
     }
+}
 
-    // Commitments by repair and reports by commitment, per owner, gathered once (not a
-    // scan of every commitment per repair and every report per commitment).
-    let mut commitments_of: [HashMap<&str, Vec<(&String, &Commitment)>>; 2] = Default::default();
-    let mut reports_of: [HashMap<&str, Vec<(&String, &Report)>>; 2] = Default::default();
-    for (side, (_, space, _)) in sides.iter().enumerate() {
-        for (cid, c) in space.commitments.iter() {
-            commitments_of[side]
-                .entry(c.repair.as_str())
-                .or_default()
-                .push((cid, c));
-        }
-        for (rid, r) in space.reports.iter() {
-            reports_of[side]
-                .entry(r.commitment.as_str())
-                .or_default()
-                .push((rid, r));
-        }
-    }
-    let mut repairs = Vec::new();
-    for (opener, space, other) in sides {
-        for (id, r) in space.repairs.iter() {
-            let closed_by: Vec<Who> = [(Who::Me, mine), (Who::Partner, theirs)]
+/// Where a check-in goes in the list: newest date first (the dates as written, compared as
+/// text), then newest written, then by id, mine before my partner's. The date's first
+/// bytes lead the key, so most comparisons never leave it.
+pub(crate) type CheckInOrder = (std::cmp::Reverse<([u8; 16], String, i64)>, String, Who);
+
+pub(crate) fn checkin_order(author: Who, id: &str, c: &CheckIn) -> CheckInOrder {
+    (
+        std::cmp::Reverse((text_prefix(&c.date), c.date.clone(), c.at)),
+        id.to_string(),
+        author,
+    )
+}
+
+/// Newest first, then by id, mine before my partner's: repairs, appreciations, time-outs.
+pub(crate) type NewestFirst = (std::cmp::Reverse<i64>, String, Who);
+
+pub(crate) fn newest_first(author: Who, id: &str, at: i64) -> NewestFirst {
+    (std::cmp::Reverse(at), id.to_string(), author)
+}
+
+/// A repair, with the commitments made to it (ids per owner: mine, then my partner's) and
+/// the follow-through reported on each (`reports_of(owner, commitment id)`).
+pub(crate) fn repair<'a>(
+    opener: Who,
+    id: &str,
+    r: &Repair,
+    spaces: Spaces<'a>,
+    commitments: [Vec<&'a String>; 2],
+    reports_of: impl Fn(Who, &str) -> Vec<&'a String>,
+    now: Moment,
+) -> RepairView {
+    let today = now.today();
+    let closed_by: Vec<Who> = [Who::Me, Who::Partner]
+        .into_iter()
+        .filter(|w| spaces.of(*w).closures.contains(id))
+        .collect();
+    let closed = closed_by.len() == 2;
+    let mut views = Vec::new();
+    for (owner, cids) in [Who::Me, Who::Partner].into_iter().zip(commitments) {
+        let (space, acker) = (spaces.of(owner), spaces.other(owner));
+        for cid in cids {
+            let Some(c) = space.commitments.get(cid) else {
+                continue;
+            };
+            let mut reports: Vec<ReportView> = reports_of(owner, cid)
                 .into_iter()
-                .filter(|(_, s)| s.closures.contains(id))
-                .map(|(w, _)| w)
+                .filter_map(|rid| space.reports.get(rid).map(|r| (rid, r)))
+                .map(|(rid, r)| ReportView {
+                    id: rid.clone(),
+                    date: r.date.clone(),
+                    outcome: r.outcome.clone(),
+                    note: r.note.clone(),
+                    at: r.at,
+                    acknowledged: acker.report_acks.get(rid).map(|a| (a.note.clone(), a.at)),
+                })
                 .collect();
-            let closed = closed_by.len() == 2;
-            let mut commitments = Vec::new();
-            for (side, (owner, _, acker)) in sides.into_iter().enumerate() {
-                for &(cid, c) in commitments_of[side].get(id.as_str()).into_iter().flatten() {
-                    let mut reports: Vec<ReportView> = reports_of[side]
-                        .get(cid.as_str())
-                        .into_iter()
-                        .flatten()
-                        .map(|&(rid, r)| ReportView {
-                            id: rid.clone(),
-                            date: r.date.clone(),
-                            outcome: r.outcome.clone(),
-                            note: r.note.clone(),
-                            at: r.at,
-                            acknowledged: acker
-                                .report_acks
-                                .get(rid)
-                                .map(|a| (a.note.clone(), a.at)),
-                        })
-                        .collect();
-                    reports.sort_by(|a, b| a.date.cmp(&b.date).then(a.at.cmp(&b.at)));
-                    let created = crate::time::local_time(c.at, now.offset()).date_naive();
-                    // Only the owner writes a follow-through note, on their own calendar;
-                    // the partner's day is not known here, and timing them is not our place.
-                    let due_now = !closed
-                        && owner == Who::Me
-                        && commitment_due(
-                            c.cadence.as_ref(),
-                            c.due.as_deref(),
-                            created,
-                            &reports,
-                            today,
-                        );
-                    commitments.push(CommitmentView {
-                        id: cid.clone(),
-                        repair: id.clone(),
-                        owner,
-                        wording: c.wording.clone(),
-                        cadence: c.cadence.clone(),
-                        due: c.due.clone(),
-                        at: c.at,
-                        reports,
-                        due_now,
-                        open: !closed,
-                    });
-                }
-            }
-            commitments.sort_by(|a, b| a.at.cmp(&b.at).then(a.id.cmp(&b.id)));
-            repairs.push(RepairView {
-                id: id.clone(),
-                opened_by: opener,
-                date: r.date.clone(),
-                at: r.at,
-                what_happened: r.what_happened.clone(),
-                how_it_landed: r.how_it_landed.clone(),
-                acknowledgement: other.acknowledgements.get(id).map(|a| RepairAckView {
-                    acknowledgement: a.acknowledgement.clone(),
-                    regret: a.regret.clone(),
-                    at: a.at,
-                }),
-                commitments,
-                closed_by,
-                closed,
+            reports.sort_by(|a, b| a.date.cmp(&b.date).then(a.at.cmp(&b.at)));
+            let created = crate::time::local_time(c.at, now.offset()).date_naive();
+            // Only the owner writes a follow-through note, on their own calendar; the
+            // partner's day is not known here, and timing them is not our place.
+            let due_now = !closed
+                && owner == Who::Me
+                && commitment_due(
+                    c.cadence.as_ref(),
+                    c.due.as_deref(),
+                    created,
+                    &reports,
+                    today,
+                );
+            views.push(CommitmentView {
+                id: cid.clone(),
+                repair: id.to_string(),
+                owner,
+                wording: c.wording.clone(),
+                cadence: c.cadence.clone(),
+                due: c.due.clone(),
+                at: c.at,
+                reports,
+                due_now,
+                open: !closed,
             });
         }
     }
-    repairs.sort_by(|a, b| b.at.cmp(&a.at).then(a.id.cmp(&b.id)));
-
-    let mut appreciations: Vec<AppreciationView> = sides
-        .iter()
-        .flat_map(|(author, space, other)| {
-            space.appreciations.iter().map(|(id, a)| AppreciationView {
-                id: id.clone(),
-                author: *author,
-                text: a.text.clone(),
-                date: a.date.clone(),
+    views.sort_by(|a, b| a.at.cmp(&b.at).then(a.id.cmp(&b.id)));
+    RepairView {
+        id: id.to_string(),
+        opened_by: opener,
+        date: r.date.clone(),
+        at: r.at,
+        what_happened: r.what_happened.clone(),
+        how_it_landed: r.how_it_landed.clone(),
+        acknowledgement: spaces
+            .other(opener)
+            .acknowledgements
+            .get(id)
+            .map(|a| RepairAckView {
+                acknowledgement: a.acknowledgement.clone(),
+                regret: a.regret.clone(),
                 at: a.at,
-                // Only the recipient's own space can answer it.
-                thanks: other.thanks.get(id).map(|t| (t.text.clone(), t.at)),
-            })
-        })
-        .collect();
-    appreciations.sort_by(|a, b| b.at.cmp(&a.at).then(a.id.cmp(&b.id)));
-
-    let mut timeouts: Vec<TimeOutView> = sides
-        .iter()
-        .flat_map(|(author, space, _)| {
-            space.timeouts.iter().map(|(id, t)| TimeOutView {
-                id: id.clone(),
-                who: *author,
-                at: t.at,
-                back_at: t.back_at,
-                note: t.note.clone(),
-                ended_at: t.ended_at,
-                running: t.ended_at.is_none() && t.back_at > now.at_ms,
-                // Only an offset people live at is passed on: a partner can write any
-                // number, and a clock "for Sam" must never come from a made-up one.
-                author_offset_minutes: t
-                    .offset_minutes
-                    .filter(|m| crate::time::plausible_offset(*m).is_some()),
-            })
-        })
-        .collect();
-    timeouts.sort_by(|a, b| b.at.cmp(&a.at).then(a.id.cmp(&b.id)));
-
-    Practice {
-        checkins,
-        repairs,
-        appreciations,
-        timeouts,
+            }),
+        commitments: views,
+        closed_by,
+        closed,
     }
+}
+
+pub(crate) fn appreciation(
+    author: Who,
+    id: &str,
+    a: &Appreciation,
+    spaces: Spaces<'_>,
+) -> AppreciationView {
+    AppreciationView {
+        id: id.to_string(),
+        author,
+        text: a.text.clone(),
+        date: a.date.clone(),
+        at: a.at,
+        // Only the recipient's own space can answer it.
+        thanks: spaces
+            .other(author)
+            .thanks
+            .get(id)
+            .map(|t| (t.text.clone(), t.at)),
+    }
+}
+
+pub(crate) fn timeout(author: Who, id: &str, t: &TimeOut, now: Moment) -> TimeOutView {
+    TimeOutView {
+        id: id.to_string(),
+        who: author,
+        at: t.at,
+        back_at: t.back_at,
+        note: t.note.clone(),
+        ended_at: t.ended_at,
+        running: running(t, now),
+        // Only an offset people live at is passed on: a partner can write any number, and
+        // a clock "for Sam" must never come from a made-up one.
+        author_offset_minutes: t
+            .offset_minutes
+            .filter(|m| crate::time::plausible_offset(*m).is_some()),
+    }
+}
+
+/// Whether a time-out is still on at `now`.
+pub(crate) fn running(t: &TimeOut, now: Moment) -> bool {
+    t.ended_at.is_none() && t.back_at > now.at_ms
 }
 
 /// The first 16 bytes of `text`, zero-padded: ordered as the texts are, except that two
@@ -383,7 +381,7 @@ fn text_prefix(text: &str) -> [u8; 16] {
     out
 }
 
-fn flip(who: Who) -> Who {
+pub(crate) fn flip(who: Who) -> Who {
     match who {
         Who::Me => Who::Partner,
         Who::Partner => Who::Me,

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use serde::Serialize;
-use trellis_core::view::{HistoryEntry, history};
+use trellis_core::view::{HistoryEntry, ViewCache, history};
 use trellis_core::{
     Action, Card, ChangeHash, ChangeSignature, Committed, CoreError, Couple, DocId, Identity,
     Moment, PartnerKey, SetAside, SignedChange, SyncSession, VerifiedCard, View, safety_number,
@@ -124,6 +124,9 @@ pub struct Profile {
     /// Stored changes that would not apply when this profile was opened (see
     /// `quarantine.rs`); empty on every healthy open.
     set_aside: Vec<SetAside>,
+    /// The view, kept up to date change by change (behind a lock only so reading the view
+    /// needs no `&mut`).
+    views: std::sync::Mutex<ViewCache>,
 }
 
 fn random_key() -> Result<Zeroizing<[u8; 32]>, StoreError> {
@@ -192,6 +195,7 @@ impl Profile {
             couple: None,
             broken: None,
             set_aside: Vec::new(),
+            views: Default::default(),
         }
     }
 
@@ -660,9 +664,13 @@ impl Profile {
             .set_meta(&[(meta::SAFETY_CONFIRMED, value.into_bytes())])
     }
 
+    /// The practice as I see it at `now`: only what changed since the last call is built
+    /// again.
     pub fn view(&self, now: Moment) -> Option<View> {
         let c = self.couple.as_ref()?;
-        Some(View::build(c.root(), &c.me(), &c.partner(), now))
+        // A panic while updating left no half-updated cache behind (it was taken out first).
+        let mut views = self.views.lock().unwrap_or_else(|e| e.into_inner());
+        Some(views.view(c.root(), c.edits(), &c.me(), &c.partner(), now))
     }
 
     /// The signed timeline, each change's signature checked.

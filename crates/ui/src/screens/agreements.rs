@@ -52,6 +52,7 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         let items: Vec<&AgreementView> = view
             .agreements
             .iter()
+            .map(|a| &**a)
             .filter(|a| a.category == category)
             .collect();
         if items.is_empty() {

@@ -32,7 +32,7 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         return;
     }
     let (open, closed): (Vec<&RepairView>, Vec<&RepairView>) =
-        view.repairs.iter().partition(|r| !r.closed);
+        view.repairs.iter().map(|r| &**r).partition(|r| !r.closed);
     let limit = s.t.repairs_shown;
     for r in open.iter().take(limit) {
         repair_card(ui, s, &view, r);

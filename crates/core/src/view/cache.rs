@@ -1,0 +1,437 @@
+//! The view, kept between changes: after a change only the records it touched (and the
+//! ones that show them: a check-in shows its replies, a repair its commitments and their
+//! follow-through) are built again. A fresh cache builds everything, so the full build and
+//! the update are one code path.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::hash::Hash;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+
+use super::agreements::{self, AgreementView};
+use super::practice::{
+    self, AppreciationView, CheckInOrder, CheckInView, NewestFirst, Practice, RepairView, Spaces,
+    TimeOutView, flip,
+};
+use super::{Edits, Keys, View, Who};
+use crate::identity::PartnerKey;
+use crate::schema::{Root, Space, collections as col, keys};
+use crate::time::Moment;
+
+/// A list kept in display order, with each entry findable by its record.
+#[derive(Debug)]
+struct Sorted<Id, Order, V> {
+    order: BTreeMap<Order, Arc<V>>,
+    at: HashMap<Id, Order>,
+}
+
+impl<Id, Order, V> Default for Sorted<Id, Order, V> {
+    fn default() -> Self {
+        Self {
+            order: BTreeMap::new(),
+            at: HashMap::new(),
+        }
+    }
+}
+
+impl<Id: Hash + Eq, Order: Ord + Clone, V> Sorted<Id, Order, V> {
+    fn put(&mut self, id: Id, entry: Option<(Order, V)>) {
+        if let Some(old) = self.at.remove(&id) {
+            self.order.remove(&old);
+        }
+        if let Some((order, view)) = entry {
+            self.order.insert(order.clone(), Arc::new(view));
+            self.at.insert(id, order);
+        }
+    }
+
+    fn list(&self) -> Vec<Arc<V>> {
+        self.order.values().cloned().collect()
+    }
+}
+
+/// Which records point at which: a reply at a check-in, a commitment at a repair, a report
+/// at a commitment. Per side of the record pointed at (0: mine, 1: my partner's).
+#[derive(Debug, Default)]
+struct Links {
+    to: HashMap<String, BTreeSet<String>>,
+    of: HashMap<String, String>,
+}
+
+impl Links {
+    /// `from` now points at `to` (or at nothing); returns what it pointed at before.
+    fn set(&mut self, from: &str, to: Option<&str>) -> Option<String> {
+        let old = self.of.remove(from);
+        if let Some(old) = &old
+            && let Some(set) = self.to.get_mut(old)
+        {
+            set.remove(from);
+            if set.is_empty() {
+                self.to.remove(old);
+            }
+        }
+        if let Some(to) = to {
+            self.of.insert(from.to_string(), to.to_string());
+            self.to
+                .entry(to.to_string())
+                .or_default()
+                .insert(from.to_string());
+        }
+        old
+    }
+
+    fn pointing_at(&self, to: &str) -> Vec<&String> {
+        self.to.get(to).into_iter().flatten().collect()
+    }
+}
+
+fn side(who: Who) -> usize {
+    match who {
+        Who::Me => 0,
+        Who::Partner => 1,
+    }
+}
+
+/// What was built, and from what.
+#[derive(Debug, Default)]
+struct Built {
+    mark: (u64, u64),
+    keys: (String, String),
+    today: Option<NaiveDate>,
+    offset: i32,
+    my_latest: Option<i64>,
+    /// Replies by the check-in they answer (indexed by the check-in's author).
+    replies: [Links; 2],
+    /// Commitments by repair, reports by commitment (indexed by their owner).
+    commitments: [Links; 2],
+    reports: [Links; 2],
+    agreements: Sorted<String, (i64, String), AgreementView>,
+    checkins: Sorted<(Who, String), CheckInOrder, CheckInView>,
+    repairs: Sorted<(Who, String), NewestFirst, RepairView>,
+    appreciations: Sorted<(Who, String), NewestFirst, AppreciationView>,
+    timeouts: Sorted<(Who, String), NewestFirst, TimeOutView>,
+}
+
+/// The records a change means building again.
+#[derive(Default)]
+struct Stale {
+    agreements: HashSet<String>,
+    checkins: HashSet<(Who, String)>,
+    /// By id, on both sides: the two spaces' records may share an id.
+    repairs: HashSet<String>,
+    appreciations: HashSet<String>,
+    timeouts: HashSet<(Who, String)>,
+}
+
+/// A view kept up to date change by change. See the module documentation.
+#[derive(Debug, Default)]
+pub struct ViewCache {
+    built: Option<Built>,
+}
+
+impl ViewCache {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The view of `root` at `now`, built again only where `edits` say it changed since the
+    /// last call (or whole, the first time and whenever that is not known).
+    pub fn view(
+        &mut self,
+        root: &Root,
+        edits: &Edits,
+        me: &PartnerKey,
+        partner: &PartnerKey,
+        now: Moment,
+    ) -> View {
+        let keys = Keys::new(me, partner);
+        let empty = Space::default();
+        let spaces = Spaces {
+            mine: root.by.get(&keys.me).unwrap_or(&empty),
+            theirs: root.by.get(&keys.partner).unwrap_or(&empty),
+        };
+        let reusable = self.built.take().and_then(|built| {
+            let same_keys = built.keys == (keys.me.clone(), keys.partner.clone());
+            let touched = edits.since(built.mark)?;
+            same_keys.then_some((built, touched))
+        });
+        let mut built = match reusable {
+            Some((mut built, touched)) => {
+                let stale = built.relink(&touched, &keys, spaces);
+                built.rebuild(stale, root, &keys, spaces, now);
+                built
+            }
+            None => Built::everything(root, &keys, spaces, now),
+        };
+        built.mark = edits.mark();
+        let view = built.assemble(root, me, partner, &keys, now);
+        self.built = Some(built);
+        view
+    }
+}
+
+impl Built {
+    fn everything(root: &Root, keys: &Keys, spaces: Spaces<'_>, now: Moment) -> Built {
+        let mut built = Built {
+            keys: (keys.me.clone(), keys.partner.clone()),
+            ..Built::default()
+        };
+        let mut stale = Stale {
+            agreements: root.agreements.items.keys().cloned().collect(),
+            ..Stale::default()
+        };
+        for who in [Who::Me, Who::Partner] {
+            let space = spaces.of(who);
+            let target = side(flip(who));
+            for (rid, r) in space.replies.iter() {
+                built.replies[target].set(rid, Some(&r.checkin));
+            }
+            for (cid, c) in space.commitments.iter() {
+                built.commitments[side(who)].set(cid, Some(&c.repair));
+            }
+            for (rid, r) in space.reports.iter() {
+                built.reports[side(who)].set(rid, Some(&r.commitment));
+            }
+            stale
+                .checkins
+                .extend(space.checkins.items.keys().map(|id| (who, id.clone())));
+            stale.repairs.extend(space.repairs.items.keys().cloned());
+            stale
+                .appreciations
+                .extend(space.appreciations.items.keys().cloned());
+            stale
+                .timeouts
+                .extend(space.timeouts.items.keys().map(|id| (who, id.clone())));
+        }
+        built.rebuild(stale, root, keys, spaces, now);
+        built
+    }
+
+    /// Follows the touched records to the views that show them, updating the links.
+    fn relink(&mut self, touched: &BTreeSet<&[String]>, keys: &Keys, spaces: Spaces<'_>) -> Stale {
+        let mut stale = Stale::default();
+        for path in touched {
+            match *path {
+                [top, id] if top == keys::AGREEMENTS => {
+                    stale.agreements.insert(id.clone());
+                }
+                [top, key, collection, id] if top == keys::BY => {
+                    let who = if *key == keys.me {
+                        Who::Me
+                    } else if *key == keys.partner {
+                        Who::Partner
+                    } else {
+                        // A third space is never shown.
+                        continue;
+                    };
+                    self.relink_record(who, collection, id, spaces, &mut stale);
+                }
+                _ => {}
+            }
+        }
+        stale
+    }
+
+    fn relink_record(
+        &mut self,
+        who: Who,
+        collection: &str,
+        id: &str,
+        spaces: Spaces<'_>,
+        stale: &mut Stale,
+    ) {
+        let space = spaces.of(who);
+        let mine = side(who);
+        match collection {
+            col::CONSENTS | col::RETIREMENTS => {
+                stale.agreements.insert(id.to_string());
+            }
+            col::CHECKINS => {
+                stale.checkins.insert((who, id.to_string()));
+            }
+            col::REPLIES => {
+                // A reply answers a check-in of the other partner's.
+                let author = flip(who);
+                let now = space.replies.get(id).map(|r| r.checkin.as_str());
+                let before = self.replies[side(author)].set(id, now);
+                for checkin in before.iter().map(String::as_str).chain(now) {
+                    stale.checkins.insert((author, checkin.to_string()));
+                }
+            }
+            col::REPAIRS | col::ACKNOWLEDGEMENTS | col::CLOSURES => {
+                stale.repairs.insert(id.to_string());
+            }
+            col::COMMITMENTS => {
+                let now = space.commitments.get(id).map(|c| c.repair.as_str());
+                let before = self.commitments[mine].set(id, now);
+                stale
+                    .repairs
+                    .extend(before.into_iter().chain(now.map(String::from)));
+            }
+            col::REPORTS => {
+                let now = space.reports.get(id).map(|r| r.commitment.as_str());
+                let before = self.reports[mine].set(id, now);
+                for commitment in before.iter().map(String::as_str).chain(now) {
+                    if let Some(repair) = self.commitments[mine].of.get(commitment) {
+                        stale.repairs.insert(repair.clone());
+                    }
+                }
+            }
+            col::REPORT_ACKS => {
+                // An acknowledgement of the other partner's report.
+                let owner = side(flip(who));
+                let repair = self.reports[owner]
+                    .of
+                    .get(id)
+                    .and_then(|commitment| self.commitments[owner].of.get(commitment));
+                if let Some(repair) = repair {
+                    stale.repairs.insert(repair.clone());
+                }
+            }
+            col::APPRECIATIONS | col::THANKS => {
+                stale.appreciations.insert(id.to_string());
+            }
+            col::TIMEOUTS => {
+                stale.timeouts.insert((who, id.to_string()));
+            }
+            // Endings and what the view does not show: read afresh by `assemble`, or never.
+            _ => {}
+        }
+    }
+
+    /// Builds the stale records again, and the ones that depend on the time or on my
+    /// latest check-in where those moved.
+    fn rebuild(
+        &mut self,
+        mut stale: Stale,
+        root: &Root,
+        keys: &Keys,
+        spaces: Spaces<'_>,
+        now: Moment,
+    ) {
+        let today = now.today();
+        if self.today != Some(today) || self.offset != now.offset_minutes {
+            // Review dates and follow-through are reckoned by the day.
+            stale
+                .agreements
+                .extend(root.agreements.items.keys().cloned());
+            for who in [Who::Me, Who::Partner] {
+                stale
+                    .repairs
+                    .extend(spaces.of(who).repairs.items.keys().cloned());
+            }
+            self.today = Some(today);
+            self.offset = now.offset_minutes;
+        }
+        let my_latest = spaces.mine.checkins.iter().map(|(_, c)| c.at).max();
+        if my_latest != self.my_latest {
+            // My new check-in may unfold my partner's.
+            for ((who, id), order) in &self.checkins.at {
+                let shown = self.checkins.order.get(order).map(|c| c.folded);
+                let folded = spaces
+                    .of(*who)
+                    .checkins
+                    .get(id)
+                    .map(|c| *who == Who::Partner && super::exchange::folded(c.at, my_latest));
+                if shown != folded {
+                    stale.checkins.insert((*who, id.clone()));
+                }
+            }
+            self.my_latest = my_latest;
+        }
+        for ((who, id), order) in &self.timeouts.at {
+            let shown = self.timeouts.order.get(order).map(|t| t.running);
+            let running = spaces
+                .of(*who)
+                .timeouts
+                .get(id)
+                .map(|t| practice::running(t, now));
+            if shown != running {
+                stale.timeouts.insert((*who, id.clone()));
+            }
+        }
+
+        for id in stale.agreements {
+            let entry = root.agreements.get(&id).map(|a| {
+                (
+                    (a.at, id.clone()),
+                    agreements::build(root, &id, a, keys, today),
+                )
+            });
+            self.agreements.put(id, entry);
+        }
+        for (who, id) in stale.checkins {
+            let entry = spaces.of(who).checkins.get(&id).map(|c| {
+                let replies = self.replies[side(who)].pointing_at(&id);
+                (
+                    practice::checkin_order(who, &id, c),
+                    practice::checkin(who, &id, c, spaces, replies.into_iter(), my_latest),
+                )
+            });
+            self.checkins.put((who, id), entry);
+        }
+        for id in stale.repairs {
+            for who in [Who::Me, Who::Partner] {
+                let entry = spaces.of(who).repairs.get(&id).map(|r| {
+                    let commitments = [
+                        self.commitments[0].pointing_at(&id),
+                        self.commitments[1].pointing_at(&id),
+                    ];
+                    let reports = &self.reports;
+                    let reports_of = |owner: Who, cid: &str| reports[side(owner)].pointing_at(cid);
+                    (
+                        practice::newest_first(who, &id, r.at),
+                        practice::repair(who, &id, r, spaces, commitments, reports_of, now),
+                    )
+                });
+                self.repairs.put((who, id.clone()), entry);
+            }
+        }
+        for id in stale.appreciations {
+            for who in [Who::Me, Who::Partner] {
+                let entry = spaces.of(who).appreciations.get(&id).map(|a| {
+                    (
+                        practice::newest_first(who, &id, a.at),
+                        practice::appreciation(who, &id, a, spaces),
+                    )
+                });
+                self.appreciations.put((who, id.clone()), entry);
+            }
+        }
+        for (who, id) in stale.timeouts {
+            let entry = spaces.of(who).timeouts.get(&id).map(|t| {
+                (
+                    practice::newest_first(who, &id, t.at),
+                    practice::timeout(who, &id, t, now),
+                )
+            });
+            self.timeouts.put((who, id), entry);
+        }
+    }
+
+    fn assemble(
+        &self,
+        root: &Root,
+        me: &PartnerKey,
+        partner: &PartnerKey,
+        keys: &Keys,
+        now: Moment,
+    ) -> View {
+        let practice = Practice {
+            checkins: self.checkins.list(),
+            repairs: self.repairs.list(),
+            appreciations: self.appreciations.list(),
+            timeouts: self.timeouts.list(),
+        };
+        View::assemble(
+            root,
+            me,
+            partner,
+            keys,
+            now,
+            self.agreements.list(),
+            practice,
+        )
+    }
+}
