@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{AgreementStatus, View, Who};
+use super::{AgreementStatus, CheckInView, View, Who};
 use crate::time::{Moment, Zone, day_word, in_zone, partner_clock, plausible_offset};
 
 /// One thing on today's list.
@@ -217,7 +217,22 @@ fn clip(text: &str) -> String {
     }
 }
 
-pub(crate) fn gather(view: &View, now: Moment) -> Vec<Attention> {
+/// What the list needs from the whole history, kept beside it so it is not read in full
+/// after every change.
+pub(crate) struct Hints {
+    /// My partner's check-ins written since [`answerable_since`] (at least those that are
+    /// open and have no answer of mine), in the list's order.
+    pub answerable: Vec<std::sync::Arc<CheckInView>>,
+    /// Whether I have a check-in dated today.
+    pub checked_in_today: bool,
+}
+
+/// The oldest a check-in of my partner's can be and still ask for my answer.
+pub(crate) fn answerable_since(now: Moment) -> i64 {
+    now.at_ms.saturating_sub(ANSWER_WINDOW_MS)
+}
+
+pub(crate) fn gather(view: &View, now: Moment, hints: &Hints) -> Vec<Attention> {
     let mut out = Vec::new();
     // An ended space takes no more writing: nothing on the list could be acted on, so
     // nothing is asked (no answer, no yes, no check-in).
@@ -270,7 +285,7 @@ pub(crate) fn gather(view: &View, now: Moment) -> Vec<Attention> {
         }
     }
     let recent = |at: i64| now.at_ms.saturating_sub(at) <= ANSWER_WINDOW_MS;
-    for c in &view.checkins {
+    for c in &hints.answerable {
         // A folded check-in cannot be answered before it is read: the invitation to write
         // mine (below) says it opens then, and nothing nags about it.
         if c.author == Who::Partner
@@ -312,11 +327,7 @@ pub(crate) fn gather(view: &View, now: Moment) -> Vec<Attention> {
             });
         }
     }
-    let checked_in_today = view
-        .checkins
-        .iter()
-        .any(|c| c.author == Who::Me && c.date == view.today);
-    if !checked_in_today {
+    if !hints.checked_in_today {
         out.push(Attention::CheckInInvitation);
     }
     out

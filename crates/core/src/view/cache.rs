@@ -14,7 +14,8 @@ use super::practice::{
     self, AppreciationView, CheckInOrder, CheckInView, NewestFirst, Practice, RepairView, Spaces,
     TimeOutView, flip,
 };
-use super::{Edits, Keys, View, Who};
+use super::trends::Weeks;
+use super::{Edits, Keys, View, Who, attention};
 use crate::identity::PartnerKey;
 use crate::schema::{Root, Space, collections as col, keys};
 use crate::time::Moment;
@@ -36,14 +37,22 @@ impl<Id, Order, V> Default for Sorted<Id, Order, V> {
 }
 
 impl<Id: Hash + Eq, Order: Ord + Clone, V> Sorted<Id, Order, V> {
-    fn put(&mut self, id: Id, entry: Option<(Order, V)>) {
-        if let Some(old) = self.at.remove(&id) {
-            self.order.remove(&old);
-        }
+    /// Puts in (or takes out) a record's view; returns the view it replaces, if any.
+    fn put(&mut self, id: Id, entry: Option<(Order, V)>) -> Option<(Order, Arc<V>)> {
+        let old = self
+            .at
+            .remove(&id)
+            .and_then(|order| self.order.remove(&order).map(|v| (order, v)));
         if let Some((order, view)) = entry {
             self.order.insert(order.clone(), Arc::new(view));
             self.at.insert(id, order);
         }
+        old
+    }
+
+    fn get(&self, id: &Id) -> Option<(&Order, &Arc<V>)> {
+        let order = self.at.get(id)?;
+        Some((order, self.order.get(order)?))
     }
 
     fn list(&self) -> Vec<Arc<V>> {
@@ -106,6 +115,13 @@ struct Built {
     /// Commitments by repair, reports by commitment (indexed by their owner).
     commitments: [Links; 2],
     reports: [Links; 2],
+    /// Weekly trends, counted as records come and go.
+    weeks: Weeks,
+    /// My partner's open check-ins without an answer of mine, in the list's order (what
+    /// may await my answer, once it is recent enough).
+    unanswered: BTreeMap<CheckInOrder, Arc<CheckInView>>,
+    /// How many check-ins of mine each date has (for "a check-in today").
+    my_dates: HashMap<String, usize>,
     agreements: Sorted<String, (i64, String), AgreementView>,
     checkins: Sorted<(Who, String), CheckInOrder, CheckInView>,
     repairs: Sorted<(Who, String), NewestFirst, RepairView>,
@@ -369,7 +385,14 @@ impl Built {
                     practice::checkin(who, &id, c, spaces, replies.into_iter(), my_latest),
                 )
             });
-            self.checkins.put((who, id), entry);
+            let key = (who, id);
+            if let Some((order, old)) = self.checkins.put(key.clone(), entry) {
+                self.count_checkin(order, old, -1);
+            }
+            if let Some((order, new)) = self.checkins.get(&key) {
+                let (order, new) = (order.clone(), new.clone());
+                self.count_checkin(order, new, 1);
+            }
         }
         for id in stale.repairs {
             for who in [Who::Me, Who::Partner] {
@@ -385,7 +408,12 @@ impl Built {
                         practice::repair(who, &id, r, spaces, commitments, reports_of, now),
                     )
                 });
-                self.repairs.put((who, id.clone()), entry);
+                if let Some((_, old)) = self.repairs.put((who, id.clone()), entry) {
+                    self.weeks.repair(&old, -1);
+                }
+                if let Some((_, new)) = self.repairs.get(&(who, id.clone())) {
+                    self.weeks.repair(new, 1);
+                }
             }
         }
         for id in stale.appreciations {
@@ -396,7 +424,12 @@ impl Built {
                         practice::appreciation(who, &id, a, spaces),
                     )
                 });
-                self.appreciations.put((who, id.clone()), entry);
+                if let Some((_, old)) = self.appreciations.put((who, id.clone()), entry) {
+                    self.weeks.appreciation(&old, -1);
+                }
+                if let Some((_, new)) = self.appreciations.get(&(who, id.clone())) {
+                    self.weeks.appreciation(new, 1);
+                }
             }
         }
         for (who, id) in stale.timeouts {
@@ -407,6 +440,32 @@ impl Built {
                 )
             });
             self.timeouts.put((who, id), entry);
+        }
+    }
+
+    /// Counts a check-in's view in (`sign` 1) or out (-1) of what is kept beside the list.
+    fn count_checkin(&mut self, order: CheckInOrder, c: Arc<CheckInView>, sign: i64) {
+        self.weeks.checkin(&c, sign);
+        match c.author {
+            Who::Partner if sign > 0 => {
+                if !c.folded && !c.replies.iter().any(|r| r.author == Who::Me) {
+                    self.unanswered.insert(order, c);
+                }
+            }
+            Who::Partner => {
+                self.unanswered.remove(&order);
+            }
+            Who::Me => {
+                let n = self.my_dates.entry(c.date.clone()).or_default();
+                if sign > 0 {
+                    *n += 1;
+                } else {
+                    *n = n.saturating_sub(1);
+                    if *n == 0 {
+                        self.my_dates.remove(&c.date);
+                    }
+                }
+            }
         }
     }
 
@@ -424,14 +483,26 @@ impl Built {
             appreciations: self.appreciations.list(),
             timeouts: self.timeouts.list(),
         };
+        let since = attention::answerable_since(now);
+        let hints = attention::Hints {
+            answerable: self
+                .unanswered
+                .values()
+                .filter(|c| c.at >= since)
+                .cloned()
+                .collect(),
+            checked_in_today: self
+                .my_dates
+                .contains_key(&crate::time::format_date(now.today())),
+        };
         View::assemble(
             root,
             me,
             partner,
             keys,
             now,
-            self.agreements.list(),
-            practice,
+            (self.agreements.list(), practice, self.weeks.list()),
+            &hints,
         )
     }
 }

@@ -117,8 +117,12 @@ impl View {
         partner: &PartnerKey,
         keys: &Keys,
         now: Moment,
-        agreements: Vec<Arc<AgreementView>>,
-        practice: practice::Practice,
+        (agreements, practice, weeks): (
+            Vec<Arc<AgreementView>>,
+            practice::Practice,
+            Vec<WeekTrend>,
+        ),
+        hints: &attention::Hints,
     ) -> View {
         let today: NaiveDate = now.today();
         let person = |key: &PartnerKey, hex: &str| Person {
@@ -130,7 +134,6 @@ impl View {
                 .map(|p| p.name.clone())
                 .unwrap_or_else(|| key.fingerprint()),
         };
-        let weeks = trends::weekly(&practice);
         let mut view = View {
             me: person(me, &keys.me),
             partner: person(partner, &keys.partner),
@@ -145,7 +148,7 @@ impl View {
             unreadable_records: unreadable(root),
             ended: ended_view(root, &keys.me),
         };
-        view.attention = attention::gather(&view, now);
+        view.attention = attention::gather(&view, now, hints);
         view
     }
 

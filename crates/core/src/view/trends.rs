@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::Who;
-use super::practice::Practice;
+use super::practice::{AppreciationView, CheckInView, RepairView};
 use crate::schema::Outcome;
 use crate::time::{format_date, parse_date, week_start};
 
@@ -34,27 +34,29 @@ pub struct WeekTrend {
     pub appreciations: usize,
 }
 
-#[derive(Default)]
+/// One partner's scales over a week, summed. Whole numbers: the same sums in any order, so a
+/// tally kept record by record equals one counted afresh.
+#[derive(Debug, Default, Clone, Copy)]
 struct Sums {
-    checkins: usize,
-    values: [(f32, usize); 3],
+    checkins: i64,
+    values: [(i64, i64); 3],
 }
 
 impl Sums {
-    fn add(&mut self, scales: [Option<u8>; 3]) {
-        self.checkins += 1;
+    fn add(&mut self, scales: [Option<u8>; 3], sign: i64) {
+        self.checkins += sign;
         for (slot, v) in self.values.iter_mut().zip(scales) {
             if let Some(v) = v {
-                slot.0 += f32::from(v);
-                slot.1 += 1;
+                slot.0 += sign * i64::from(v);
+                slot.1 += sign;
             }
         }
     }
 
     fn average(&self) -> Scales {
-        let avg = |(sum, n): (f32, usize)| (n > 0).then(|| sum / n as f32);
+        let avg = |(sum, n): (i64, i64)| (n > 0).then(|| sum as f32 / n as f32);
         Scales {
-            checkins: self.checkins,
+            checkins: self.checkins.max(0) as usize,
             safety: avg(self.values[0]),
             trust: avg(self.values[1]),
             connection: avg(self.values[2]),
@@ -62,59 +64,81 @@ impl Sums {
     }
 }
 
-#[derive(Default)]
+#[derive(Debug, Default, Clone, Copy)]
 struct Week {
+    /// Records counted in this week (a week is shown while it has any).
+    records: i64,
     me: Sums,
     partner: Sums,
-    kept: usize,
-    partly: usize,
-    missed: usize,
-    appreciations: usize,
+    kept: i64,
+    partly: i64,
+    missed: i64,
+    appreciations: i64,
 }
 
-pub(crate) fn weekly(practice: &Practice) -> Vec<WeekTrend> {
-    let mut weeks: BTreeMap<NaiveDate, Week> = BTreeMap::new();
-    let week_of = |date: &str| parse_date(date).map(week_start);
-    for c in &practice.checkins {
-        if let Some(w) = week_of(&c.date) {
-            let week = weeks.entry(w).or_default();
+/// The weeks, kept up to date as records come, change and go.
+#[derive(Debug, Default)]
+pub(crate) struct Weeks {
+    weeks: BTreeMap<NaiveDate, Week>,
+}
+
+fn week_of(date: &str) -> Option<NaiveDate> {
+    parse_date(date).map(week_start)
+}
+
+impl Weeks {
+    fn week(&mut self, date: &str, sign: i64, count: impl FnOnce(&mut Week)) {
+        let Some(start) = week_of(date) else {
+            return;
+        };
+        let week = self.weeks.entry(start).or_default();
+        week.records += sign;
+        count(week);
+        if week.records <= 0 {
+            self.weeks.remove(&start);
+        }
+    }
+
+    /// Counts a check-in in (`sign` 1) or out (-1).
+    pub(crate) fn checkin(&mut self, c: &CheckInView, sign: i64) {
+        self.week(&c.date, sign, |week| {
             let sums = match c.author {
                 Who::Me => &mut week.me,
                 Who::Partner => &mut week.partner,
             };
-            sums.add([c.safety, c.trust, c.connection]);
+            sums.add([c.safety, c.trust, c.connection], sign);
+        });
+    }
+
+    /// Counts a repair's follow-through in or out.
+    pub(crate) fn repair(&mut self, r: &RepairView, sign: i64) {
+        for rep in r.commitments.iter().flat_map(|c| &c.reports) {
+            self.week(&rep.date, sign, |week| match rep.outcome {
+                Outcome::Kept => week.kept += sign,
+                Outcome::Partly => week.partly += sign,
+                Outcome::Missed => week.missed += sign,
+                Outcome::Unknown(_) => {}
+            });
         }
     }
-    for r in &practice.repairs {
-        for c in &r.commitments {
-            for rep in &c.reports {
-                if let Some(w) = week_of(&rep.date) {
-                    let week = weeks.entry(w).or_default();
-                    match rep.outcome {
-                        Outcome::Kept => week.kept += 1,
-                        Outcome::Partly => week.partly += 1,
-                        Outcome::Missed => week.missed += 1,
-                        Outcome::Unknown(_) => {}
-                    }
-                }
-            }
-        }
+
+    pub(crate) fn appreciation(&mut self, a: &AppreciationView, sign: i64) {
+        self.week(&a.date, sign, |week| week.appreciations += sign);
     }
-    for a in &practice.appreciations {
-        if let Some(w) = week_of(&a.date) {
-            weeks.entry(w).or_default().appreciations += 1;
-        }
+
+    /// Oldest week first.
+    pub(crate) fn list(&self) -> Vec<WeekTrend> {
+        self.weeks
+            .iter()
+            .map(|(start, w)| WeekTrend {
+                week: format_date(*start),
+                me: w.me.average(),
+                partner: w.partner.average(),
+                kept: w.kept.max(0) as usize,
+                partly: w.partly.max(0) as usize,
+                missed: w.missed.max(0) as usize,
+                appreciations: w.appreciations.max(0) as usize,
+            })
+            .collect()
     }
-    weeks
-        .into_iter()
-        .map(|(start, w)| WeekTrend {
-            week: format_date(start),
-            me: w.me.average(),
-            partner: w.partner.average(),
-            kept: w.kept,
-            partly: w.partly,
-            missed: w.missed,
-            appreciations: w.appreciations,
-        })
-        .collect()
 }
