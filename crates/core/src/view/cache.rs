@@ -110,6 +110,8 @@ struct Built {
     today: Option<NaiveDate>,
     offset: i32,
     my_latest: Option<i64>,
+    /// When each of my check-ins was written (how many at each time).
+    my_times: BTreeMap<i64, usize>,
     /// Replies by the check-in they answer (indexed by the check-in's author).
     replies: [Links; 2],
     /// Commitments by repair, reports by commitment (indexed by their owner).
@@ -340,31 +342,48 @@ impl Built {
             self.today = Some(today);
             self.offset = now.offset_minutes;
         }
-        let my_latest = spaces.mine.checkins.iter().map(|(_, c)| c.at).max();
+        // When I last checked in, from what is kept and what is about to change.
+        for (who, id) in &stale.checkins {
+            if *who != Who::Me {
+                continue;
+            }
+            if let Some((_, old)) = self.checkins.get(&(Who::Me, id.clone())) {
+                let at = old.at;
+                if let Some(n) = self.my_times.get_mut(&at) {
+                    *n -= 1;
+                    if *n == 0 {
+                        self.my_times.remove(&at);
+                    }
+                }
+            }
+            if let Some(c) = spaces.mine.checkins.get(id) {
+                *self.my_times.entry(c.at).or_default() += 1;
+            }
+        }
+        let my_latest = self.my_times.last_key_value().map(|(at, _)| *at);
         if my_latest != self.my_latest {
-            // My new check-in may unfold my partner's.
-            for ((who, id), order) in &self.checkins.at {
-                let shown = self.checkins.order.get(order).map(|c| c.folded);
-                let folded = spaces
-                    .of(*who)
-                    .checkins
-                    .get(id)
-                    .map(|c| *who == Who::Partner && super::exchange::folded(c.at, my_latest));
-                if shown != folded {
+            // My new check-in may unfold my partner's. (A record that changed is stale
+            // already; the others are as shown.)
+            for ((who, id), c) in self
+                .checkins
+                .at
+                .iter()
+                .filter_map(|(key, order)| Some((key, self.checkins.order.get(order)?)))
+            {
+                let folded = *who == Who::Partner && super::exchange::folded(c.at, my_latest);
+                if c.folded != folded {
                     stale.checkins.insert((*who, id.clone()));
                 }
             }
             self.my_latest = my_latest;
         }
-        for ((who, id), order) in &self.timeouts.at {
-            let shown = self.timeouts.order.get(order).map(|t| t.running);
-            let running = spaces
-                .of(*who)
-                .timeouts
-                .get(id)
-                .map(|t| practice::running(t, now));
-            if shown != running {
-                stale.timeouts.insert((*who, id.clone()));
+        for (key, order) in &self.timeouts.at {
+            let Some(t) = self.timeouts.order.get(order) else {
+                continue;
+            };
+            let running = practice::running(t.ended_at, t.back_at, now);
+            if t.running != running {
+                stale.timeouts.insert(key.clone());
             }
         }
 

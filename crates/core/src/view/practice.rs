@@ -358,7 +358,7 @@ pub(crate) fn timeout(author: Who, id: &str, t: &TimeOut, now: Moment) -> TimeOu
         back_at: t.back_at,
         note: t.note.clone(),
         ended_at: t.ended_at,
-        running: running(t, now),
+        running: running(t.ended_at, t.back_at, now),
         // Only an offset people live at is passed on: a partner can write any number, and
         // a clock "for Sam" must never come from a made-up one.
         author_offset_minutes: t
@@ -367,9 +367,10 @@ pub(crate) fn timeout(author: Who, id: &str, t: &TimeOut, now: Moment) -> TimeOu
     }
 }
 
-/// Whether a time-out is still on at `now`.
-pub(crate) fn running(t: &TimeOut, now: Moment) -> bool {
-    t.ended_at.is_none() && t.back_at > now.at_ms
+/// Whether a time-out (ended at `ended_at`, if it was, and due back at `back_at`) is still
+/// on at `now`.
+pub(crate) fn running(ended_at: Option<i64>, back_at: i64, now: Moment) -> bool {
+    ended_at.is_none() && back_at > now.at_ms
 }
 
 /// The first 16 bytes of `text`, zero-padded: ordered as the texts are, except that two
