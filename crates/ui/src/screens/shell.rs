@@ -162,11 +162,7 @@ fn top_bar(ui: &mut Ui, s: &mut Session, paired: bool) {
                     RichText::new(format!(
                         "You are on a pause until {}{}",
                         // Said only when it is not today: "until 00:10" must not hide a date.
-                        trellis_core::time::day_word(
-                            t.back_at,
-                            crate::clock::now(),
-                            &trellis_store::LocalZone
-                        ),
+                        until_day(t.back_at, crate::clock::now(), &trellis_store::LocalZone),
                         crate::clock::clock_time(t.back_at)
                     ))
                     .color(p.calm_blue),
@@ -188,6 +184,16 @@ fn top_bar(ui: &mut Ui, s: &mut Session, paired: bool) {
             }
         });
     });
+}
+
+/// The day a pause ends, for "until …": nothing today, "tomorrow ", else the date
+/// ("until 2031-10-29 13:20", not "until on …").
+fn until_day(at_ms: i64, now: trellis_core::Moment, zone: &dyn trellis_core::time::Zone) -> String {
+    let day = trellis_core::time::day_word(at_ms, now, zone);
+    match day.strip_prefix("on ") {
+        Some(date) => date.to_string(),
+        None => day,
+    }
 }
 
 fn nav(ui: &mut Ui, s: &mut Session) {
@@ -313,4 +319,19 @@ fn alone(ui: &mut Ui, s: &mut Session) {
                     ui.add_space(24.0);
                 });
         });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use trellis_core::Moment;
+
+    #[test]
+    fn a_pause_ending_on_another_day_says_the_day_once() {
+        const DAY: i64 = 24 * 60 * 60 * 1000;
+        let now = Moment::new(1_800_000_000_000, 0);
+        assert_eq!(until_day(now.at_ms + 60_000, now, &now), "");
+        assert_eq!(until_day(now.at_ms + DAY, now, &now), "tomorrow ");
+        assert_eq!(until_day(now.at_ms + 3 * DAY, now, &now), "2027-01-18 ");
+    }
 }
