@@ -37,17 +37,20 @@ impl<Id, Order, V> Default for Sorted<Id, Order, V> {
 }
 
 impl<Id: Hash + Eq, Order: Ord + Clone, V> Sorted<Id, Order, V> {
-    /// Puts in (or takes out) a record's view; returns the view it replaces, if any.
-    fn put(&mut self, id: Id, entry: Option<(Order, V)>) -> Option<(Order, Arc<V>)> {
+    /// Puts in (or takes out) a record's view; returns the view it replaces and the one
+    /// put in, so what is counted beside the list can follow.
+    fn put(&mut self, id: Id, entry: Option<(Order, V)>) -> [Option<(Order, Arc<V>)>; 2] {
         let old = self
             .at
             .remove(&id)
             .and_then(|order| self.order.remove(&order).map(|v| (order, v)));
-        if let Some((order, view)) = entry {
-            self.order.insert(order.clone(), Arc::new(view));
-            self.at.insert(id, order);
-        }
-        old
+        let new = entry.map(|(order, view)| {
+            let view = Arc::new(view);
+            self.order.insert(order.clone(), view.clone());
+            self.at.insert(id, order.clone());
+            (order, view)
+        });
+        [old, new]
     }
 
     fn get(&self, id: &Id) -> Option<(&Order, &Arc<V>)> {
@@ -95,6 +98,25 @@ impl Links {
     }
 }
 
+/// What [`Sorted::put`] replaced, to count out (-1), and put in, to count in (1).
+fn counted<T>([old, new]: [Option<T>; 2]) -> impl Iterator<Item = (i64, T)> {
+    [(-1, old), (1, new)]
+        .into_iter()
+        .filter_map(|(sign, v)| Some((sign, v?)))
+}
+
+/// Counts `key` in (`sign` 1) or out (-1); a key counted out entirely is forgotten.
+fn tally<K: Ord>(counts: &mut BTreeMap<K, usize>, key: K, sign: i64) {
+    if sign > 0 {
+        *counts.entry(key).or_default() += 1;
+    } else if let Some(n) = counts.get_mut(&key) {
+        *n = n.saturating_sub(1);
+        if *n == 0 {
+            counts.remove(&key);
+        }
+    }
+}
+
 fn side(who: Who) -> usize {
     match who {
         Who::Me => 0,
@@ -106,11 +128,11 @@ fn side(who: Who) -> usize {
 #[derive(Debug, Default)]
 struct Built {
     mark: (u64, u64),
-    keys: (String, String),
+    keys: Keys,
     today: Option<NaiveDate>,
     offset: i32,
-    my_latest: Option<i64>,
-    /// When each of my check-ins was written (how many at each time).
+    /// When each of my check-ins was written (how many at each time): the last is when I
+    /// last checked in.
     my_times: BTreeMap<i64, usize>,
     /// Replies by the check-in they answer (indexed by the check-in's author).
     replies: [Links; 2],
@@ -123,7 +145,7 @@ struct Built {
     /// may await my answer, once it is recent enough).
     unanswered: BTreeMap<CheckInOrder, Arc<CheckInView>>,
     /// How many check-ins of mine each date has (for "a check-in today").
-    my_dates: HashMap<String, usize>,
+    my_dates: BTreeMap<String, usize>,
     agreements: Sorted<String, (i64, String), AgreementView>,
     checkins: Sorted<(Who, String), CheckInOrder, CheckInView>,
     repairs: Sorted<(Who, String), NewestFirst, RepairView>,
@@ -170,9 +192,8 @@ impl ViewCache {
             theirs: root.by.get(&keys.partner).unwrap_or(&empty),
         };
         let reusable = self.built.take().and_then(|built| {
-            let same_keys = built.keys == (keys.me.clone(), keys.partner.clone());
             let touched = edits.since(built.mark)?;
-            same_keys.then_some((built, touched))
+            (built.keys == keys).then_some((built, touched))
         });
         let mut built = match reusable {
             Some((mut built, touched)) => {
@@ -192,7 +213,10 @@ impl ViewCache {
 impl Built {
     fn everything(root: &Root, keys: &Keys, spaces: Spaces<'_>, now: Moment) -> Built {
         let mut built = Built {
-            keys: (keys.me.clone(), keys.partner.clone()),
+            keys: Keys {
+                me: keys.me.clone(),
+                partner: keys.partner.clone(),
+            },
             ..Built::default()
         };
         let mut stale = Stale {
@@ -342,26 +366,23 @@ impl Built {
             self.today = Some(today);
             self.offset = now.offset_minutes;
         }
-        // When I last checked in, from what is kept and what is about to change.
+        // When I last checked in, from what is kept and what is about to change (before my
+        // partner's check-ins are built: their folding depends on it).
+        let latest = |times: &BTreeMap<i64, usize>| times.last_key_value().map(|(at, _)| *at);
+        let shown_latest = latest(&self.my_times);
         for (who, id) in &stale.checkins {
             if *who != Who::Me {
                 continue;
             }
             if let Some((_, old)) = self.checkins.get(&(Who::Me, id.clone())) {
-                let at = old.at;
-                if let Some(n) = self.my_times.get_mut(&at) {
-                    *n -= 1;
-                    if *n == 0 {
-                        self.my_times.remove(&at);
-                    }
-                }
+                tally(&mut self.my_times, old.at, -1);
             }
             if let Some(c) = spaces.mine.checkins.get(id) {
-                *self.my_times.entry(c.at).or_default() += 1;
+                tally(&mut self.my_times, c.at, 1);
             }
         }
-        let my_latest = self.my_times.last_key_value().map(|(at, _)| *at);
-        if my_latest != self.my_latest {
+        let my_latest = latest(&self.my_times);
+        if my_latest != shown_latest {
             // My new check-in may unfold my partner's. (A record that changed is stale
             // already; the others are as shown.)
             for ((who, id), c) in self
@@ -375,7 +396,6 @@ impl Built {
                     stale.checkins.insert((*who, id.clone()));
                 }
             }
-            self.my_latest = my_latest;
         }
         for (key, order) in &self.timeouts.at {
             let Some(t) = self.timeouts.order.get(order) else {
@@ -404,13 +424,8 @@ impl Built {
                     practice::checkin(who, &id, c, spaces, replies.into_iter(), my_latest),
                 )
             });
-            let key = (who, id);
-            if let Some((order, old)) = self.checkins.put(key.clone(), entry) {
-                self.count_checkin(order, old, -1);
-            }
-            if let Some((order, new)) = self.checkins.get(&key) {
-                let (order, new) = (order.clone(), new.clone());
-                self.count_checkin(order, new, 1);
+            for (sign, (order, view)) in counted(self.checkins.put((who, id), entry)) {
+                self.count_checkin(order, view, sign);
             }
         }
         for id in stale.repairs {
@@ -427,11 +442,8 @@ impl Built {
                         practice::repair(who, &id, r, spaces, commitments, reports_of, now),
                     )
                 });
-                if let Some((_, old)) = self.repairs.put((who, id.clone()), entry) {
-                    self.weeks.repair(&old, -1);
-                }
-                if let Some((_, new)) = self.repairs.get(&(who, id.clone())) {
-                    self.weeks.repair(new, 1);
+                for (sign, (_, view)) in counted(self.repairs.put((who, id.clone()), entry)) {
+                    self.weeks.repair(&view, sign);
                 }
             }
         }
@@ -443,11 +455,8 @@ impl Built {
                         practice::appreciation(who, &id, a, spaces),
                     )
                 });
-                if let Some((_, old)) = self.appreciations.put((who, id.clone()), entry) {
-                    self.weeks.appreciation(&old, -1);
-                }
-                if let Some((_, new)) = self.appreciations.get(&(who, id.clone())) {
-                    self.weeks.appreciation(new, 1);
+                for (sign, (_, view)) in counted(self.appreciations.put((who, id.clone()), entry)) {
+                    self.weeks.appreciation(&view, sign);
                 }
             }
         }
@@ -474,17 +483,7 @@ impl Built {
             Who::Partner => {
                 self.unanswered.remove(&order);
             }
-            Who::Me => {
-                let n = self.my_dates.entry(c.date.clone()).or_default();
-                if sign > 0 {
-                    *n += 1;
-                } else {
-                    *n = n.saturating_sub(1);
-                    if *n == 0 {
-                        self.my_dates.remove(&c.date);
-                    }
-                }
-            }
+            Who::Me => tally(&mut self.my_dates, c.date.clone(), sign),
         }
     }
 

@@ -51,6 +51,7 @@ pub(crate) fn who(key_hex: &str, me_hex: &str) -> Who {
 
 /// The two partners' keys as the document spells them (hex): written out once per view,
 /// not once per record read.
+#[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct Keys {
     pub me: String,
     pub partner: String,
