@@ -72,6 +72,18 @@ impl SyncSession {
         let Some(mut message) = generated else {
             return Ok(None);
         };
+        // automerge asks only for the partner's heads it lacks: it never sees the changes
+        // waiting here, so it cannot ask for what they wait on. One the partner's sent
+        // skipped (its Bloom filter of what we have wrongly said we had it) would never
+        // come, and both sides would answer each other for ever. (Hashes travel sorted.)
+        let missing = self.waiting.missing(|h| couple.has_change(h));
+        if !missing.is_empty() {
+            message.need.extend(missing);
+            message.need.sort_unstable();
+            message.need.dedup();
+            // Never more than the partner takes in one message; the rest is asked next time.
+            message.need.truncate(MAX_NEEDS);
+        }
         let chunks = std::mem::replace(&mut message.changes, ChunkList::empty());
         let mut changes = Vec::with_capacity(chunks.len());
         for chunk in chunks.iter() {

@@ -54,6 +54,21 @@ impl Waiting {
         Ok(())
     }
 
+    /// What the held changes wait on: their dependencies that are neither held nor in the
+    /// document (`has`), each once, in a stable order.
+    pub(crate) fn missing(&self, mut has: impl FnMut(&ChangeHash) -> bool) -> Vec<ChangeHash> {
+        let mut missing: Vec<ChangeHash> = self
+            .changes
+            .values()
+            .flat_map(|(change, _)| change.deps().iter().copied())
+            .filter(|dep| !self.changes.contains_key(dep))
+            .collect();
+        missing.sort_unstable();
+        missing.dedup();
+        missing.retain(|dep| !has(dep));
+        missing
+    }
+
     pub(crate) fn drain(&mut self) -> impl Iterator<Item = (Change, ChangeSignature)> + '_ {
         self.bytes = 0;
         self.changes.drain().map(|(_, v)| v)
