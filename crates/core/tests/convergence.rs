@@ -25,11 +25,9 @@ fn an_agreement_proposed_by_one_and_accepted_by_the_other_is_in_force_on_both() 
     let a = sam_view.agreement(&id).unwrap();
     assert_eq!(a.status, AgreementStatus::Proposed);
     assert_eq!(a.waiting_for, vec![Who::Me]);
-    assert!(
-        sam_view.attention.iter().any(
-            |x| matches!(x, Attention::AgreementAwaitsMe { agreement, .. } if *agreement == id)
-        )
-    );
+    assert!(sam_view.attention.iter().any(
+        |x| matches!(&**x, Attention::AgreementAwaitsMe { agreement, .. } if *agreement == id)
+    ));
 
     sam.act(
         Action::AcceptAgreement {

@@ -65,7 +65,7 @@ fn lines(view: &View, now: Moment) -> Vec<String> {
 fn awaits_reply(view: &View) -> bool {
     view.attention
         .iter()
-        .any(|a| matches!(a, Attention::CheckInAwaitsReply { .. }))
+        .any(|a| matches!(&**a, Attention::CheckInAwaitsReply { .. }))
 }
 
 #[test]
@@ -334,7 +334,7 @@ fn due_and_review_dates_are_the_authors_days_and_come_round_on_each_readers_own(
         view(&sam, now)
             .attention
             .iter()
-            .any(|x| matches!(x, Attention::CommitmentDue { .. }))
+            .any(|x| matches!(&**x, Attention::CommitmentDue { .. }))
     };
     assert!(!due(tokyo(28, 23, 30)));
     assert!(due(tokyo(29, 0, 30)));

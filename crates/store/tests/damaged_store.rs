@@ -352,7 +352,7 @@ fn intact(p: &mut Profile, t: &Template, extra: usize, signed: bool) -> Result<(
         check("view", view, &t.view)?;
     } else {
         // The new appreciations come first; weekly trends and attention may count them too.
-        view.appreciations.drain(..extra);
+        view.appreciations = view.appreciations[extra..].iter().cloned().collect();
         check("appreciations", view.appreciations, &t.view.appreciations)?;
         check("agreements", view.agreements, &t.view.agreements)?;
     }

@@ -2,7 +2,9 @@
 
 use serde::Serialize;
 
-use super::{AgreementStatus, CheckInView, View, Who};
+use std::sync::Arc;
+
+use super::{AgreementStatus, AgreementView, CheckInView, List, RepairView, View, Who};
 use crate::time::{Moment, Zone, day_word, in_zone, partner_clock, plausible_offset};
 
 /// One thing on today's list.
@@ -232,58 +234,120 @@ pub(crate) fn answerable_since(now: Moment) -> i64 {
     now.at_ms.saturating_sub(ANSWER_WINDOW_MS)
 }
 
-pub(crate) fn gather(view: &View, now: Moment, hints: &Hints) -> Vec<Attention> {
+/// What one agreement asks of me, kept beside it (see [`super::ViewCache`]).
+pub(crate) fn of_agreement(a: &AgreementView) -> Vec<Arc<Attention>> {
     let mut out = Vec::new();
+    let agreement = a.id.clone();
+    let title = a.title.clone();
+    match a.status {
+        AgreementStatus::Proposed | AgreementStatus::ChangeProposed
+            if a.waiting_for.contains(&Who::Me) =>
+        {
+            out.push(Attention::AgreementAwaitsMe { agreement, title })
+        }
+        AgreementStatus::NeedsConversation => {
+            out.push(Attention::AgreementNeedsConversation { agreement, title })
+        }
+        AgreementStatus::DueForReview => out.push(Attention::AgreementDueForReview {
+            agreement,
+            title,
+            review_on: a.review_on.clone().unwrap_or_default(),
+        }),
+        AgreementStatus::NeedsReviewDate => {
+            out.push(Attention::AgreementNeedsReviewDate { agreement, title })
+        }
+        _ => {}
+    }
+    if a.status != AgreementStatus::Retired && a.retire_requested_by == [Who::Partner] {
+        out.push(Attention::RetirementRequested {
+            agreement: a.id.clone(),
+            title: a.title.clone(),
+        });
+    }
+    out.into_iter().map(Arc::new).collect()
+}
+
+/// What one repair asks of me, kept beside it: acknowledging it (listed with the repairs,
+/// early) and its follow-through (listed after the check-ins). A report asks only while it
+/// is recent, so it is kept with when it was written.
+#[derive(Debug, Default)]
+pub(crate) struct RepairAsks {
+    pub first: Vec<Arc<Attention>>,
+    pub later: Vec<(Option<i64>, Arc<Attention>)>,
+}
+
+impl RepairAsks {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.first.is_empty() && self.later.is_empty()
+    }
+}
+
+pub(crate) fn of_repair(r: &RepairView) -> RepairAsks {
+    let mut asks = RepairAsks::default();
+    if r.closed {
+        return asks;
+    }
+    if r.opened_by == Who::Partner && r.acknowledgement.is_none() {
+        asks.first
+            .push(Arc::new(Attention::RepairAwaitsAcknowledgement {
+                repair: r.id.clone(),
+                what_happened: r.what_happened.clone(),
+            }));
+    }
+    for c in &r.commitments {
+        if c.owner == Who::Partner {
+            for rep in c.reports.iter().filter(|rep| rep.acknowledged.is_none()) {
+                let item = Attention::ReportAwaitsAcknowledgement {
+                    report: rep.id.clone(),
+                    commitment: c.wording.clone(),
+                    outcome: rep.outcome.label().to_lowercase(),
+                };
+                asks.later.push((Some(rep.at), Arc::new(item)));
+            }
+        } else if c.due_now {
+            let item = Attention::CommitmentDue {
+                commitment: c.id.clone(),
+                wording: c.wording.clone(),
+            };
+            asks.later.push((None, Arc::new(item)));
+        }
+    }
+    if r.closed_by == [Who::Partner] {
+        let item = Attention::RepairAwaitsClosure {
+            repair: r.id.clone(),
+            what_happened: r.what_happened.clone(),
+        };
+        asks.later.push((None, Arc::new(item)));
+    }
+    asks
+}
+
+/// Today's list, in its order: pauses, repairs to acknowledge, agreements, check-ins to
+/// answer, follow-through, the invitation to check in. What agreements and repairs ask is
+/// kept beside them (`agreements`, `repairs`, in the view's order); the rest is read here.
+pub(crate) fn gather<'a>(
+    view: &View,
+    now: Moment,
+    hints: &Hints,
+    agreements: impl Iterator<Item = &'a [Arc<Attention>]>,
+    repairs: impl Iterator<Item = &'a RepairAsks> + Clone,
+) -> List<Attention> {
+    let mut out: Vec<Arc<Attention>> = Vec::new();
     // An ended space takes no more writing: nothing on the list could be acted on, so
     // nothing is asked (no answer, no yes, no check-in).
     if view.ended.is_some() {
-        return out;
+        return List::default();
     }
     for t in view.timeouts.iter().filter(|t| t.running) {
-        out.push(Attention::TimeOut {
+        out.push(Arc::new(Attention::TimeOut {
             who: t.who,
             back_at: t.back_at,
             note: t.note.clone(),
             author_offset_minutes: t.author_offset_minutes,
-        });
+        }));
     }
-    for r in &view.repairs {
-        if r.opened_by == Who::Partner && r.acknowledgement.is_none() && !r.closed {
-            out.push(Attention::RepairAwaitsAcknowledgement {
-                repair: r.id.clone(),
-                what_happened: r.what_happened.clone(),
-            });
-        }
-    }
-    for a in &view.agreements {
-        let agreement = a.id.clone();
-        let title = a.title.clone();
-        match a.status {
-            AgreementStatus::Proposed | AgreementStatus::ChangeProposed
-                if a.waiting_for.contains(&Who::Me) =>
-            {
-                out.push(Attention::AgreementAwaitsMe { agreement, title })
-            }
-            AgreementStatus::NeedsConversation => {
-                out.push(Attention::AgreementNeedsConversation { agreement, title })
-            }
-            AgreementStatus::DueForReview => out.push(Attention::AgreementDueForReview {
-                agreement,
-                title,
-                review_on: a.review_on.clone().unwrap_or_default(),
-            }),
-            AgreementStatus::NeedsReviewDate => {
-                out.push(Attention::AgreementNeedsReviewDate { agreement, title })
-            }
-            _ => {}
-        }
-        if a.status != AgreementStatus::Retired && a.retire_requested_by == [Who::Partner] {
-            out.push(Attention::RetirementRequested {
-                agreement: a.id.clone(),
-                title: a.title.clone(),
-            });
-        }
-    }
+    out.extend(repairs.clone().flat_map(|r| r.first.iter().cloned()));
+    out.extend(agreements.flat_map(|items| items.iter().cloned()));
     let recent = |at: i64| now.at_ms.saturating_sub(at) <= ANSWER_WINDOW_MS;
     for c in &hints.answerable {
         // A folded check-in cannot be answered before it is read: the invitation to write
@@ -293,42 +357,20 @@ pub(crate) fn gather(view: &View, now: Moment, hints: &Hints) -> Vec<Attention> 
             && recent(c.at)
             && !c.replies.iter().any(|r| r.author == Who::Me)
         {
-            out.push(Attention::CheckInAwaitsReply {
+            out.push(Arc::new(Attention::CheckInAwaitsReply {
                 checkin: c.id.clone(),
                 date: c.date.clone(),
-            });
+            }));
         }
     }
-    for r in view.repairs.iter().filter(|r| !r.closed) {
-        for c in &r.commitments {
-            if c.owner == Who::Partner {
-                let unanswered = c
-                    .reports
-                    .iter()
-                    .filter(|rep| rep.acknowledged.is_none() && recent(rep.at));
-                for rep in unanswered {
-                    out.push(Attention::ReportAwaitsAcknowledgement {
-                        report: rep.id.clone(),
-                        commitment: c.wording.clone(),
-                        outcome: rep.outcome.label().to_lowercase(),
-                    });
-                }
-            } else if c.due_now {
-                out.push(Attention::CommitmentDue {
-                    commitment: c.id.clone(),
-                    wording: c.wording.clone(),
-                });
-            }
-        }
-        if r.closed_by == [Who::Partner] {
-            out.push(Attention::RepairAwaitsClosure {
-                repair: r.id.clone(),
-                what_happened: r.what_happened.clone(),
-            });
-        }
-    }
+    out.extend(repairs.flat_map(|r| {
+        r.later
+            .iter()
+            .filter(|(at, _)| at.is_none_or(recent))
+            .map(|(_, item)| item.clone())
+    }));
     if !hints.checked_in_today {
-        out.push(Attention::CheckInInvitation);
+        out.push(Arc::new(Attention::CheckInInvitation));
     }
-    out
+    out.into()
 }

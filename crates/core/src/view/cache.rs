@@ -10,21 +10,24 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 
 use super::agreements::{self, AgreementView};
+use super::attention::{Attention, RepairAsks};
 use super::practice::{
     self, AppreciationView, CheckInOrder, CheckInView, NewestFirst, Practice, RepairView, Spaces,
     TimeOutView, flip,
 };
 use super::trends::Weeks;
-use super::{Edits, Keys, View, Who, attention};
+use super::{Edits, Keys, List, View, Who, attention};
 use crate::identity::PartnerKey;
 use crate::schema::{Root, Space, collections as col, keys};
 use crate::time::Moment;
 
-/// A list kept in display order, with each entry findable by its record.
+/// A list kept in display order, with each entry findable by its record; the list handed
+/// out is made again only after an entry changed.
 #[derive(Debug)]
 struct Sorted<Id, Order, V> {
     order: BTreeMap<Order, Arc<V>>,
     at: HashMap<Id, Order>,
+    list: Option<List<V>>,
 }
 
 impl<Id, Order, V> Default for Sorted<Id, Order, V> {
@@ -32,6 +35,7 @@ impl<Id, Order, V> Default for Sorted<Id, Order, V> {
         Self {
             order: BTreeMap::new(),
             at: HashMap::new(),
+            list: None,
         }
     }
 }
@@ -40,6 +44,7 @@ impl<Id: Hash + Eq, Order: Ord + Clone, V> Sorted<Id, Order, V> {
     /// Puts in (or takes out) a record's view; returns the view it replaces and the one
     /// put in, so what is counted beside the list can follow.
     fn put(&mut self, id: Id, entry: Option<(Order, V)>) -> [Option<(Order, Arc<V>)>; 2] {
+        self.list = None;
         let old = self
             .at
             .remove(&id)
@@ -58,8 +63,10 @@ impl<Id: Hash + Eq, Order: Ord + Clone, V> Sorted<Id, Order, V> {
         Some((order, self.order.get(order)?))
     }
 
-    fn list(&self) -> Vec<Arc<V>> {
-        self.order.values().cloned().collect()
+    fn list(&mut self) -> List<V> {
+        self.list
+            .get_or_insert_with(|| self.order.values().cloned().collect())
+            .clone()
     }
 }
 
@@ -147,6 +154,10 @@ struct Built {
     /// How many check-ins of mine each date has (for "a check-in today").
     my_dates: BTreeMap<String, usize>,
     agreements: Sorted<String, (i64, String), AgreementView>,
+    /// What each agreement and repair asks of me (only those that ask something), in the
+    /// lists' order.
+    agreement_asks: BTreeMap<(i64, String), Vec<Arc<Attention>>>,
+    repair_asks: BTreeMap<NewestFirst, RepairAsks>,
     checkins: Sorted<(Who, String), CheckInOrder, CheckInView>,
     repairs: Sorted<(Who, String), NewestFirst, RepairView>,
     appreciations: Sorted<(Who, String), NewestFirst, AppreciationView>,
@@ -414,7 +425,16 @@ impl Built {
                     agreements::build(root, &id, a, keys, today),
                 )
             });
-            self.agreements.put(id, entry);
+            for (sign, (order, view)) in counted(self.agreements.put(id, entry)) {
+                if sign < 0 {
+                    self.agreement_asks.remove(&order);
+                } else {
+                    let asks = attention::of_agreement(&view);
+                    if !asks.is_empty() {
+                        self.agreement_asks.insert(order, asks);
+                    }
+                }
+            }
         }
         for (who, id) in stale.checkins {
             let entry = spaces.of(who).checkins.get(&id).map(|c| {
@@ -442,8 +462,16 @@ impl Built {
                         practice::repair(who, &id, r, spaces, commitments, reports_of, now),
                     )
                 });
-                for (sign, (_, view)) in counted(self.repairs.put((who, id.clone()), entry)) {
+                for (sign, (order, view)) in counted(self.repairs.put((who, id.clone()), entry)) {
                     self.weeks.repair(&view, sign);
+                    if sign < 0 {
+                        self.repair_asks.remove(&order);
+                    } else {
+                        let asks = attention::of_repair(&view);
+                        if !asks.is_empty() {
+                            self.repair_asks.insert(order, asks);
+                        }
+                    }
                 }
             }
         }
@@ -488,7 +516,7 @@ impl Built {
     }
 
     fn assemble(
-        &self,
+        &mut self,
         root: &Root,
         me: &PartnerKey,
         partner: &PartnerKey,
@@ -513,14 +541,21 @@ impl Built {
                 .my_dates
                 .contains_key(&crate::time::format_date(now.today())),
         };
-        View::assemble(
+        let mut view = View::assemble(
             root,
             me,
             partner,
             keys,
             now,
             (self.agreements.list(), practice, self.weeks.list()),
+        );
+        view.attention = attention::gather(
+            &view,
+            now,
             &hints,
-        )
+            self.agreement_asks.values().map(Vec::as_slice),
+            self.repair_asks.values(),
+        );
+        view
     }
 }

@@ -9,10 +9,9 @@ mod cache;
 mod edits;
 mod exchange;
 mod history;
+mod list;
 mod practice;
 mod trends;
-
-use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -23,6 +22,7 @@ pub use cache::ViewCache;
 pub use edits::Edits;
 pub use exchange::fold_rule;
 pub use history::{HistoryEntry, history};
+pub use list::List;
 pub use practice::{
     AppreciationView, CheckInView, CommitmentView, RepairAckView, RepairView, ReplyView,
     ReportView, TimeOutView,
@@ -78,19 +78,19 @@ pub struct View {
     pub me: Person,
     pub partner: Person,
     pub today: String,
-    pub agreements: Vec<Arc<AgreementView>>,
+    pub agreements: List<AgreementView>,
     /// Newest first.
-    pub checkins: Vec<Arc<CheckInView>>,
+    pub checkins: List<CheckInView>,
     /// Newest first.
-    pub repairs: Vec<Arc<RepairView>>,
+    pub repairs: List<RepairView>,
     /// Newest first.
-    pub appreciations: Vec<Arc<AppreciationView>>,
+    pub appreciations: List<AppreciationView>,
     /// Newest first.
-    pub timeouts: Vec<Arc<TimeOutView>>,
+    pub timeouts: List<TimeOutView>,
     /// What needs attention today, most important first.
-    pub attention: Vec<Attention>,
+    pub attention: List<Attention>,
     /// Oldest week first.
-    pub weeks: Vec<WeekTrend>,
+    pub weeks: List<WeekTrend>,
     /// Records in the document this version could not read (written by a newer Trellis).
     pub unreadable_records: usize,
     /// The shared space was ended: by whom, when, with what words. The copy is read-only.
@@ -110,20 +110,16 @@ impl View {
         ViewCache::new().view(root, &Edits::new(), me, partner, now)
     }
 
-    /// Puts the view together from its built records; what is cheap or spans the whole
-    /// practice (names, trends, what needs attention) is worked out here each time.
+    /// Puts the view together from its built lists; what is cheap (names, the date, an
+    /// ending) is read here each time. What needs attention is gathered by the caller
+    /// (it needs the rest of the view).
     fn assemble(
         root: &Root,
         me: &PartnerKey,
         partner: &PartnerKey,
         keys: &Keys,
         now: Moment,
-        (agreements, practice, weeks): (
-            Vec<Arc<AgreementView>>,
-            practice::Practice,
-            Vec<WeekTrend>,
-        ),
-        hints: &attention::Hints,
+        (agreements, practice, weeks): (List<AgreementView>, practice::Practice, List<WeekTrend>),
     ) -> View {
         let today: NaiveDate = now.today();
         let person = |key: &PartnerKey, hex: &str| Person {
@@ -135,7 +131,7 @@ impl View {
                 .map(|p| p.name.clone())
                 .unwrap_or_else(|| key.fingerprint()),
         };
-        let mut view = View {
+        View {
             me: person(me, &keys.me),
             partner: person(partner, &keys.partner),
             today: format_date(today),
@@ -144,13 +140,11 @@ impl View {
             repairs: practice.repairs,
             appreciations: practice.appreciations,
             timeouts: practice.timeouts,
-            attention: Vec::new(),
+            attention: List::default(),
             weeks,
             unreadable_records: unreadable(root),
             ended: ended_view(root, &keys.me),
-        };
-        view.attention = attention::gather(&view, now, hints);
-        view
+        }
     }
 
     pub fn agreement(&self, id: &str) -> Option<&AgreementView> {

@@ -1,11 +1,9 @@
 //! Check-ins, repairs with their commitments, appreciations and time-outs, for reading.
 
-use std::sync::Arc;
-
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::Who;
+use super::{List, Who};
 use crate::schema::{
     Appreciation, Cadence, CheckIn, Need, Outcome, Repair, ResponseMode, Space, TimeOut,
 };
@@ -157,10 +155,10 @@ pub struct TimeOutView {
 }
 
 pub(crate) struct Practice {
-    pub checkins: Vec<Arc<CheckInView>>,
-    pub repairs: Vec<Arc<RepairView>>,
-    pub appreciations: Vec<Arc<AppreciationView>>,
-    pub timeouts: Vec<Arc<TimeOutView>>,
+    pub checkins: List<CheckInView>,
+    pub repairs: List<RepairView>,
+    pub appreciations: List<AppreciationView>,
+    pub timeouts: List<TimeOutView>,
 }
 
 /// The two partners' spaces, from my side.

@@ -4,12 +4,13 @@
 //! counted for the couple as a whole. Nothing here rates the other person.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::Who;
 use super::practice::{AppreciationView, CheckInView, RepairView};
+use super::{List, Who};
 use crate::schema::Outcome;
 use crate::time::{format_date, parse_date, week_start};
 
@@ -76,10 +77,12 @@ struct Week {
     appreciations: i64,
 }
 
-/// The weeks, kept up to date as records come, change and go.
+/// The weeks, kept up to date as records come, change and go: each week's row is made
+/// again when it is counted in, and the list only when a row changed.
 #[derive(Debug, Default)]
 pub(crate) struct Weeks {
-    weeks: BTreeMap<NaiveDate, Week>,
+    weeks: BTreeMap<NaiveDate, (Week, Option<Arc<WeekTrend>>)>,
+    list: Option<List<WeekTrend>>,
 }
 
 fn week_of(date: &str) -> Option<NaiveDate> {
@@ -91,7 +94,9 @@ impl Weeks {
         let Some(start) = week_of(date) else {
             return;
         };
-        let week = self.weeks.entry(start).or_default();
+        self.list = None;
+        let (week, row) = self.weeks.entry(start).or_default();
+        *row = None;
         week.records += sign;
         count(week);
         if week.records <= 0 {
@@ -127,18 +132,30 @@ impl Weeks {
     }
 
     /// Oldest week first.
-    pub(crate) fn list(&self) -> Vec<WeekTrend> {
-        self.weeks
-            .iter()
-            .map(|(start, w)| WeekTrend {
-                week: format_date(*start),
-                me: w.me.average(),
-                partner: w.partner.average(),
-                kept: w.kept.max(0) as usize,
-                partly: w.partly.max(0) as usize,
-                missed: w.missed.max(0) as usize,
-                appreciations: w.appreciations.max(0) as usize,
-            })
-            .collect()
+    pub(crate) fn list(&mut self) -> List<WeekTrend> {
+        if let Some(list) = &self.list {
+            return list.clone();
+        }
+        let list: List<WeekTrend> = self
+            .weeks
+            .iter_mut()
+            .map(|(start, (w, row))| row.get_or_insert_with(|| Arc::new(w.row(*start))).clone())
+            .collect();
+        self.list = Some(list.clone());
+        list
+    }
+}
+
+impl Week {
+    fn row(&self, start: NaiveDate) -> WeekTrend {
+        WeekTrend {
+            week: format_date(start),
+            me: self.me.average(),
+            partner: self.partner.average(),
+            kept: self.kept.max(0) as usize,
+            partly: self.partly.max(0) as usize,
+            missed: self.missed.max(0) as usize,
+            appreciations: self.appreciations.max(0) as usize,
+        }
     }
 }

@@ -58,7 +58,14 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
         ),
     );
     // The last year at most, so the charts stay readable.
-    let weeks: Vec<WeekTrend> = view.weeks.iter().rev().take(52).rev().cloned().collect();
+    let weeks: Vec<WeekTrend> = view
+        .weeks
+        .iter()
+        .rev()
+        .take(52)
+        .rev()
+        .map(|w| (**w).clone())
+        .collect();
     if weeks.is_empty() {
         widgets::empty_state(
             ui,

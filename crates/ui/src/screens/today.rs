@@ -186,6 +186,7 @@ pub(crate) fn show(ui: &mut Ui, s: &mut Session) {
     let items: Vec<&Attention> = view
         .attention
         .iter()
+        .map(|a| &**a)
         .filter(|a| !matches!(a, Attention::TimeOut { .. }))
         .collect();
     let ended = s.ended().is_some();
