@@ -148,3 +148,59 @@ fn the_kept_view_is_the_view_built_from_nothing_at_every_step() {
         }
     }
 }
+
+/// My partner's report asks for my acknowledgement for 14 days after it was written, and
+/// then stops — at an instant within a day, with nothing else changing. The kept list
+/// notices the time alone.
+#[test]
+fn a_reports_answer_window_closes_in_the_kept_view_with_nothing_else_changing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut alex, mut sam) = pair_profiles(tmp.path()).unwrap();
+    let noon = Moment::new(FIVE_YEARS_AGO_MS + 10 * DAY_MS + 12 * 3_600_000, 0);
+    let opened = Action::OpenRepair {
+        what_happened: "I was late again".into(),
+        how_it_landed: "it hurt".into(),
+    };
+    let repair = alex.act(&opened, noon).unwrap().record;
+    exchange(&mut alex, &mut sam, noon).unwrap();
+    let commit = Action::AddCommitment {
+        repair,
+        wording: "I text when I leave".into(),
+        cadence: Some(trellis_core::schema::Cadence::Weekly),
+        due: None,
+    };
+    let commitment = sam.act(&commit, noon).unwrap().record;
+    let report = Action::ReportFollowThrough {
+        commitment,
+        outcome: trellis_core::schema::Outcome::Kept,
+        note: None,
+        date: None,
+    };
+    sam.act(&report, noon).unwrap();
+    exchange(&mut alex, &mut sam, noon).unwrap();
+    let asks = |v: &View| {
+        v.attention
+            .iter()
+            .filter(|a| {
+                matches!(
+                    &***a,
+                    trellis_core::view::Attention::ReportAwaitsAcknowledgement { .. }
+                )
+            })
+            .count()
+    };
+    let window_end = noon.at_ms + 14 * DAY_MS;
+    let mut seen = Vec::new();
+    for at in [
+        window_end - 60_000,
+        window_end,
+        window_end + 60_000,
+        window_end - 60_000,
+    ] {
+        let now = Moment::new(at, 0);
+        same_as_built_from_nothing(&alex, now, &format!("{at}"));
+        seen.push(asks(&alex.view(now).unwrap()));
+    }
+    // Asked, still asked at the last instant, then no more; a clock set back asks again.
+    assert_eq!(seen, [1, 1, 0, 1]);
+}

@@ -234,6 +234,11 @@ pub(crate) fn answerable_since(now: Moment) -> i64 {
     now.at_ms.saturating_sub(ANSWER_WINDOW_MS)
 }
 
+/// The last instant something written at `at` still asks for an answer.
+pub(crate) fn answerable_until(at: i64) -> i64 {
+    at.saturating_add(ANSWER_WINDOW_MS)
+}
+
 /// What one agreement asks of me, kept beside it (see [`super::ViewCache`]).
 pub(crate) fn of_agreement(a: &AgreementView) -> Vec<Arc<Attention>> {
     let mut out = Vec::new();

@@ -148,9 +148,9 @@ struct Built {
     reports: [Links; 2],
     /// Weekly trends, counted as records come and go.
     weeks: Weeks,
-    /// My partner's open check-ins without an answer of mine, in the list's order (what
-    /// may await my answer, once it is recent enough).
-    unanswered: BTreeMap<CheckInOrder, Arc<CheckInView>>,
+    /// My partner's open check-ins without an answer of mine, by when they were written
+    /// (only recent ones await my answer), then in the list's order.
+    unanswered: BTreeMap<i64, BTreeMap<CheckInOrder, Arc<CheckInView>>>,
     /// How many check-ins of mine each date has (for "a check-in today").
     my_dates: BTreeMap<String, usize>,
     agreements: Sorted<String, (i64, String), AgreementView>,
@@ -158,10 +158,25 @@ struct Built {
     /// lists' order.
     agreement_asks: BTreeMap<(i64, String), Vec<Arc<Attention>>>,
     repair_asks: BTreeMap<NewestFirst, RepairAsks>,
+    /// Today's list as last gathered, while what it was gathered from stands.
+    attention: Option<KeptAttention>,
     checkins: Sorted<(Who, String), CheckInOrder, CheckInView>,
     repairs: Sorted<(Who, String), NewestFirst, RepairView>,
     appreciations: Sorted<(Who, String), NewestFirst, AppreciationView>,
     timeouts: Sorted<(Who, String), NewestFirst, TimeOutView>,
+}
+
+/// Today's list and what it was gathered from (see [`Built::attention`]).
+#[derive(Debug)]
+struct KeptAttention {
+    list: List<Attention>,
+    timeouts: List<TimeOutView>,
+    answerable: Vec<Arc<CheckInView>>,
+    checked_in_today: bool,
+    ended: bool,
+    /// The instants between which no report's answer window closes (nor can one reopen).
+    from: i64,
+    until: i64,
 }
 
 /// The records a change means building again.
@@ -426,6 +441,7 @@ impl Built {
                 )
             });
             for (sign, (order, view)) in counted(self.agreements.put(id, entry)) {
+                self.attention = None;
                 if sign < 0 {
                     self.agreement_asks.remove(&order);
                 } else {
@@ -464,6 +480,7 @@ impl Built {
                 });
                 for (sign, (order, view)) in counted(self.repairs.put((who, id.clone()), entry)) {
                     self.weeks.repair(&view, sign);
+                    self.attention = None;
                     if sign < 0 {
                         self.repair_asks.remove(&order);
                     } else {
@@ -505,11 +522,16 @@ impl Built {
         match c.author {
             Who::Partner if sign > 0 => {
                 if !c.folded && !c.replies.iter().any(|r| r.author == Who::Me) {
-                    self.unanswered.insert(order, c);
+                    self.unanswered.entry(c.at).or_default().insert(order, c);
                 }
             }
             Who::Partner => {
-                self.unanswered.remove(&order);
+                if let Some(at) = self.unanswered.get_mut(&c.at) {
+                    at.remove(&order);
+                    if at.is_empty() {
+                        self.unanswered.remove(&c.at);
+                    }
+                }
             }
             Who::Me => tally(&mut self.my_dates, c.date.clone(), sign),
         }
@@ -529,14 +551,14 @@ impl Built {
             appreciations: self.appreciations.list(),
             timeouts: self.timeouts.list(),
         };
-        let since = attention::answerable_since(now);
+        let mut recent: Vec<(&CheckInOrder, &Arc<CheckInView>)> = self
+            .unanswered
+            .range(attention::answerable_since(now)..)
+            .flat_map(|(_, checkins)| checkins.iter())
+            .collect();
+        recent.sort_unstable_by(|a, b| a.0.cmp(b.0));
         let hints = attention::Hints {
-            answerable: self
-                .unanswered
-                .values()
-                .filter(|c| c.at >= since)
-                .cloned()
-                .collect(),
+            answerable: recent.into_iter().map(|(_, c)| c.clone()).collect(),
             checked_in_today: self
                 .my_dates
                 .contains_key(&crate::time::format_date(now.today())),
@@ -549,13 +571,54 @@ impl Built {
             now,
             (self.agreements.list(), practice, self.weeks.list()),
         );
-        view.attention = attention::gather(
-            &view,
+        view.attention = self.attention(&view, hints, now);
+        view
+    }
+
+    /// Today's list: the one last gathered while nothing it was gathered from has moved
+    /// (what agreements and repairs ask, the pauses, the check-ins awaiting my answer, my
+    /// check-in today, an ending, a report's answer window), else gathered again.
+    fn attention(&mut self, view: &View, hints: attention::Hints, now: Moment) -> List<Attention> {
+        let at = now.at_ms;
+        if let Some(kept) = &self.attention
+            && kept.timeouts.same(&view.timeouts)
+            && kept.checked_in_today == hints.checked_in_today
+            && kept.ended == view.ended.is_some()
+            && (kept.from..kept.until).contains(&at)
+            && kept.answerable.len() == hints.answerable.len()
+            && kept
+                .answerable
+                .iter()
+                .zip(&hints.answerable)
+                .all(|(a, b)| Arc::ptr_eq(a, b))
+        {
+            return kept.list.clone();
+        }
+        let list = attention::gather(
+            view,
             now,
             &hints,
             self.agreement_asks.values().map(Vec::as_slice),
             self.repair_asks.values(),
         );
-        view
+        // A report stops asking once its window closes; none reopens while time runs on.
+        let until = self
+            .repair_asks
+            .values()
+            .flat_map(|r| r.later.iter().filter_map(|(written, _)| *written))
+            .map(attention::answerable_until)
+            .filter(|end| *end >= at)
+            .min()
+            .map_or(i64::MAX, |end| end.saturating_add(1));
+        self.attention = Some(KeptAttention {
+            list: list.clone(),
+            timeouts: view.timeouts.clone(),
+            answerable: hints.answerable,
+            checked_in_today: hints.checked_in_today,
+            ended: view.ended.is_some(),
+            from: at,
+            until,
+        });
+        list
     }
 }
