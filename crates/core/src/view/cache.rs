@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::hash::Hash;
+use std::ops::Bound::{Excluded, Included};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -164,6 +165,13 @@ struct Built {
     repairs: Sorted<(Who, String), NewestFirst, RepairView>,
     appreciations: Sorted<(Who, String), NewestFirst, AppreciationView>,
     timeouts: Sorted<(Who, String), NewestFirst, TimeOutView>,
+    /// The pauses not ended, by their return time, and the instant their running was last
+    /// reckoned for.
+    open_pauses: BTreeMap<i64, BTreeSet<(Who, String)>>,
+    pauses_checked: Option<i64>,
+    /// Revisions a newer Trellis wrote that this one cannot read, by agreement, and in all.
+    unreadable_revisions: HashMap<String, usize>,
+    unreadable_revision_count: usize,
 }
 
 /// Today's list and what it was gathered from (see [`Built::attention`]).
@@ -423,17 +431,26 @@ impl Built {
                 }
             }
         }
-        for (key, order) in &self.timeouts.at {
-            let Some(t) = self.timeouts.order.get(order) else {
-                continue;
-            };
-            let running = practice::running(t.ended_at, t.back_at, now);
-            if t.running != running {
-                stale.timeouts.insert(key.clone());
+        // A pause stops (or, with the clock set back, starts again) running as the clock
+        // passes its return time: only those whose return time was passed are built again.
+        if let Some(before) = self.pauses_checked {
+            let (from, to) = (before.min(now.at_ms), before.max(now.at_ms));
+            if from < to {
+                for (_, pauses) in self.open_pauses.range((Excluded(from), Included(to))) {
+                    stale.timeouts.extend(pauses.iter().cloned());
+                }
             }
         }
+        self.pauses_checked = Some(now.at_ms);
 
         for id in stale.agreements {
+            let unreadable = root.agreements.get(&id).map(|a| a.revisions.unreadable);
+            let before = match unreadable {
+                Some(n) if n > 0 => self.unreadable_revisions.insert(id.clone(), n),
+                _ => self.unreadable_revisions.remove(&id),
+            };
+            self.unreadable_revision_count =
+                self.unreadable_revision_count - before.unwrap_or(0) + unreadable.unwrap_or(0);
             let entry = root.agreements.get(&id).map(|a| {
                 (
                     (a.at, id.clone()),
@@ -512,7 +529,22 @@ impl Built {
                     practice::timeout(who, &id, t, now),
                 )
             });
-            self.timeouts.put((who, id), entry);
+            for (sign, (_, view)) in counted(self.timeouts.put((who, id.clone()), entry)) {
+                if view.ended_at.is_some() {
+                    continue;
+                }
+                if sign > 0 {
+                    self.open_pauses
+                        .entry(view.back_at)
+                        .or_default()
+                        .insert((who, id.clone()));
+                } else if let Some(pauses) = self.open_pauses.get_mut(&view.back_at) {
+                    pauses.remove(&(who, id.clone()));
+                    if pauses.is_empty() {
+                        self.open_pauses.remove(&view.back_at);
+                    }
+                }
+            }
         }
     }
 
@@ -570,6 +602,7 @@ impl Built {
             keys,
             now,
             (self.agreements.list(), practice, self.weeks.list()),
+            self.unreadable_revision_count,
         );
         view.attention = self.attention(&view, hints, now);
         view
@@ -620,5 +653,65 @@ impl Built {
             until,
         });
         list
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::identity::Identity;
+    use crate::schema::Agreement;
+
+    /// Revisions a newer Trellis wrote are counted as their agreements are built, so the
+    /// count follows an agreement that changes, comes or goes without reading them all.
+    #[test]
+    fn unreadable_revisions_are_counted_as_agreements_change() {
+        let me = Identity::generate().unwrap().public();
+        let partner = Identity::generate().unwrap().public();
+        let now = Moment::new(1_800_000_000_000, 0);
+        let mut root = Root::default();
+        let with = |unreadable: usize| {
+            let mut a = Agreement {
+                title: "Evenings".into(),
+                ..Agreement::default()
+            };
+            a.revisions.unreadable = unreadable;
+            a
+        };
+        root.agreements.items.insert("a1".into(), with(2));
+        root.agreements.items.insert("a2".into(), with(0));
+        let mut edits = Edits::new();
+        let mut cache = ViewCache::new();
+        let mut seen = Vec::new();
+        for step in 0..4 {
+            let touched: BTreeSet<Vec<String>> = match step {
+                0 => BTreeSet::new(),
+                1 => {
+                    root.agreements.items.insert("a2".into(), with(3));
+                    root.agreements.items.insert("a3".into(), with(1));
+                    ["a2", "a3"]
+                        .map(|id| vec![keys::AGREEMENTS.into(), id.into()])
+                        .into()
+                }
+                2 => {
+                    root.agreements.items.remove("a1");
+                    [vec![keys::AGREEMENTS.into(), "a1".into()]].into()
+                }
+                _ => {
+                    root.agreements.items.insert("a2".into(), with(0));
+                    [vec![keys::AGREEMENTS.into(), "a2".into()]].into()
+                }
+            };
+            edits.records(&touched);
+            let kept = cache.view(&root, &edits, &me, &partner, now);
+            assert!(
+                kept == View::build(&root, &me, &partner, now),
+                "step {step}"
+            );
+            seen.push(kept.unreadable_records);
+        }
+        assert_eq!(seen, [2, 6, 4, 1]);
     }
 }

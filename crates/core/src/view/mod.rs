@@ -120,6 +120,7 @@ impl View {
         keys: &Keys,
         now: Moment,
         (agreements, practice, weeks): (List<AgreementView>, practice::Practice, List<WeekTrend>),
+        unreadable_revisions: usize,
     ) -> View {
         let today: NaiveDate = now.today();
         let person = |key: &PartnerKey, hex: &str| Person {
@@ -142,7 +143,7 @@ impl View {
             timeouts: practice.timeouts,
             attention: List::default(),
             weeks,
-            unreadable_records: unreadable(root),
+            unreadable_records: unreadable(root) + unreadable_revisions,
             ended: ended_view(root, &keys.me),
         }
     }
@@ -180,6 +181,8 @@ fn ended_view(root: &Root, me: &str) -> Option<EndedView> {
         })
 }
 
+/// Records this version cannot read, outside agreements' revisions (counted as the
+/// agreements are built).
 fn unreadable(root: &Root) -> usize {
     let spaces: usize = root
         .by
@@ -201,10 +204,5 @@ fn unreadable(root: &Root) -> usize {
                 + s.endings.unreadable
         })
         .sum();
-    let revisions: usize = root
-        .agreements
-        .iter()
-        .map(|(_, a)| a.revisions.unreadable)
-        .sum();
-    spaces + revisions + root.agreements.unreadable + root.by.unreadable
+    spaces + root.agreements.unreadable + root.by.unreadable
 }
