@@ -343,7 +343,7 @@ pub(crate) fn gather<'a>(
     if view.ended.is_some() {
         return List::default();
     }
-    for t in view.timeouts.iter().filter(|t| t.running) {
+    for t in super::running_pauses(&view.timeouts) {
         out.push(Arc::new(Attention::TimeOut {
             who: t.who,
             back_at: t.back_at,

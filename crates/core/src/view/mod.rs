@@ -25,7 +25,7 @@ pub use history::{HistoryEntry, history};
 pub use list::List;
 pub use practice::{
     AppreciationView, CheckInView, CommitmentView, RepairAckView, RepairView, ReplyView,
-    ReportView, TimeOutView,
+    ReportView, TimeOutView, running_pauses,
 };
 pub use trends::{Scales, WeekTrend};
 

@@ -367,6 +367,20 @@ pub(crate) fn timeout(author: Who, id: &str, t: &TimeOut, now: Moment) -> TimeOu
 
 /// Whether a time-out (ended at `ended_at`, if it was, and due back at `back_at`) is still
 /// on at `now`.
+/// The pauses that are on, as every screen and list says them: each person's newest running
+/// one. More than one running at once only comes from a clock that jumped or a crafted
+/// history, and a screen of pauses would push everything else out of sight.
+pub fn running_pauses(timeouts: &[std::sync::Arc<TimeOutView>]) -> Vec<&TimeOutView> {
+    let mut out: Vec<&TimeOutView> = Vec::new();
+    // Newest first, so the first running pause of each person is their newest.
+    for t in timeouts.iter().filter(|t| t.running) {
+        if out.iter().all(|o| o.who != t.who) {
+            out.push(t);
+        }
+    }
+    out
+}
+
 pub(crate) fn running(ended_at: Option<i64>, back_at: i64, now: Moment) -> bool {
     ended_at.is_none() && back_at > now.at_ms
 }
@@ -522,5 +536,36 @@ mod tests {
                 "You answered: I hear you",
             ]
         );
+    }
+
+    fn pause(who: Who, at: i64, running: bool) -> std::sync::Arc<TimeOutView> {
+        std::sync::Arc::new(TimeOutView {
+            id: format!("{who:?}{at}"),
+            who,
+            at,
+            back_at: at + 1,
+            note: None,
+            ended_at: None,
+            running,
+            author_offset_minutes: None,
+        })
+    }
+
+    #[test]
+    fn each_persons_newest_running_pause_is_the_one_shown() {
+        // Newest first, as the view lists them.
+        let timeouts = vec![
+            pause(Who::Partner, 9, true),
+            pause(Who::Me, 8, false),
+            pause(Who::Partner, 7, true),
+            pause(Who::Me, 6, true),
+            pause(Who::Me, 5, true),
+        ];
+        let ids: Vec<&str> = running_pauses(&timeouts)
+            .iter()
+            .map(|t| t.id.as_str())
+            .collect();
+        assert_eq!(ids, ["Partner9", "Me6"]);
+        assert!(running_pauses(&[pause(Who::Me, 1, false)]).is_empty());
     }
 }

@@ -2,7 +2,7 @@
 
 use egui::{RichText, Ui};
 use trellis_core::time::{day_word, partner_clock, plausible_offset};
-use trellis_core::view::TimeOutView;
+use trellis_core::view::running_pauses;
 use trellis_core::{Action, Who};
 use trellis_store::LocalZone;
 
@@ -20,7 +20,7 @@ pub(crate) fn banner(ui: &mut Ui, s: &mut Session) {
     };
     let p = palette(ui);
     let now = crate::clock::now();
-    for t in shown(&view.timeouts) {
+    for t in running_pauses(&view.timeouts) {
         widgets::tinted(ui, p.accent_soft, |ui| {
             let day = day_word(t.back_at, now, &LocalZone);
             let mut line = match t.who {
@@ -51,20 +51,6 @@ pub(crate) fn banner(ui: &mut Ui, s: &mut Session) {
             }
         });
     }
-}
-
-/// The pauses the banner shows: each person's newest running one. More than one running at
-/// once only comes from a clock that jumped or a crafted history, and a screen of pauses
-/// would push everything else out of sight.
-fn shown(timeouts: &[std::sync::Arc<TimeOutView>]) -> Vec<&TimeOutView> {
-    let mut out: Vec<&TimeOutView> = Vec::new();
-    // Newest first, so the first running pause of each person is their newest.
-    for t in timeouts.iter().filter(|t| t.running) {
-        if out.iter().all(|o| o.who != t.who) {
-            out.push(t);
-        }
-    }
-    out
 }
 
 /// The pause window (top bar button or Ctrl+P).
@@ -125,40 +111,5 @@ pub(crate) fn dialog(ui: &mut Ui, s: &mut Session) {
     });
     if modal.should_close() {
         s.t.pause_open = false;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::sync::Arc;
-
-    use super::*;
-
-    fn pause(who: Who, at: i64, running: bool) -> Arc<TimeOutView> {
-        Arc::new(TimeOutView {
-            id: format!("{who:?}{at}"),
-            who,
-            at,
-            back_at: at + 1,
-            note: None,
-            ended_at: None,
-            running,
-            author_offset_minutes: None,
-        })
-    }
-
-    #[test]
-    fn the_banner_shows_each_persons_newest_running_pause_only() {
-        // Newest first, as the view lists them.
-        let timeouts = vec![
-            pause(Who::Partner, 9, true),
-            pause(Who::Me, 8, false),
-            pause(Who::Partner, 7, true),
-            pause(Who::Me, 6, true),
-            pause(Who::Me, 5, true),
-        ];
-        let ids: Vec<&str> = shown(&timeouts).iter().map(|t| t.id.as_str()).collect();
-        assert_eq!(ids, ["Partner9", "Me6"]);
-        assert!(shown(&[pause(Who::Me, 1, false)]).is_empty());
     }
 }
