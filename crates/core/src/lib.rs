@@ -24,6 +24,7 @@ pub mod schema;
 pub mod seal;
 pub mod signature;
 pub mod sync;
+mod sync_receive;
 pub mod time;
 pub mod verify;
 pub mod view;

@@ -17,6 +17,7 @@ use automerge::{Change, ChangeHash};
 use crate::contain::contained;
 use crate::couple::Couple;
 use crate::error::{CoreError, Rejection};
+use crate::sync_receive::take_in;
 use crate::verify::Waiting;
 
 /// What to send next: the changes to sign and send first, then the sync message.
@@ -30,12 +31,10 @@ pub struct Outgoing {
 pub struct SyncSession {
     state: sync::State,
     waiting: Waiting,
-    /// The last change accepted since the last sync message (raw bytes). It is handed to
-    /// automerge with that message, already applied, so its bookkeeping sees a message
-    /// that carried changes — otherwise it decides our heads need no answer. One is enough:
-    /// the changes are applied already, so handing over all of them (a whole history, in
-    /// a first sync) would only parse them all again for nothing.
-    accepted: Option<Vec<u8>>,
+    /// Whether changes were accepted since the last sync message: the bookkeeping treats
+    /// that message as one that carried them (otherwise it decides our heads need no
+    /// answer).
+    accepted: bool,
     received_messages: usize,
 }
 
@@ -48,7 +47,7 @@ impl SyncSession {
         Self {
             state,
             waiting: Waiting::default(),
-            accepted: None,
+            accepted: false,
             received_messages: 0,
         }
     }
@@ -103,19 +102,17 @@ impl SyncSession {
         std::mem::take(&mut self.waiting)
     }
 
-    /// Keeps what still waits after a frame was taken in, and notes the last change
-    /// applied from it (handed to automerge with the next sync message).
-    pub fn keep_waiting(&mut self, waiting: Waiting, last_applied: Option<Vec<u8>>) {
+    /// Keeps what still waits after a frame was taken in, and notes whether any of its
+    /// changes were applied (for the next sync message's bookkeeping).
+    pub fn keep_waiting(&mut self, waiting: Waiting, applied_any: bool) {
         self.waiting = waiting;
-        if last_applied.is_some() {
-            self.accepted = last_applied;
-        }
+        self.accepted |= applied_any;
     }
 
     /// Takes in the partner's sync message (after the changes sent before it were applied).
     pub fn receive(&mut self, couple: &mut Couple, message: &[u8]) -> Result<(), CoreError> {
         let malformed = |detail: String| Rejection::Malformed { index: 0, detail };
-        let mut message = contained("reading a sync message", || sync::Message::decode(message))
+        let message = contained("reading a sync message", || sync::Message::decode(message))
             .map_err(malformed)?
             .map_err(|e| malformed(format!("not a sync message: {e}")))?;
         if !message.changes.is_empty() {
@@ -126,15 +123,17 @@ impl SyncSession {
             .into());
         }
         check_message(&message).map_err(malformed)?;
-        // Only changes that crossed the trust boundary and are already applied: loading
-        // them again changes nothing in the document.
-        let applied: Vec<Vec<u8>> = self.accepted.take().into_iter().collect();
-        message.changes = ChunkList::from(applied);
-        let state = &mut self.state;
-        contained("taking in a sync message", || {
-            couple.sync_doc().receive_sync_message(state, message)
-        })
-        .map_err(malformed)??;
+        // The changes sent before it crossed the trust boundary and are applied already; the
+        // rest is bookkeeping (see `sync_receive`: automerge's own walks the whole history).
+        let carried_changes = std::mem::take(&mut self.accepted);
+        let heads = couple.heads();
+        take_in(
+            &mut self.state,
+            &heads,
+            |h| couple.has_change(h),
+            message,
+            carried_changes,
+        );
         self.received_messages += 1;
         Ok(())
     }

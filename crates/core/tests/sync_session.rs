@@ -142,8 +142,8 @@ fn verify_in(
     changes: Vec<trellis_core::SignedChange>,
 ) -> Result<trellis_core::Verified, trellis_core::CoreError> {
     let mut verified = couple.verify_incoming(changes, session.take_waiting())?;
-    let last = verified.accepted().last().map(|(_, c)| c.bytes.clone());
-    session.keep_waiting(verified.take_waiting(), last);
+    let applied_any = !verified.accepted().is_empty();
+    session.keep_waiting(verified.take_waiting(), applied_any);
     Ok(verified)
 }
 

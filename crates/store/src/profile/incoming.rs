@@ -28,8 +28,8 @@ pub(crate) struct Received {
     already_had: usize,
     /// Signed changes still waiting for earlier ones.
     waiting: Waiting,
-    /// The raw bytes of the last change applied (for the sync protocol's bookkeeping).
-    last_applied: Option<Vec<u8>>,
+    /// Whether any change was applied (for the sync protocol's bookkeeping).
+    applied_any: bool,
 }
 
 impl Profile {
@@ -69,10 +69,10 @@ impl Profile {
             from_me: verified.count_by(&me),
             already_had: verified.already_had,
             waiting: verified.take_waiting(),
-            last_applied: None,
+            applied_any: false,
         };
         let accepted = verified.accepted();
-        received.last_applied = accepted.last().map(|(_, c)| c.bytes.clone());
+        received.applied_any = !accepted.is_empty();
         let sender_heads =
             (from_partner && !accepted.is_empty()).then(|| verified.accepted_heads());
         if let Err(e) = couple.apply(verified) {
@@ -226,7 +226,7 @@ impl Profile {
         // No compaction here: a long sync stores many frames in a row, and a snapshot of
         // the whole document after each would cost more than the sync. The conversation
         // calls `compact_if_due` once the exchange settles.
-        session.keep_waiting(received.waiting, received.last_applied);
+        session.keep_waiting(received.waiting, received.applied_any);
         Ok(received.new_changes)
     }
 
