@@ -125,6 +125,15 @@ fn tally<K: Ord>(counts: &mut BTreeMap<K, usize>, key: K, sign: i64) {
     }
 }
 
+/// Keeps what a record asks of me under its place in the list (or forgets it: counted
+/// out, or asking nothing).
+fn keep_asks<K: Ord, A>(kept: &mut BTreeMap<K, A>, order: K, asks: Option<A>) {
+    match asks {
+        Some(asks) => kept.insert(order, asks),
+        None => kept.remove(&order),
+    };
+}
+
 fn side(who: Who) -> usize {
     match who {
         Who::Me => 0,
@@ -459,14 +468,12 @@ impl Built {
             });
             for (sign, (order, view)) in counted(self.agreements.put(id, entry)) {
                 self.attention = None;
-                if sign < 0 {
-                    self.agreement_asks.remove(&order);
-                } else {
-                    let asks = attention::of_agreement(&view);
-                    if !asks.is_empty() {
-                        self.agreement_asks.insert(order, asks);
-                    }
-                }
+                let asks = (sign > 0).then(|| attention::of_agreement(&view));
+                keep_asks(
+                    &mut self.agreement_asks,
+                    order,
+                    asks.filter(|a| !a.is_empty()),
+                );
             }
         }
         for (who, id) in stale.checkins {
@@ -498,14 +505,8 @@ impl Built {
                 for (sign, (order, view)) in counted(self.repairs.put((who, id.clone()), entry)) {
                     self.weeks.repair(&view, sign);
                     self.attention = None;
-                    if sign < 0 {
-                        self.repair_asks.remove(&order);
-                    } else {
-                        let asks = attention::of_repair(&view);
-                        if !asks.is_empty() {
-                            self.repair_asks.insert(order, asks);
-                        }
-                    }
+                    let asks = (sign > 0).then(|| attention::of_repair(&view));
+                    keep_asks(&mut self.repair_asks, order, asks.filter(|a| !a.is_empty()));
                 }
             }
         }
