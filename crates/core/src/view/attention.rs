@@ -222,8 +222,10 @@ fn clip(text: &str) -> String {
 /// What the list needs from the whole history, kept beside it so it is not read in full
 /// after every change.
 pub(crate) struct Hints {
-    /// My partner's check-ins written since [`answerable_since`] (at least those that are
-    /// open and have no answer of mine), in the list's order.
+    /// My partner's check-ins that await my answer, in the list's order: written since
+    /// [`answerable_since`], open (a folded one cannot be answered before it is read: the
+    /// invitation to write mine says it opens then, and nothing nags about it), and with no
+    /// answer of mine.
     pub answerable: Vec<std::sync::Arc<CheckInView>>,
     /// Whether I have a check-in dated today.
     pub checked_in_today: bool,
@@ -353,21 +355,13 @@ pub(crate) fn gather<'a>(
     }
     out.extend(repairs.clone().flat_map(|r| r.first.iter().cloned()));
     out.extend(agreements.flat_map(|items| items.iter().cloned()));
+    out.extend(hints.answerable.iter().map(|c| {
+        Arc::new(Attention::CheckInAwaitsReply {
+            checkin: c.id.clone(),
+            date: c.date.clone(),
+        })
+    }));
     let recent = |at: i64| now.at_ms.saturating_sub(at) <= ANSWER_WINDOW_MS;
-    for c in &hints.answerable {
-        // A folded check-in cannot be answered before it is read: the invitation to write
-        // mine (below) says it opens then, and nothing nags about it.
-        if c.author == Who::Partner
-            && !c.folded
-            && recent(c.at)
-            && !c.replies.iter().any(|r| r.author == Who::Me)
-        {
-            out.push(Arc::new(Attention::CheckInAwaitsReply {
-                checkin: c.id.clone(),
-                date: c.date.clone(),
-            }));
-        }
-    }
     out.extend(repairs.flat_map(|r| {
         r.later
             .iter()

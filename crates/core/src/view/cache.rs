@@ -159,7 +159,7 @@ struct Built {
     /// Weekly trends, counted as records come and go.
     weeks: Weeks,
     /// My partner's open check-ins without an answer of mine, by when they were written
-    /// (only recent ones await my answer), then in the list's order.
+    /// (only recent ones await my answer, see `attention::Hints`), then in the list's order.
     unanswered: BTreeMap<i64, BTreeMap<CheckInOrder, Arc<CheckInView>>>,
     /// How many check-ins of mine each date has (for "a check-in today").
     my_dates: BTreeMap<String, usize>,
