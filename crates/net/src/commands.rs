@@ -97,8 +97,7 @@ async fn run(ctx: &Ctx, id: RequestId, command: Command) -> Result<Event, NetErr
     match command {
         Command::Act(action) => {
             on_doc(ctx, id, move |s| {
-                let c = s.profile.act(&action, now())?;
-                s.local_change();
+                let c = s.act(&action, now())?;
                 finish(s);
                 Ok(Outcome::Acted {
                     record: c.record,
@@ -239,8 +238,7 @@ async fn run(ctx: &Ctx, id: RequestId, command: Command) -> Result<Event, NetErr
         }
         Command::EndSpace(note) => {
             let event = on_doc(ctx, id, move |s| {
-                let c = s.profile.act(&Action::EndSpace { note }, now())?;
-                s.local_change();
+                let c = s.act(&Action::EndSpace { note }, now())?;
                 finish(s);
                 Ok(Outcome::SpaceEnded { record: c.record })
             })

@@ -302,13 +302,12 @@ impl Courier {
         self.net
             .doc
             .run(move |s| -> Result<(), NetError> {
-                s.profile.act(
+                s.act(
                     &trellis_core::Action::SetMailbox {
                         address: Some(address),
                     },
                     LocalZone::now(),
                 )?;
-                s.local_change();
                 s.publish(LocalZone::now());
                 Ok(())
             })
@@ -337,11 +336,10 @@ impl Courier {
         self.net
             .doc
             .run(move |s| -> Result<(), NetError> {
-                s.profile.act(
+                s.act(
                     &trellis_core::Action::SetMailbox { address: None },
                     LocalZone::now(),
                 )?;
-                s.local_change();
                 s.publish(LocalZone::now());
                 Ok(())
             })

@@ -11,7 +11,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use tokio::sync::watch;
 
 use tracing::{error, warn};
-use trellis_core::{Moment, SyncSession};
+use trellis_core::{Action, Committed, Moment, SyncSession};
 use trellis_store::LocalZone;
 use trellis_store::{Profile, SignedOutgoing};
 
@@ -155,28 +155,36 @@ impl DocState {
         });
     }
 
-    /// A change was made here: hand it to live conversations now (before the view is
-    /// rebuilt, which takes longer than sending), then tell them.
-    pub(crate) fn local_change(&mut self) {
+    /// Performs an action here. The signed change goes to the live conversations while it
+    /// is being stored (see `Profile::act_sending_first`), before the view is rebuilt, which
+    /// takes longer than sending; then they are told.
+    pub(crate) fn act(
+        &mut self,
+        action: &Action,
+        now: Moment,
+    ) -> Result<Committed, trellis_store::StoreError> {
         let Self {
             profile,
             sessions,
             outboxes,
             ..
         } = self;
-        for (id, outbox) in outboxes.iter() {
-            let Some(session) = sessions.get_mut(id) else {
-                continue;
-            };
-            match profile.sync_outgoing(session) {
-                Ok(Some(out)) => {
-                    let _ = outbox.send(out);
+        let committed = profile.act_sending_first(action, now, |profile| {
+            for (id, outbox) in outboxes.iter() {
+                let Some(session) = sessions.get_mut(id) else {
+                    continue;
+                };
+                match profile.sync_outgoing(session) {
+                    Ok(Some(out)) => {
+                        let _ = outbox.send(out);
+                    }
+                    Ok(None) => {}
+                    Err(e) => warn!("could not prepare the new change for the partner: {e}"),
                 }
-                Ok(None) => {}
-                Err(e) => warn!("could not prepare the new change for the partner: {e}"),
             }
-        }
+        })?;
         self.local_changes.send_modify(|n| *n += 1);
+        Ok(committed)
     }
 }
 

@@ -5,7 +5,9 @@
 //! file, table and row; keys are table names, setting names, change hashes and counters,
 //! which say nothing of what anyone wrote.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use redb::{
     ConcurrencyMode, Database, ReadOnlyDatabase, ReadTransaction, ReadableDatabase, ReadableTable,
@@ -80,6 +82,11 @@ pub struct DocumentDb {
     db: Handle,
     path: PathBuf,
     sealer: Sealer,
+    /// The meta rows the writer has read or written, opened: the status reads several of
+    /// them after every change. Only the writer keeps them; no other process writes the
+    /// file (one writer, readers beside it), so what it wrote is what is there. A reader
+    /// reads afresh, as the writer may have moved on.
+    kept_meta: Mutex<HashMap<String, Option<Vec<u8>>>>,
 }
 
 fn missing(path: &Path) -> StoreError {
@@ -101,6 +108,7 @@ impl DocumentDb {
             db: Handle::Writer(db),
             path: path.to_path_buf(),
             sealer: sealer.clone(),
+            kept_meta: Mutex::default(),
         };
         let proof = me.seal(FORMAT.name(), FORMAT_KEY.as_bytes(), FORMAT_VALUE)?;
         me.write(|tx| {
@@ -127,6 +135,7 @@ impl DocumentDb {
             db: Handle::Writer(guard::open(path, MODE)?),
             path: path.to_path_buf(),
             sealer: sealer.clone(),
+            kept_meta: Mutex::default(),
         }
         .checked()
     }
@@ -140,6 +149,7 @@ impl DocumentDb {
             db: Handle::Reader(guard::open_read_only(path, MODE)?),
             path: path.to_path_buf(),
             sealer: sealer.clone(),
+            kept_meta: Mutex::default(),
         }
         .checked()
     }
@@ -314,7 +324,40 @@ impl DocumentDb {
     }
 
     pub fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        self.get_str(META, key)
+        if self.is_read_only() {
+            return self.get_str(META, key);
+        }
+        if let Some(kept) = self.kept_meta().get(key) {
+            return Ok(kept.clone());
+        }
+        let value = self.get_str(META, key)?;
+        self.kept_meta().insert(key.to_string(), value.clone());
+        Ok(value)
+    }
+
+    fn kept_meta(&self) -> MutexGuard<'_, HashMap<String, Option<Vec<u8>>>> {
+        self.kept_meta
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// [`DocumentDb::write`] for a transaction that sets `meta` rows: the kept rows follow
+    /// what was committed (and are forgotten if the commit failed, when what the file holds
+    /// is not known).
+    fn write_with_meta<F>(&self, meta: &[(&str, Vec<u8>)], f: F) -> Result<(), StoreError>
+    where
+        F: FnOnce(&WriteTransaction) -> Result<(), redb::Error>,
+    {
+        let written = self.write(f);
+        let mut kept = self.kept_meta();
+        for (key, value) in meta {
+            if written.is_ok() {
+                kept.insert((*key).to_string(), Some(value.clone()));
+            } else {
+                kept.remove(*key);
+            }
+        }
+        written
     }
 
     pub fn meta_string(&self, key: &str) -> Result<Option<String>, StoreError> {
@@ -325,7 +368,7 @@ impl DocumentDb {
 
     pub fn set_meta(&self, entries: &[(&str, Vec<u8>)]) -> Result<(), StoreError> {
         let rows = self.sealed_rows(META.name(), entries)?;
-        self.write(|tx| {
+        self.write_with_meta(entries, |tx| {
             let mut table = tx.open_table(META)?;
             for (k, v) in &rows {
                 table.insert(k.as_str(), v.as_slice())?;
@@ -340,14 +383,14 @@ impl DocumentDb {
         changes: &[(ChangeHash, SignedChange)],
         meta: &[(&str, Vec<u8>)],
     ) -> Result<(), StoreError> {
-        let meta = self.sealed_rows(META.name(), meta)?;
+        let sealed_meta = self.sealed_rows(META.name(), meta)?;
         let sigs: Vec<Vec<u8>> = changes
             .iter()
             .map(|(hash, change)| {
                 self.seal(SIGNATURES.name(), &hash.0, &change.signature.to_bytes())
             })
             .collect::<Result<_, _>>()?;
-        self.write(|tx| {
+        self.write_with_meta(meta, |tx| {
             let mut sig_table = tx.open_table(SIGNATURES)?;
             let mut log = tx.open_table(LOG)?;
             let first = log.last()?.map(|(k, _)| k.value() + 1).unwrap_or(0);
@@ -357,7 +400,7 @@ impl DocumentDb {
                 log.insert(seq, sealed.as_slice())?;
             }
             let mut table = tx.open_table(META)?;
-            for (k, v) in &meta {
+            for (k, v) in &sealed_meta {
                 table.insert(k.as_str(), v.as_slice())?;
             }
             Ok(())
@@ -471,11 +514,11 @@ impl DocumentDb {
         meta: &[(&str, Vec<u8>)],
     ) -> Result<(), StoreError> {
         let state = self.seal(SYNC_STATE.name(), peer.as_bytes(), state)?;
-        let meta = self.sealed_rows(META.name(), meta)?;
-        self.write(|tx| {
+        let sealed_meta = self.sealed_rows(META.name(), meta)?;
+        self.write_with_meta(meta, |tx| {
             tx.open_table(SYNC_STATE)?.insert(peer, state.as_slice())?;
             let mut table = tx.open_table(META)?;
-            for (k, v) in &meta {
+            for (k, v) in &sealed_meta {
                 table.insert(k.as_str(), v.as_slice())?;
             }
             Ok(())

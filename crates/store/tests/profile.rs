@@ -6,7 +6,7 @@ use std::fs;
 use tempfile::TempDir;
 use trellis_core::schema::Category;
 use trellis_core::view::{AgreementStatus, Who};
-use trellis_core::{Action, AgreementDraft, Moment};
+use trellis_core::{Action, AgreementDraft, Moment, SyncSession};
 use trellis_store::{Journal, Profile, ProfilePaths, StoreError};
 
 fn now(minutes: i64) -> Moment {
@@ -372,4 +372,157 @@ fn changes_straight_from_the_partner_show_what_the_partner_holds_at_once() {
         }
     }
     assert_eq!(frames, 1, "Alex's proposal travelled in one frame");
+}
+
+/// Runs a live conversation between two profiles until neither has anything to send.
+fn converse(a: &mut Profile, b: &mut Profile, at: Moment) {
+    let mut a_session = a.sync_session().unwrap();
+    let mut b_session = b.sync_session().unwrap();
+    for _ in 0..20 {
+        let a_said = send(a, &mut a_session, b, &mut b_session, at);
+        let b_said = send(b, &mut b_session, a, &mut a_session, at);
+        if !a_said && !b_said {
+            return;
+        }
+    }
+    panic!("the conversation did not settle");
+}
+
+/// One turn of a conversation: whatever `from` has to say, `to` takes in.
+fn send(
+    from: &mut Profile,
+    from_session: &mut SyncSession,
+    to: &mut Profile,
+    to_session: &mut SyncSession,
+    at: Moment,
+) -> bool {
+    let Some(out) = from.sync_outgoing(from_session).unwrap() else {
+        return false;
+    };
+    if !out.changes.is_empty() {
+        to.receive_changes(to_session, out.changes, at).unwrap();
+    }
+    to.sync_receive(to_session, &out.message, at).unwrap();
+    true
+}
+
+#[test]
+fn a_change_sent_before_it_was_stored_and_then_lost_here_comes_back_from_the_partner() {
+    let (tmp, mut alex, mut sam) = couple();
+    converse(&mut alex, &mut sam, now(3));
+    // What Alex's disk holds before the change: as if the device stopped after sending it
+    // and before storing it.
+    let alex_dir = tmp.path().join("alex");
+    let before = tmp.path().join("alex-before");
+    drop(alex);
+    copy_dir(&alex_dir, &before);
+    let mut alex = Profile::open(&alex_dir).unwrap();
+
+    // A live conversation that has settled, as between two running devices.
+    let mut alex_session = alex.sync_session().unwrap();
+    let mut sam_session = sam.sync_session().unwrap();
+    while send(
+        &mut alex,
+        &mut alex_session,
+        &mut sam,
+        &mut sam_session,
+        now(4),
+    ) | send(
+        &mut sam,
+        &mut sam_session,
+        &mut alex,
+        &mut alex_session,
+        now(4),
+    ) {}
+    let mut sent = None;
+    let made = alex
+        .act_sending_first(
+            &Action::Appreciate {
+                text: "for the soup".into(),
+            },
+            now(4),
+            |p| sent = p.sync_outgoing(&mut alex_session).unwrap(),
+        )
+        .unwrap();
+    // The change went out signed, while the store did not hold it yet.
+    let sent = sent.expect("the change was handed over before it was stored");
+    assert_eq!(sent.changes.len(), 1);
+    assert_eq!(
+        sam.receive_changes(&mut sam_session, sent.changes, now(5))
+            .unwrap(),
+        1,
+        "the partner verified and took it"
+    );
+    sam.sync_receive(&mut sam_session, &sent.message, now(5))
+        .unwrap();
+    drop(alex);
+
+    // Alex's copy from before: the change is not there, and comes back from Sam.
+    let mut alex = Profile::open(&before).unwrap();
+    let has = |p: &Profile| {
+        p.view(now(9))
+            .unwrap()
+            .appreciations
+            .iter()
+            .any(|a| a.id == made.record)
+    };
+    assert!(!has(&alex));
+    converse(&mut alex, &mut sam, now(6));
+    assert!(
+        has(&alex),
+        "the change signed here came back from the partner"
+    );
+    // And Alex writes on, which Sam takes: the lost change's place was not reused.
+    alex.act(
+        &Action::Appreciate {
+            text: "for the tea".into(),
+        },
+        now(7),
+    )
+    .unwrap();
+    converse(&mut alex, &mut sam, now(8));
+    assert_eq!(sam.view(now(9)).unwrap().appreciations.len(), 2);
+    assert_eq!(
+        alex.status().unwrap().couple.unwrap().changes,
+        sam.status().unwrap().couple.unwrap().changes
+    );
+}
+
+#[test]
+fn a_profile_that_cannot_write_sends_nothing_and_reads_what_the_writer_wrote_since() {
+    let (tmp, mut alex, _sam) = couple();
+    let mut reader = Profile::open_for_reading(&tmp.path().join("alex")).unwrap();
+    assert!(reader.is_read_only());
+    let confirmed = |p: &mut Profile| p.status().unwrap().couple.unwrap().safety_number_checked;
+    assert!(!confirmed(&mut reader));
+    let mut called = false;
+    let made = reader.act_sending_first(
+        &Action::Appreciate {
+            text: "for the soup".into(),
+        },
+        now(4),
+        |_| called = true,
+    );
+    assert!(matches!(made, Err(StoreError::ReadOnly(_))), "{made:?}");
+    assert!(!called, "nothing was handed over");
+    // The writer keeps what it wrote; a reader beside it reads the file afresh.
+    alex.confirm_safety().unwrap();
+    assert!(confirmed(&mut alex));
+    assert!(
+        confirmed(&mut reader),
+        "the reader sees the writer's later write"
+    );
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).unwrap();
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! A profile: one partner's keys, their copy of the couple's document, and its durable store.
 
 use std::path::Path;
+use std::sync::PoisonError;
 
 use serde::Serialize;
 use trellis_core::view::{HistoryEntry, ViewCache, history};
@@ -127,7 +128,15 @@ pub struct Profile {
     /// The view, kept up to date change by change (behind a lock only so reading the view
     /// needs no `&mut`).
     views: std::sync::Mutex<ViewCache>,
+    /// The last safety number worked out, with what it was worked out from: it takes
+    /// thousands of hash rounds on purpose, and the status shows it after every change.
+    safety: std::sync::Mutex<Option<(SafetyInputs, String)>>,
+    /// The signature of the change made here that is being sent while it is stored (see
+    /// [`Profile::act_sending_first`]): the store does not hold it yet.
+    being_stored: Option<(ChangeHash, ChangeSignature)>,
 }
+
+type SafetyInputs = (PartnerKey, PartnerKey, DocId);
 
 fn random_key() -> Result<Zeroizing<[u8; 32]>, StoreError> {
     Ok(Zeroizing::new(Identity::generate()?.to_bytes()))
@@ -196,6 +205,8 @@ impl Profile {
             broken: None,
             set_aside: Vec::new(),
             views: Default::default(),
+            safety: Default::default(),
+            being_stored: None,
         }
     }
 
@@ -376,7 +387,27 @@ impl Profile {
 
     /// Performs one action; it is acknowledged only once its transaction has committed.
     pub fn act(&mut self, action: &Action, now: Moment) -> Result<Committed, StoreError> {
+        self.act_sending_first(action, now, |_| {})
+    }
+
+    /// [`Profile::act`], handing the signed change to `send` (the live conversations)
+    /// before it is stored, so that the partner's copy and this one are written at the same
+    /// time rather than one after the other. It is still acknowledged only once stored.
+    ///
+    /// Sending first loses nothing. If storing then fails, the document goes back to what
+    /// is on disk and the error says so; the change, signed here, comes back with the
+    /// partner's next sync and is verified like any other. A store that cannot be written
+    /// at all (read-only) is refused before anything is made or sent.
+    pub fn act_sending_first(
+        &mut self,
+        action: &Action,
+        now: Moment,
+        send: impl FnOnce(&mut Self),
+    ) -> Result<Committed, StoreError> {
         self.check_usable()?;
+        if self.db.is_read_only() {
+            return Err(StoreError::ReadOnly(self.paths.dir.clone()));
+        }
         let couple = self.couple.as_mut().ok_or(StoreError::NoCouple)?;
         let committed = match couple.act(action, now) {
             Ok(c) => c,
@@ -394,6 +425,9 @@ impl Profile {
                 return Err(e.into());
             }
         };
+        self.being_stored = Some((committed.hash, committed.change.signature));
+        send(self);
+        self.being_stored = None;
         if let Err(e) = self
             .db
             .append(&[(committed.hash, committed.change.clone())], &[])
@@ -534,8 +568,13 @@ impl Profile {
             .into_iter()
             .zip(lookups)
             .map(|(c, (hash, sig))| {
-                let signature =
-                    sig.ok_or_else(|| StoreError::MissingSignature(hash.to_string()))?;
+                let being_stored = self
+                    .being_stored
+                    .filter(|(h, _)| *h == hash)
+                    .map(|(_, s)| s);
+                let signature = sig
+                    .or(being_stored)
+                    .ok_or_else(|| StoreError::MissingSignature(hash.to_string()))?;
                 Ok(SignedChange {
                     bytes: c.raw_bytes().to_vec(),
                     signature,
@@ -645,7 +684,16 @@ impl Profile {
 
     pub fn safety_number(&self) -> Option<String> {
         let c = self.couple.as_ref()?;
-        Some(safety_number(&c.me(), &c.partner(), &c.doc_id()))
+        let inputs = (c.me(), c.partner(), c.doc_id());
+        let mut kept = self.safety.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((of, number)) = kept.as_ref()
+            && *of == inputs
+        {
+            return Some(number.clone());
+        }
+        let number = safety_number(&inputs.0, &inputs.1, &inputs.2);
+        *kept = Some((inputs, number.clone()));
+        Some(number)
     }
 
     pub fn safety_confirmed(&self) -> Result<bool, StoreError> {
