@@ -13,7 +13,9 @@ use ed25519_dalek::{Signature, VerifyingKey};
 use iroh::endpoint::{PortmapperConfig, presets};
 use iroh::{Endpoint, EndpointAddr};
 use trellis_core::signature::change_message;
-use trellis_core::{DocId, SignedChange};
+use trellis_core::{Action, DocId, SignedChange};
+
+use crate::workloads::{Template, copy_dir, scratch};
 use trellis_store::Profile;
 
 /// Every change of a profile with its signature, as the partner would receive it.
@@ -62,6 +64,36 @@ impl History {
         doc.load_incremental(&all)?;
         Ok(doc)
     }
+}
+
+/// The engine's own share of taking in one change: automerge alone applying Alex's new
+/// appreciations, one call each, to Sam's document as Trellis holds it in memory (opened
+/// from Sam's profile; the appreciations are made untimed in a scratch copy of Alex's).
+/// Returns one duration (ms) per change.
+pub fn apply_one(t: &Template, root: &Path, count: usize) -> Result<Vec<f64>> {
+    let dir = scratch(root, &format!("{}-apply", t.name))?;
+    copy_dir(&t.alex, &dir.join("alex"))?;
+    let mut alex = Profile::open(&dir.join("alex"))?;
+    let mut doc = Profile::open_for_reading(&t.sam)?
+        .couple_mut()?
+        .automerge()
+        .clone();
+    let mut out = Vec::with_capacity(count);
+    for i in 0..count {
+        let made = alex.act(
+            &Action::Appreciate {
+                text: format!("Thank you for the tea ({i})"),
+            },
+            t.end,
+        )?;
+        let change = automerge::Change::from_bytes(made.change.bytes)?;
+        let started = Instant::now();
+        doc.apply_changes([change])?;
+        out.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    drop(alex);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(out)
 }
 
 /// Floor (a): plain automerge sync of the same document between two in-memory documents,
