@@ -1,5 +1,6 @@
 //! Signing changes and checking signatures, in bulk where possible.
 
+use std::collections::HashMap;
 use std::fmt;
 
 use automerge::ChangeHash;
@@ -120,10 +121,17 @@ impl fmt::Debug for SignedChange {
 /// first bad item.
 pub fn verify_many(doc: &DocId, items: &[(ChangeHash, ChangeSignature)]) -> Result<(), usize> {
     const CHUNK: usize = 256;
-    let mut keys: Vec<Option<VerifyingKey>> = Vec::with_capacity(items.len());
-    for (_, sig) in items {
-        keys.push(sig.signer.verifying_key().ok());
-    }
+    // A key is a point to decompress, which costs about as much as a tenth of a
+    // verification: do it once per signer (a couple has two), not once per signature.
+    let mut decompressed: HashMap<PartnerKey, Option<VerifyingKey>> = HashMap::new();
+    let keys: Vec<Option<VerifyingKey>> = items
+        .iter()
+        .map(|(_, sig)| {
+            *decompressed
+                .entry(sig.signer)
+                .or_insert_with(|| sig.signer.verifying_key().ok())
+        })
+        .collect();
     if let Some(bad) = keys.iter().position(Option::is_none) {
         return Err(bad);
     }
