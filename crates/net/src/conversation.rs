@@ -107,8 +107,9 @@ async fn talk(
 
     // The reader runs on its own so a half-read frame is never lost to a `select!`.
     // Each item carries the bytes read so far, for the report.
-    type Read = (Result<Option<Frame>, NetError>, usize);
     let (frames_tx, mut frames) = mpsc::channel::<Read>(4);
+    // A frame read ahead (see `Frame::Changes` below), handled before the next one.
+    let mut held: Option<Read> = None;
     let mut reader = FrameReader::new(recv);
     let reader_task = tokio::spawn(async move {
         loop {
@@ -148,7 +149,7 @@ async fn talk(
                 write_outgoing(writer, out, &mut report).await?;
                 publish(net, &report, &mut published);
             }
-            next = frames.recv() => {
+            next = next_read(&mut held, &mut frames) => {
                 let Some((next, bytes_read)) = next else {
                     return Ok(report);
                 };
@@ -161,9 +162,27 @@ async fn talk(
                 match frame {
                     Frame::Hello { payload } => remember_partner(net, conn, &payload).await,
                     Frame::Changes(changes) => {
-                        receive_changes(doc, session, changes, &mut report).await?;
+                        // The sync message sent right after the changes has usually come
+                        // with them: both are then taken in together, in one transaction.
+                        let message = match frames.try_recv() {
+                            Ok((Ok(Some(Frame::Sync { message })), bytes_read)) => {
+                                report.bytes_received = bytes_read;
+                                Some(message)
+                            }
+                            Ok(other) => {
+                                held = Some(other);
+                                None
+                            }
+                            Err(_) => None,
+                        };
+                        let in_sync = receive_changes(doc, session, changes, message, &mut report).await?;
                         report.in_sync = false;
                         publish(net, &report, &mut published);
+                        if let Some(in_sync) = in_sync
+                            && after_sync_message(net, writer, session, in_sync, &mut report, &mut published).await?
+                        {
+                            return Ok(report);
+                        }
                     }
                     Frame::Sync { message } => {
                         let in_sync = doc
@@ -175,26 +194,11 @@ async fn talk(
                                 let in_sync = s.profile.in_sync(&sess);
                                 s.sessions.insert(session, sess);
                                 result?;
-                                // A sync message changes no record: the status is enough,
-                                // and the view if changes came before it.
-                                s.publish_status();
-                                s.refresh_view(LocalZone::now());
-                                // Changes stored during the exchange are compacted once it
-                                // settles, not after every frame.
-                                s.profile.compact_if_due();
+                                s.took_sync_message(false);
                                 Ok(in_sync)
                             })
                             .await??;
-                        send_outgoing(doc, writer, session, &mut report).await?;
-                        // Equal heads on both sides mean equal copies.
-                        report.in_sync = in_sync;
-                        publish(net, &report, &mut published);
-                        if doc.run(|s| s.profile.sync_is_over().unwrap_or(false)).await? {
-                            // The shared space was ended and the ending is on both sides:
-                            // this was the last exchange.
-                            // Nobody may sync any more: the couple's ALPN closes too.
-                            net.gate.set_partner(None, &net.endpoint);
-                            writer.goodbye("the shared space was ended").await;
+                        if after_sync_message(net, writer, session, in_sync, &mut report, &mut published).await? {
                             return Ok(report);
                         }
                     }
@@ -301,37 +305,94 @@ async fn write_outgoing(
     Ok(())
 }
 
+/// What a conversation reads: a frame (or the end, or an error) and the bytes read so far.
+type Read = (Result<Option<Frame>, NetError>, usize);
+
+/// The frame read ahead, if there is one, or else the next one read.
+async fn next_read(held: &mut Option<Read>, frames: &mut mpsc::Receiver<Read>) -> Option<Read> {
+    match held.take() {
+        Some(read) => Some(read),
+        None => frames.recv().await,
+    }
+}
+
+/// After a sync message was taken in: answer it, and say whether the conversation is over
+/// (the shared space was ended and the ending is on both sides).
+async fn after_sync_message(
+    net: &Net,
+    writer: &mut FrameWriter,
+    session: u64,
+    in_sync: bool,
+    report: &mut SyncReport,
+    published: &mut SyncReport,
+) -> Result<bool, NetError> {
+    let doc = &net.doc;
+    send_outgoing(doc, writer, session, report).await?;
+    // Equal heads on both sides mean equal copies.
+    report.in_sync = in_sync;
+    publish(net, report, published);
+    if doc
+        .run(|s| s.profile.sync_is_over().unwrap_or(false))
+        .await?
+    {
+        // This was the last exchange. Nobody may sync any more: the couple's ALPN closes too.
+        net.gate.set_partner(None, &net.endpoint);
+        writer.goodbye("the shared space was ended").await;
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+/// Takes in a `Changes` frame, with the sync message that followed it when it is here
+/// already; then says whether both copies are equal (when there was a sync message).
 async fn receive_changes(
     doc: &Doc,
     session: u64,
     changes: Vec<SignedChange>,
+    message: Option<Vec<u8>>,
     report: &mut SyncReport,
-) -> Result<(), NetError> {
+) -> Result<Option<bool>, NetError> {
     let count = changes.len();
     let stored = doc
-        .run(move |s| -> Result<usize, NetError> {
+        .run(move |s| -> Result<(usize, Option<bool>), NetError> {
             let Some(mut sess) = s.sessions.remove(&session) else {
                 return Err(NetError::Stopped);
             };
-            let stored = s
-                .profile
-                .receive_changes(&mut sess, changes, LocalZone::now());
+            let now = LocalZone::now();
+            let stored = match &message {
+                Some(message) => s
+                    .profile
+                    .receive_changes_and_sync(&mut sess, changes, message, now),
+                None => s.profile.receive_changes(&mut sess, changes, now),
+            };
+            let in_sync = message.is_some().then(|| s.profile.in_sync(&sess));
             s.sessions.insert(session, sess);
-            let stored = stored?;
-            if stored > 0 {
-                s.received();
+            let stored = match stored {
+                Ok(n) => n,
+                Err(e) => {
+                    // A refused sync message leaves the changes before it stored.
+                    if message.is_some() {
+                        s.received();
+                    }
+                    return Err(e.into());
+                }
+            };
+            match message {
+                Some(_) => s.took_sync_message(stored > 0),
+                None if stored > 0 => s.received(),
+                None => {}
             }
-            Ok(stored)
+            Ok((stored, in_sync))
         })
         .await;
     match stored {
-        Ok(Ok(n)) => {
+        Ok(Ok((n, in_sync))) => {
             report.received_changes += count;
             report.verified += n;
             if n > 0 {
                 info!("received {n} verified change(s) from the partner");
             }
-            Ok(())
+            Ok(in_sync)
         }
         Ok(Err(e)) => {
             report.rejected += count;

@@ -121,6 +121,17 @@ impl DocState {
         }
     }
 
+    /// After a partner's sync message was taken in (with changes stored just before it, in
+    /// the same transaction, when `with_changes`). It changes no record: the status is
+    /// enough, and the view if changes came before it. Changes stored during the exchange
+    /// are compacted once it settles, not after every frame.
+    pub(crate) fn took_sync_message(&mut self, with_changes: bool) {
+        self.view_stale |= with_changes;
+        self.publish_status();
+        self.refresh_view(LocalZone::now());
+        self.profile.compact_if_due();
+    }
+
     /// Rebuilds the view if changes arrived since it was last built.
     pub(crate) fn refresh_view(&mut self, now: Moment) {
         if self.view_stale {

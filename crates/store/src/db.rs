@@ -383,6 +383,18 @@ impl DocumentDb {
         changes: &[(ChangeHash, SignedChange)],
         meta: &[(&str, Vec<u8>)],
     ) -> Result<(), StoreError> {
+        self.append_with_sync_state(changes, meta, None)
+    }
+
+    /// [`DocumentDb::append`], with a sync conversation's state (`(peer, state)`) in the
+    /// same transaction: changes that arrived with the sync message after them cost one
+    /// commit, not two.
+    pub fn append_with_sync_state(
+        &self,
+        changes: &[(ChangeHash, SignedChange)],
+        meta: &[(&str, Vec<u8>)],
+        sync_state: Option<(&str, &[u8])>,
+    ) -> Result<(), StoreError> {
         let sealed_meta = self.sealed_rows(META.name(), meta)?;
         let sigs: Vec<Vec<u8>> = changes
             .iter()
@@ -390,14 +402,24 @@ impl DocumentDb {
                 self.seal(SIGNATURES.name(), &hash.0, &change.signature.to_bytes())
             })
             .collect::<Result<_, _>>()?;
+        let sync_state = sync_state
+            .map(|(peer, state)| {
+                Ok::<_, StoreError>((peer, self.seal(SYNC_STATE.name(), peer.as_bytes(), state)?))
+            })
+            .transpose()?;
         self.write_with_meta(meta, |tx| {
-            let mut sig_table = tx.open_table(SIGNATURES)?;
-            let mut log = tx.open_table(LOG)?;
-            let first = log.last()?.map(|(k, _)| k.value() + 1).unwrap_or(0);
-            for ((seq, (hash, change)), sig) in (first..).zip(changes).zip(&sigs) {
-                sig_table.insert(hash.0.as_slice(), sig.as_slice())?;
-                let sealed = self.seal_in(LOG.name(), &seq.to_be_bytes(), &change.bytes)?;
-                log.insert(seq, sealed.as_slice())?;
+            if !changes.is_empty() {
+                let mut sig_table = tx.open_table(SIGNATURES)?;
+                let mut log = tx.open_table(LOG)?;
+                let first = log.last()?.map(|(k, _)| k.value() + 1).unwrap_or(0);
+                for ((seq, (hash, change)), sig) in (first..).zip(changes).zip(&sigs) {
+                    sig_table.insert(hash.0.as_slice(), sig.as_slice())?;
+                    let sealed = self.seal_in(LOG.name(), &seq.to_be_bytes(), &change.bytes)?;
+                    log.insert(seq, sealed.as_slice())?;
+                }
+            }
+            if let Some((peer, state)) = &sync_state {
+                tx.open_table(SYNC_STATE)?.insert(*peer, state.as_slice())?;
             }
             let mut table = tx.open_table(META)?;
             for (k, v) in &sealed_meta {
@@ -513,16 +535,7 @@ impl DocumentDb {
         state: &[u8],
         meta: &[(&str, Vec<u8>)],
     ) -> Result<(), StoreError> {
-        let state = self.seal(SYNC_STATE.name(), peer.as_bytes(), state)?;
-        let sealed_meta = self.sealed_rows(META.name(), meta)?;
-        self.write_with_meta(meta, |tx| {
-            tx.open_table(SYNC_STATE)?.insert(peer, state.as_slice())?;
-            let mut table = tx.open_table(META)?;
-            for (k, v) in &sealed_meta {
-                table.insert(k.as_str(), v.as_slice())?;
-            }
-            Ok(())
-        })
+        self.append_with_sync_state(&[], meta, Some((peer, state)))
     }
 
     /// Every sealed value of the store's document tables with its place, as stored (for the

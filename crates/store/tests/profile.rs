@@ -526,3 +526,91 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+#[test]
+fn changes_and_the_sync_message_after_them_are_taken_in_together_and_a_refused_message_keeps_the_changes()
+ {
+    let (tmp, mut alex, mut sam) = couple();
+    let mut alex_session = alex.sync_session().unwrap();
+    let mut sam_session = sam.sync_session().unwrap();
+    while send(
+        &mut alex,
+        &mut alex_session,
+        &mut sam,
+        &mut sam_session,
+        now(3),
+    ) | send(
+        &mut sam,
+        &mut sam_session,
+        &mut alex,
+        &mut alex_session,
+        now(3),
+    ) {}
+    let unseen = |p: &mut Profile| p.status().unwrap().couple.unwrap().not_yet_with_partner;
+
+    // Sam writes on top of what Alex has; both arrive at Alex together.
+    sam.act(
+        &Action::Appreciate {
+            text: "for the walk".into(),
+        },
+        now(4),
+    )
+    .unwrap();
+    assert_eq!(unseen(&mut sam), 1);
+    let out = sam.sync_outgoing(&mut sam_session).unwrap().unwrap();
+    assert_eq!(out.changes.len(), 1);
+    let taken = alex
+        .receive_changes_and_sync(&mut alex_session, out.changes, &out.message, now(5))
+        .unwrap();
+    assert_eq!(taken, 1);
+    assert_eq!(alex.view(now(6)).unwrap().appreciations.len(), 1);
+    // What Alex learnt from the message was stored with the change: a conversation started
+    // now resumes from it.
+    assert_eq!(
+        alex.sync_session().unwrap().saved_state(),
+        alex_session.saved_state()
+    );
+    // Alex's answer says it holds Sam's change, and the conversation settles.
+    send(
+        &mut alex,
+        &mut alex_session,
+        &mut sam,
+        &mut sam_session,
+        now(6),
+    );
+    assert_eq!(unseen(&mut sam), 0);
+    while send(
+        &mut alex,
+        &mut alex_session,
+        &mut sam,
+        &mut sam_session,
+        now(6),
+    ) | send(
+        &mut sam,
+        &mut sam_session,
+        &mut alex,
+        &mut alex_session,
+        now(6),
+    ) {}
+    assert!(alex.in_sync(&alex_session) && sam.in_sync(&sam_session));
+
+    // A sync message that is refused: the verified changes before it are stored all the same.
+    sam.act(
+        &Action::Appreciate {
+            text: "for the tea".into(),
+        },
+        now(7),
+    )
+    .unwrap();
+    let out = sam.sync_outgoing(&mut sam_session).unwrap().unwrap();
+    let refused = alex.receive_changes_and_sync(
+        &mut alex_session,
+        out.changes,
+        b"not a sync message",
+        now(8),
+    );
+    assert!(refused.is_err());
+    drop(alex);
+    let alex = Profile::open(&tmp.path().join("alex")).unwrap();
+    assert_eq!(alex.view(now(9)).unwrap().appreciations.len(), 2);
+}

@@ -16,7 +16,9 @@ use trellis_core::{
     Bundle, CoreError, Couple, Moment, PartnerKey, Rejection, SignedChange, SyncSession, Waiting,
 };
 
-use super::{ImportReport, Profile, meta};
+use trellis_core::ChangeHash;
+
+use super::{ImportReport, Profile, decode_heads, merge_heads, meta};
 use crate::error::StoreError;
 
 /// What one batch of incoming changes did.
@@ -32,6 +34,13 @@ pub(crate) struct Received {
     applied_any: bool,
 }
 
+/// A batch verified and applied to the document in memory, not stored yet.
+struct Accepted {
+    received: Received,
+    changes: Vec<(ChangeHash, SignedChange)>,
+    meta: Vec<(&'static str, Vec<u8>)>,
+}
+
 impl Profile {
     /// Verifies, applies and stores a batch, or refuses it whole with nothing kept.
     /// `meta` is stored in the same transaction as the changes. With `from_partner`, the
@@ -43,10 +52,25 @@ impl Profile {
         &mut self,
         incoming: Vec<SignedChange>,
         waiting: Waiting,
-        mut meta: Vec<(&'static str, Vec<u8>)>,
+        meta: Vec<(&'static str, Vec<u8>)>,
         from_partner: bool,
         now: Moment,
     ) -> Result<Received, StoreError> {
+        let accepted = self.accept(incoming, waiting, meta, from_partner, now)?;
+        self.store(accepted, None)
+    }
+
+    /// The first half of [`Profile::take_in`]: verified and applied in memory. Until
+    /// [`Profile::store`] commits it, the document is ahead of the store; a failure reads it
+    /// again from the store.
+    fn accept(
+        &mut self,
+        incoming: Vec<SignedChange>,
+        waiting: Waiting,
+        mut meta: Vec<(&'static str, Vec<u8>)>,
+        from_partner: bool,
+        now: Moment,
+    ) -> Result<Accepted, StoreError> {
         self.check_usable()?;
         if self.db.is_read_only() {
             return Err(StoreError::ReadOnly(self.paths.dir.clone()));
@@ -71,15 +95,14 @@ impl Profile {
             waiting: verified.take_waiting(),
             applied_any: false,
         };
-        let accepted = verified.accepted();
-        received.applied_any = !accepted.is_empty();
-        let sender_heads =
-            (from_partner && !accepted.is_empty()).then(|| verified.accepted_heads());
+        let changes = verified.accepted();
+        received.applied_any = !changes.is_empty();
+        let sender_heads = (from_partner && !changes.is_empty()).then(|| verified.accepted_heads());
         if let Err(e) = couple.apply(verified) {
             self.reload_after_failure();
             return Err(e.into());
         }
-        if !accepted.is_empty() {
+        if !changes.is_empty() {
             meta.push((meta::LAST_RECEIVED_AT, now.at_ms.to_string().into_bytes()));
         }
         if let Some(heads) = sender_heads {
@@ -91,10 +114,29 @@ impl Profile {
                 }
             }
         }
-        if accepted.is_empty() && meta.is_empty() {
+        Ok(Accepted {
+            received,
+            changes,
+            meta,
+        })
+    }
+
+    /// The second half of [`Profile::take_in`]: one transaction for the changes, their
+    /// meta and, when given, a sync conversation's state (`(peer, state)`).
+    fn store(
+        &mut self,
+        accepted: Accepted,
+        sync_state: Option<(&str, &[u8])>,
+    ) -> Result<Received, StoreError> {
+        let Accepted {
+            received,
+            changes,
+            meta,
+        } = accepted;
+        if changes.is_empty() && meta.is_empty() && sync_state.is_none() {
             return Ok(received);
         }
-        if let Err(e) = self.db.append(&accepted, &meta) {
+        if let Err(e) = self.db.append_with_sync_state(&changes, &meta, sync_state) {
             self.reload_after_failure();
             return Err(e);
         }
@@ -227,6 +269,48 @@ impl Profile {
         // the whole document after each would cost more than the sync. The conversation
         // calls `compact_if_due` once the exchange settles.
         session.keep_waiting(received.waiting, received.applied_any);
+        Ok(received.new_changes)
+    }
+
+    /// [`Profile::receive_changes`] then [`Profile::sync_receive`] for the sync message that
+    /// followed the changes, stored in one transaction: one commit per change received, not
+    /// two. If the sync message is refused, the changes are stored all the same (they were
+    /// verified on their own) and the error is the message's.
+    pub fn receive_changes_and_sync(
+        &mut self,
+        session: &mut SyncSession,
+        changes: Vec<SignedChange>,
+        message: &[u8],
+        now: Moment,
+    ) -> Result<usize, StoreError> {
+        let waiting = session.take_waiting();
+        let mut accepted = self.accept(changes, waiting, Vec::new(), true, now)?;
+        session.keep_waiting(
+            std::mem::take(&mut accepted.received.waiting),
+            accepted.received.applied_any,
+        );
+        let learnt = match self.learn_from_sync_message(session, message) {
+            Ok(learnt) => learnt,
+            Err(e) => {
+                self.store(accepted, None)?;
+                return Err(e);
+            }
+        };
+        // What the partner holds: what the changes showed, and what the message says.
+        let heads = match accepted
+            .meta
+            .iter()
+            .position(|(k, _)| *k == meta::PARTNER_HEADS)
+        {
+            Some(i) => merge_heads(decode_heads(&accepted.meta.remove(i).1), &learnt.known),
+            None => self.merged_partner_heads(&learnt.known)?,
+        };
+        accepted.meta.push((meta::PARTNER_HEADS, heads));
+        accepted
+            .meta
+            .push((meta::LAST_SYNCED_AT, now.at_ms.to_string().into_bytes()));
+        let partner = learnt.partner;
+        let received = self.store(accepted, Some((&partner, &session.saved_state())))?;
         Ok(received.new_changes)
     }
 

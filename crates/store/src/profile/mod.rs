@@ -524,26 +524,15 @@ impl Profile {
 
     /// What the partner is known to have: heads they told us about.
     pub fn partner_heads(&self) -> Result<Vec<ChangeHash>, StoreError> {
-        let Some(raw) = self.db.meta(meta::PARTNER_HEADS)? else {
-            return Ok(Vec::new());
-        };
-        Ok(raw
-            .chunks_exact(32)
-            .filter_map(|c| c.try_into().ok().map(ChangeHash))
-            .collect())
+        Ok(self
+            .db
+            .meta(meta::PARTNER_HEADS)?
+            .map(|raw| decode_heads(&raw))
+            .unwrap_or_default())
     }
 
     fn merged_partner_heads(&self, more: &[ChangeHash]) -> Result<Vec<u8>, StoreError> {
-        let mut heads = self.partner_heads()?;
-        for h in more {
-            if !heads.contains(h) {
-                heads.push(*h);
-            }
-        }
-        if heads.len() > MAX_PARTNER_HEADS {
-            heads.drain(..heads.len() - MAX_PARTNER_HEADS);
-        }
-        Ok(heads.iter().flat_map(|h| h.0).collect())
+        Ok(merge_heads(self.partner_heads()?, more))
     }
 
     /// Records that the partner now has everything up to `heads` (after a sync).
@@ -613,23 +602,35 @@ impl Profile {
         message: &[u8],
         now: Moment,
     ) -> Result<(), StoreError> {
-        let couple = self.couple.as_mut().ok_or(StoreError::NoCouple)?;
-        session.receive(couple, message)?;
-        let partner = couple.partner().to_hex();
-        let theirs: Vec<ChangeHash> = session.their_heads().map(<[_]>::to_vec).unwrap_or_default();
-        let known: Vec<ChangeHash> = theirs
-            .into_iter()
-            .filter(|h| couple.has_change(h))
-            .collect();
-        let merged = self.merged_partner_heads(&known)?;
+        let learnt = self.learn_from_sync_message(session, message)?;
+        let merged = self.merged_partner_heads(&learnt.known)?;
         self.db.save_sync_hints(
-            &partner,
+            &learnt.partner,
             &session.saved_state(),
             &[
                 (meta::PARTNER_HEADS, merged),
                 (meta::LAST_SYNCED_AT, now.at_ms.to_string().into_bytes()),
             ],
         )
+    }
+
+    /// The bookkeeping of a partner's sync message, in memory: who the partner is (as the
+    /// sync state is stored under) and which of the heads they say they hold this copy has.
+    fn learn_from_sync_message(
+        &mut self,
+        session: &mut SyncSession,
+        message: &[u8],
+    ) -> Result<Learnt, StoreError> {
+        let couple = self.couple.as_mut().ok_or(StoreError::NoCouple)?;
+        session.receive(couple, message)?;
+        let theirs: Vec<ChangeHash> = session.their_heads().map(<[_]>::to_vec).unwrap_or_default();
+        Ok(Learnt {
+            partner: couple.partner().to_hex(),
+            known: theirs
+                .into_iter()
+                .filter(|h| couple.has_change(h))
+                .collect(),
+        })
     }
 
     /// True once the shared space has ended and there is nothing left to deliver: the
@@ -803,6 +804,32 @@ impl Profile {
             couple,
         })
     }
+}
+
+/// What a partner's sync message taught (see `Profile::learn_from_sync_message`).
+struct Learnt {
+    partner: String,
+    known: Vec<ChangeHash>,
+}
+
+/// The partner's heads as stored: 32 bytes each.
+fn decode_heads(raw: &[u8]) -> Vec<ChangeHash> {
+    raw.chunks_exact(32)
+        .filter_map(|c| c.try_into().ok().map(ChangeHash))
+        .collect()
+}
+
+/// `heads` and `more`, the newest kept when there are too many, as stored.
+fn merge_heads(mut heads: Vec<ChangeHash>, more: &[ChangeHash]) -> Vec<u8> {
+    for h in more {
+        if !heads.contains(h) {
+            heads.push(*h);
+        }
+    }
+    if heads.len() > MAX_PARTNER_HEADS {
+        heads.drain(..heads.len() - MAX_PARTNER_HEADS);
+    }
+    heads.iter().flat_map(|h| h.0).collect()
 }
 
 fn confirmation(doc: &DocId, partner: &PartnerKey) -> String {
