@@ -371,7 +371,7 @@ fn one_change(ctx: &mut Ctx, t: &Template, label: &str, fsync: f64, rtt: f64) ->
         "2. where it goes (in-process, same code paths, medians)",
         label,
         format!(
-            "commit here {} · view+status here {} · prepare to send {} · partner verify+commit+apply {} · partner status {} + view {} · partner takes the sync message {} (ms)",
+            "commit here {} · view+status here {} · prepare to send {} · partner takes the change with the sync message after it (verify, apply, one commit, answer) {} · partner status {} + view {} · a lone sync message {} (ms)",
             num(steps.act),
             num(steps.publish_sender),
             num(steps.outgoing),

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, bail};
 use serde::Serialize;
 use trellis_core::frame::{SYNC_CHUNK_BYTES, changes_frames};
-use trellis_core::{Action, Frame, Moment, SyncSession};
+use trellis_core::{Action, Frame, Moment, SignedChange, SyncSession};
 use trellis_store::Profile;
 
 use crate::workloads::{Template, copy_dir, scratch};
@@ -61,6 +61,18 @@ impl Side {
             }
             other => bail!("unexpected frame {other:?}"),
         }
+    }
+
+    /// A `Changes` frame with the sync message that came right after it, taken in together
+    /// as a node does (one transaction); returns the answer.
+    fn receive_with_sync(
+        &mut self,
+        changes: Vec<SignedChange>,
+        message: &[u8],
+    ) -> Result<Vec<Frame>> {
+        self.profile
+            .receive_changes_and_sync(&mut self.session, changes, message, self.now)?;
+        self.outgoing()
     }
 }
 
@@ -275,7 +287,20 @@ pub fn breakdown(t: &Template, root: &Path, now: Moment, count: usize) -> Result
         })?);
         let mut replies = Vec::new();
         let (mut receive, mut sync) = (0.0, 0.0);
-        for f in frames {
+        let mut frames = frames.into_iter().peekable();
+        while let Some(f) = frames.next() {
+            // As a node does: changes and the sync message right after them go in together.
+            if let Frame::Changes(changes) = &f
+                && let Some(Frame::Sync { message }) = frames.peek()
+            {
+                let (changes, message) = (changes.clone(), message.clone());
+                frames.next();
+                receive += time(&mut || {
+                    replies.extend(b.receive_with_sync(changes.clone(), &message)?);
+                    Ok(())
+                })?;
+                continue;
+            }
             let is_changes = matches!(f, Frame::Changes(_));
             let ms = time(&mut || {
                 replies.extend(b.receive(f.clone())?);
