@@ -376,11 +376,29 @@ fn changes_straight_from_the_partner_show_what_the_partner_holds_at_once() {
 
 /// Runs a live conversation between two profiles until neither has anything to send.
 fn converse(a: &mut Profile, b: &mut Profile, at: Moment) {
+    settled(a, b, at);
+}
+
+/// Starts a conversation between two profiles and runs it until it settles, as between two
+/// running devices; returns it, to go on.
+fn settled(a: &mut Profile, b: &mut Profile, at: Moment) -> (SyncSession, SyncSession) {
     let mut a_session = a.sync_session().unwrap();
     let mut b_session = b.sync_session().unwrap();
+    until_quiet(a, &mut a_session, b, &mut b_session, at);
+    (a_session, b_session)
+}
+
+/// Turns of a conversation until neither side has anything to send.
+fn until_quiet(
+    a: &mut Profile,
+    a_session: &mut SyncSession,
+    b: &mut Profile,
+    b_session: &mut SyncSession,
+    at: Moment,
+) {
     for _ in 0..20 {
-        let a_said = send(a, &mut a_session, b, &mut b_session, at);
-        let b_said = send(b, &mut b_session, a, &mut a_session, at);
+        let a_said = send(a, a_session, b, b_session, at);
+        let b_said = send(b, b_session, a, a_session, at);
         if !a_said && !b_said {
             return;
         }
@@ -419,21 +437,7 @@ fn a_change_sent_before_it_was_stored_and_then_lost_here_comes_back_from_the_par
     let mut alex = Profile::open(&alex_dir).unwrap();
 
     // A live conversation that has settled, as between two running devices.
-    let mut alex_session = alex.sync_session().unwrap();
-    let mut sam_session = sam.sync_session().unwrap();
-    while send(
-        &mut alex,
-        &mut alex_session,
-        &mut sam,
-        &mut sam_session,
-        now(4),
-    ) | send(
-        &mut sam,
-        &mut sam_session,
-        &mut alex,
-        &mut alex_session,
-        now(4),
-    ) {}
+    let (mut alex_session, mut sam_session) = settled(&mut alex, &mut sam, now(4));
     let mut sent = None;
     let made = alex
         .act_sending_first(
@@ -531,21 +535,7 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
 fn changes_and_the_sync_message_after_them_are_taken_in_together_and_a_refused_message_keeps_the_changes()
  {
     let (tmp, mut alex, mut sam) = couple();
-    let mut alex_session = alex.sync_session().unwrap();
-    let mut sam_session = sam.sync_session().unwrap();
-    while send(
-        &mut alex,
-        &mut alex_session,
-        &mut sam,
-        &mut sam_session,
-        now(3),
-    ) | send(
-        &mut sam,
-        &mut sam_session,
-        &mut alex,
-        &mut alex_session,
-        now(3),
-    ) {}
+    let (mut alex_session, mut sam_session) = settled(&mut alex, &mut sam, now(3));
     let unseen = |p: &mut Profile| p.status().unwrap().couple.unwrap().not_yet_with_partner;
 
     // Sam writes on top of what Alex has; both arrive at Alex together.
@@ -579,19 +569,13 @@ fn changes_and_the_sync_message_after_them_are_taken_in_together_and_a_refused_m
         now(6),
     );
     assert_eq!(unseen(&mut sam), 0);
-    while send(
+    until_quiet(
         &mut alex,
         &mut alex_session,
         &mut sam,
         &mut sam_session,
         now(6),
-    ) | send(
-        &mut sam,
-        &mut sam_session,
-        &mut alex,
-        &mut alex_session,
-        now(6),
-    ) {}
+    );
     assert!(alex.in_sync(&alex_session) && sam.in_sync(&sam_session));
 
     // A sync message that is refused: the verified changes before it are stored all the same.
