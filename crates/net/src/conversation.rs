@@ -161,19 +161,30 @@ async fn talk(
                 };
                 match frame {
                     Frame::Hello { payload } => remember_partner(net, conn, &payload).await,
-                    Frame::Changes(changes) => {
-                        // The sync message sent right after the changes has usually come
-                        // with them: both are then taken in together, in one transaction.
-                        let message = match frames.try_recv() {
-                            Ok((Ok(Some(Frame::Sync { message })), bytes_read)) => {
-                                report.bytes_received = bytes_read;
-                                Some(message)
+                    Frame::Changes(mut changes) => {
+                        // What has already arrived behind these changes is taken in with
+                        // them, in one transaction: more `Changes` frames of a long sync (up
+                        // to `TOGETHER` of them), and the sync message sent right after.
+                        let mut together = 1;
+                        let message = loop {
+                            match frames.try_recv() {
+                                Ok((Ok(Some(Frame::Sync { message })), bytes_read)) => {
+                                    report.bytes_received = bytes_read;
+                                    break Some(message);
+                                }
+                                Ok((Ok(Some(Frame::Changes(more))), bytes_read))
+                                    if together < TOGETHER =>
+                                {
+                                    report.bytes_received = bytes_read;
+                                    changes.extend(more);
+                                    together += 1;
+                                }
+                                Ok(other) => {
+                                    held = Some(other);
+                                    break None;
+                                }
+                                Err(_) => break None,
                             }
-                            Ok(other) => {
-                                held = Some(other);
-                                None
-                            }
-                            Err(_) => None,
                         };
                         let in_sync = receive_changes(doc, session, changes, message, &mut report).await?;
                         report.in_sync = false;
@@ -304,6 +315,9 @@ async fn write_outgoing(
     report.bytes_sent += writer.bytes - before;
     Ok(())
 }
+
+/// At most this many `Changes` frames (of about 256 KiB each) are taken in together.
+const TOGETHER: usize = 4;
 
 /// What a conversation reads: a frame (or the end, or an error) and the bytes read so far.
 type Read = (Result<Option<Frame>, NetError>, usize);
