@@ -361,7 +361,8 @@ pub(crate) fn gather<'a>(
             date: c.date.clone(),
         })
     }));
-    let recent = |at: i64| now.at_ms.saturating_sub(at) <= ANSWER_WINDOW_MS;
+    // The same window the kept list is handed out again within (`answerable_until`).
+    let recent = |at: i64| answerable_until(at) >= now.at_ms;
     out.extend(repairs.flat_map(|r| {
         r.later
             .iter()

@@ -365,8 +365,6 @@ pub(crate) fn timeout(author: Who, id: &str, t: &TimeOut, now: Moment) -> TimeOu
     }
 }
 
-/// Whether a time-out (ended at `ended_at`, if it was, and due back at `back_at`) is still
-/// on at `now`.
 /// The pauses that are on, as every screen and list says them: each person's newest running
 /// one. More than one running at once only comes from a clock that jumped or a crafted
 /// history, and a screen of pauses would push everything else out of sight.
@@ -381,6 +379,8 @@ pub fn running_pauses(timeouts: &[std::sync::Arc<TimeOutView>]) -> Vec<&TimeOutV
     out
 }
 
+/// Whether a time-out (ended at `ended_at`, if it was, and due back at `back_at`) is still
+/// on at `now`.
 pub(crate) fn running(ended_at: Option<i64>, back_at: i64, now: Moment) -> bool {
     ended_at.is_none() && back_at > now.at_ms
 }

@@ -18,7 +18,7 @@ use trellis_core::{
 
 use trellis_core::ChangeHash;
 
-use super::{ImportReport, Profile, decode_heads, merge_heads, meta};
+use super::{ImportReport, Profile, meta};
 use crate::error::StoreError;
 
 /// What one batch of incoming changes did.
@@ -39,24 +39,26 @@ struct Accepted {
     received: Received,
     changes: Vec<(ChangeHash, SignedChange)>,
     meta: Vec<(&'static str, Vec<u8>)>,
+    /// Heads the partner is now known to hold (merged into the stored ones when stored).
+    partner_holds: Vec<ChangeHash>,
 }
 
 impl Profile {
     /// Verifies, applies and stores a batch, or refuses it whole with nothing kept.
-    /// `meta` is stored in the same transaction as the changes. With `from_partner`, the
-    /// batch came straight from the partner's device, which therefore holds it: what it
-    /// holds is known at once, not only when its next sync message says so (a long first
-    /// sync would otherwise count every change of the history as not yet with the partner,
-    /// again for every frame).
+    /// `partner_holds` (heads the partner is known to hold) is stored in the same
+    /// transaction as the changes. With `from_partner`, the batch came straight from the
+    /// partner's device, which therefore holds it: what it holds is known at once, not only
+    /// when its next sync message says so (a long first sync would otherwise count every
+    /// change of the history as not yet with the partner, again for every frame).
     fn take_in(
         &mut self,
         incoming: Vec<SignedChange>,
         waiting: Waiting,
-        meta: Vec<(&'static str, Vec<u8>)>,
+        partner_holds: Vec<ChangeHash>,
         from_partner: bool,
         now: Moment,
     ) -> Result<Received, StoreError> {
-        let accepted = self.accept(incoming, waiting, meta, from_partner, now)?;
+        let accepted = self.accept(incoming, waiting, partner_holds, from_partner, now)?;
         self.store(accepted, None)
     }
 
@@ -67,7 +69,7 @@ impl Profile {
         &mut self,
         incoming: Vec<SignedChange>,
         waiting: Waiting,
-        mut meta: Vec<(&'static str, Vec<u8>)>,
+        mut partner_holds: Vec<ChangeHash>,
         from_partner: bool,
         now: Moment,
     ) -> Result<Accepted, StoreError> {
@@ -97,27 +99,22 @@ impl Profile {
         };
         let changes = verified.accepted();
         received.applied_any = !changes.is_empty();
-        let sender_heads = (from_partner && !changes.is_empty()).then(|| verified.accepted_heads());
+        if from_partner && !changes.is_empty() {
+            partner_holds.extend(verified.accepted_heads());
+        }
         if let Err(e) = couple.apply(verified) {
             self.reload_after_failure();
             return Err(e.into());
         }
+        let mut meta = Vec::new();
         if !changes.is_empty() {
             meta.push((meta::LAST_RECEIVED_AT, now.at_ms.to_string().into_bytes()));
-        }
-        if let Some(heads) = sender_heads {
-            match self.merged_partner_heads(&heads) {
-                Ok(merged) => meta.push((meta::PARTNER_HEADS, merged)),
-                Err(e) => {
-                    self.reload_after_failure();
-                    return Err(e);
-                }
-            }
         }
         Ok(Accepted {
             received,
             changes,
             meta,
+            partner_holds,
         })
     }
 
@@ -131,8 +128,18 @@ impl Profile {
         let Accepted {
             received,
             changes,
-            meta,
+            mut meta,
+            partner_holds,
         } = accepted;
+        if !partner_holds.is_empty() {
+            match self.merged_partner_heads(&partner_holds) {
+                Ok(merged) => meta.push((meta::PARTNER_HEADS, merged)),
+                Err(e) => {
+                    self.reload_after_failure();
+                    return Err(e);
+                }
+            }
+        }
         if changes.is_empty() && meta.is_empty() && sync_state.is_none() {
             return Ok(received);
         }
@@ -189,11 +196,13 @@ impl Profile {
             })
             .into());
         }
-        let heads = vec![(
-            meta::PARTNER_HEADS,
-            self.merged_partner_heads(&bundle.sender_heads)?,
-        )];
-        let received = self.take_in(bundle.changes, Waiting::default(), heads, false, now)?;
+        let received = self.take_in(
+            bundle.changes,
+            Waiting::default(),
+            bundle.sender_heads,
+            false,
+            now,
+        )?;
         self.compact_if_due();
         Ok(ImportReport {
             joined: false,
@@ -297,15 +306,7 @@ impl Profile {
             }
         };
         // What the partner holds: what the changes showed, and what the message says.
-        let heads = match accepted
-            .meta
-            .iter()
-            .position(|(k, _)| *k == meta::PARTNER_HEADS)
-        {
-            Some(i) => merge_heads(decode_heads(&accepted.meta.remove(i).1), &learnt.known),
-            None => self.merged_partner_heads(&learnt.known)?,
-        };
-        accepted.meta.push((meta::PARTNER_HEADS, heads));
+        accepted.partner_holds.extend(learnt.known);
         accepted
             .meta
             .push((meta::LAST_SYNCED_AT, now.at_ms.to_string().into_bytes()));

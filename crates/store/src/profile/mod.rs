@@ -524,15 +524,26 @@ impl Profile {
 
     /// What the partner is known to have: heads they told us about.
     pub fn partner_heads(&self) -> Result<Vec<ChangeHash>, StoreError> {
-        Ok(self
-            .db
-            .meta(meta::PARTNER_HEADS)?
-            .map(|raw| decode_heads(&raw))
-            .unwrap_or_default())
+        let Some(raw) = self.db.meta(meta::PARTNER_HEADS)? else {
+            return Ok(Vec::new());
+        };
+        Ok(raw
+            .chunks_exact(32)
+            .filter_map(|c| c.try_into().ok().map(ChangeHash))
+            .collect())
     }
 
     fn merged_partner_heads(&self, more: &[ChangeHash]) -> Result<Vec<u8>, StoreError> {
-        Ok(merge_heads(self.partner_heads()?, more))
+        let mut heads = self.partner_heads()?;
+        for h in more {
+            if !heads.contains(h) {
+                heads.push(*h);
+            }
+        }
+        if heads.len() > MAX_PARTNER_HEADS {
+            heads.drain(..heads.len() - MAX_PARTNER_HEADS);
+        }
+        Ok(heads.iter().flat_map(|h| h.0).collect())
     }
 
     /// Records that the partner now has everything up to `heads` (after a sync).
@@ -810,26 +821,6 @@ impl Profile {
 struct Learnt {
     partner: String,
     known: Vec<ChangeHash>,
-}
-
-/// The partner's heads as stored: 32 bytes each.
-fn decode_heads(raw: &[u8]) -> Vec<ChangeHash> {
-    raw.chunks_exact(32)
-        .filter_map(|c| c.try_into().ok().map(ChangeHash))
-        .collect()
-}
-
-/// `heads` and `more`, the newest kept when there are too many, as stored.
-fn merge_heads(mut heads: Vec<ChangeHash>, more: &[ChangeHash]) -> Vec<u8> {
-    for h in more {
-        if !heads.contains(h) {
-            heads.push(*h);
-        }
-    }
-    if heads.len() > MAX_PARTNER_HEADS {
-        heads.drain(..heads.len() - MAX_PARTNER_HEADS);
-    }
-    heads.iter().flat_map(|h| h.0).collect()
 }
 
 fn confirmation(doc: &DocId, partner: &PartnerKey) -> String {
